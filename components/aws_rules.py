@@ -1,0 +1,209 @@
+"""What AWS enforces between ElastiCache inputs, as pure functions.
+
+Each function returns None when the value is fine, or a sentence saying what is allowed. A user who breaks one
+of these rules would otherwise find out ten minutes into `pulumi up`; the stack config loader calls them at
+preview and names the config key.
+"""
+
+from __future__ import annotations
+
+import re
+
+from components.spec import Engine, EvictionPolicy, Workload
+
+# Node-based engine versions: Valkey exists from 7.2; Redis OSS 6.x has neither TLS mode "required" nor IAM
+# authentication, both of which the component always uses, so it starts at 7.0.
+ENGINE_VERSIONS: dict[Engine, tuple[str, ...]] = {
+    Engine.VALKEY: ("7.2", "8.0", "8.1", "8.2", "9.0"),
+    Engine.REDIS: ("7.0", "7.1"),
+}
+SERVERLESS_MAJOR_VERSIONS: dict[Engine, tuple[str, ...]] = {
+    Engine.VALKEY: ("7", "8"),
+    Engine.REDIS: ("7",),
+}
+DEFAULT_ENGINE_VERSION: dict[Engine, str] = {Engine.VALKEY: "8.1", Engine.REDIS: "7.1"}
+DEFAULT_SERVERLESS_MAJOR: dict[Engine, str] = {Engine.VALKEY: "8", Engine.REDIS: "7"}
+
+MAX_REPLICAS = 5
+MAX_SHARDS = 500
+MAX_RETENTION_DAYS = 35
+SERVERLESS_DATA_GB = (1, 5_000)
+SERVERLESS_ECPU_PER_SECOND = (1_000, 15_000_000)
+ID_MAX_LENGTH = 40
+
+_NODE_TYPE = re.compile(r"^cache\.(?P<family>[a-z]+[0-9]+[a-z]*)\.(?P<size>[a-z0-9]+)$")
+# Families AWS calls previous generation, or that miss features the component relies on (TLS, RBAC).
+PREVIOUS_GENERATION_FAMILIES = frozenset({"t1", "t2", "m1", "m2", "m3", "m4", "r3", "r4", "c1"})
+_ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*$")
+_MAINTENANCE_WINDOW = re.compile(
+    r"^(?P<d1>mon|tue|wed|thu|fri|sat|sun):(?P<h1>\d{2}):(?P<m1>\d{2})-"
+    r"(?P<d2>mon|tue|wed|thu|fri|sat|sun):(?P<h2>\d{2}):(?P<m2>\d{2})$"
+)
+_TIME_WINDOW = re.compile(r"^(?P<h1>\d{2}):(?P<m1>\d{2})-(?P<h2>\d{2}):(?P<m2>\d{2})$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEK_MINUTES = 7 * 24 * 60
+_DAY_MINUTES = 24 * 60
+# AWS allows printable ASCII in AUTH tokens and user passwords, minus these four, and on create only these
+# specials; the stricter set is the one that always works.
+_TOKEN_SPECIALS = "!&#$^<>-"
+_TOKEN_CHARS = re.compile(r"^[A-Za-z0-9" + re.escape(_TOKEN_SPECIALS) + r"]+$")
+SECRET_LENGTH = (16, 128)
+
+EVICTING_POLICIES = frozenset(p for p in EvictionPolicy if p is not EvictionPolicy.NOEVICTION)
+
+
+def parameter_group_family(engine: Engine, version: str) -> str:
+    """`valkey8`, `redis7`, ...: the family AWS requires for a parameter group of this engine and version."""
+    return f"{engine.value}{version.split('.')[0]}"
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def check_engine_version(engine: Engine, version: str) -> str | None:
+    allowed = ENGINE_VERSIONS[engine]
+    if version in allowed:
+        return None
+    if engine is Engine.REDIS and version.startswith("6"):
+        return (
+            "Redis OSS 6.x cannot be used: TLS mode 'required' and IAM authentication need Redis OSS >= 7.0; "
+            f"allowed: {', '.join(allowed)}"
+        )
+    return f"allowed {engine.value} versions are {', '.join(allowed)} (format M.m)"
+
+
+def check_serverless_major(engine: Engine, major: str) -> str | None:
+    allowed = SERVERLESS_MAJOR_VERSIONS[engine]
+    return None if major in allowed else f"allowed serverless {engine.value} major versions are {', '.join(allowed)}"
+
+
+def node_type_family(node_type: str) -> str | None:
+    match = _NODE_TYPE.match(node_type)
+    return match.group("family") if match else None
+
+
+def check_node_type(node_type: str) -> str | None:
+    family = node_type_family(node_type)
+    if family is None:
+        return "expected cache.<family>.<size>, e.g. cache.r7g.large or cache.t4g.small"
+    if family in PREVIOUS_GENERATION_FAMILIES:
+        return f"{family} is a previous-generation family; use a current one such as t4g, m7g or r7g"
+    return None
+
+
+def supports_data_tiering(node_type: str) -> bool:
+    return node_type_family(node_type) == "r6gd"
+
+
+def check_resource_id(value: str) -> str | None:
+    """Replication group ids, serverless cache names, user and user group ids share these rules."""
+    if not 1 <= len(value) <= ID_MAX_LENGTH:
+        return f"must be 1..{ID_MAX_LENGTH} characters (it is {len(value)})"
+    if not _ID.match(value):
+        return "must start with a letter and contain only letters, digits and hyphens"
+    if "--" in value:
+        return "must not contain two consecutive hyphens"
+    if value.endswith("-"):
+        return "must not end with a hyphen"
+    return None
+
+
+def _minutes_of_week(day: str, hour: str, minute: str) -> int | None:
+    h, m = int(hour), int(minute)
+    if h > 23 or m > 59:
+        return None
+    return _DAYS.index(day) * _DAY_MINUTES + h * 60 + m
+
+
+def maintenance_window_span(window: str) -> tuple[int, int] | None:
+    """(start, end) in minutes of the week, end possibly past the week's end; None when malformed."""
+    match = _MAINTENANCE_WINDOW.match(window)
+    if not match:
+        return None
+    start = _minutes_of_week(match["d1"], match["h1"], match["m1"])
+    end = _minutes_of_week(match["d2"], match["h2"], match["m2"])
+    if start is None or end is None:
+        return None
+    return start, end if end > start else end + _WEEK_MINUTES
+
+
+def time_window_span(window: str) -> tuple[int, int] | None:
+    """(start, end) in minutes of the day, end possibly past midnight; None when malformed."""
+    match = _TIME_WINDOW.match(window)
+    if not match:
+        return None
+    h1, m1, h2, m2 = (int(match[k]) for k in ("h1", "m1", "h2", "m2"))
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        return None
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    return start, end if end > start else end + _DAY_MINUTES
+
+
+def check_maintenance_window(window: str) -> str | None:
+    span = maintenance_window_span(window)
+    if span is None:
+        return "expected ddd:hh24:mi-ddd:hh24:mi in UTC, e.g. sun:05:00-sun:06:00"
+    if span[1] - span[0] < 60:
+        return "must be at least 60 minutes long"
+    return None
+
+
+def check_snapshot_window(window: str) -> str | None:
+    span = time_window_span(window)
+    if span is None:
+        return "expected hh24:mi-hh24:mi in UTC, e.g. 03:00-04:00"
+    if span[1] - span[0] < 60:
+        return "must be at least 60 minutes long"
+    return None
+
+
+def windows_overlap(maintenance_window: str, snapshot_window: str) -> bool:
+    """True when the daily snapshot window meets the weekly maintenance window on any day (AWS refuses it)."""
+    maintenance = maintenance_window_span(maintenance_window)
+    snapshot = time_window_span(snapshot_window)
+    if maintenance is None or snapshot is None:
+        return False
+    m_start, m_end = maintenance
+    for day in range(8):  # one extra day: a snapshot window may run past the week's end into the next week
+        s_start, s_end = day * _DAY_MINUTES + snapshot[0], day * _DAY_MINUTES + snapshot[1]
+        for shift in (0, _WEEK_MINUTES):
+            if s_start < m_end - shift and m_start - shift < s_end:
+                return True
+    return False
+
+
+def check_secret(value: str) -> str | None:
+    """AUTH tokens and RBAC passwords; the message never repeats the secret."""
+    low, high = SECRET_LENGTH
+    if not low <= len(value) <= high:
+        return f"must be {low}..{high} characters long (it has {len(value)})"
+    if not _TOKEN_CHARS.match(value):
+        return f"may contain only letters, digits and {_TOKEN_SPECIALS}"
+    return None
+
+
+def allowed_eviction_policies(workload: Workload) -> frozenset[EvictionPolicy]:
+    """Eviction policies that keep a workload correct.
+
+    A lock or a session must never be evicted to make room (both carry TTLs, so even volatile-* policies would
+    take them); a rate-limit counter may only go when its window is nearly over; agent memory may lose
+    short-lived keys but never the ones without a TTL; a hot cache must evict or it fails writes when full.
+    """
+    return _ALLOWED_EVICTION[workload]
+
+
+_ALLOWED_EVICTION: dict[Workload, frozenset[EvictionPolicy]] = {
+    Workload.CACHE: EVICTING_POLICIES,
+    Workload.SESSIONS: frozenset({EvictionPolicy.NOEVICTION}),
+    Workload.LOCKS: frozenset({EvictionPolicy.NOEVICTION}),
+    Workload.RATE_LIMIT: frozenset({EvictionPolicy.VOLATILE_TTL, EvictionPolicy.NOEVICTION}),
+    Workload.AGENT_MEMORY: frozenset(
+        {
+            EvictionPolicy.VOLATILE_LRU,
+            EvictionPolicy.VOLATILE_LFU,
+            EvictionPolicy.VOLATILE_TTL,
+            EvictionPolicy.NOEVICTION,
+        }
+    ),
+}

@@ -1,0 +1,345 @@
+"""The `Cache` component: one validated `CacheArgs` in, one secure ElastiCache deployment out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components import aws_rules, placement
+from components.spec import AuthMode, CacheArgs, KmsKeyChoice
+
+TOKEN = "elasticache:index:Cache"
+SERVERLESS_PORTS = (6379, 6380)  # 6380 is the serverless reader endpoint
+DISABLED_DEFAULT_ACCESS = "off -@all"
+
+
+class Cache(pulumi.ComponentResource):
+    """A Valkey or Redis OSS cache in a VPC: replication group (sharded or not) or serverless cache.
+
+    TLS is always required, data is always encrypted at rest, authentication is always on, every app AZ
+    holds a node with the primary in the app's first AZ, and every setting a policy checks is set explicitly.
+    """
+
+    endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str]
+    port: pulumi.Output[int]
+    security_group_id: pulumi.Output[str]
+    user_group_id: pulumi.Output[str | None]
+    connect_policy: pulumi.Output[str]
+    arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, {}, opts)
+        self._name = name
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
+
+        kms_key_arn = self._kms_key_arn()
+        security_group = self._security_group()
+        users, user_group = self._users()
+
+        if args.serverless is not None:
+            self._serverless(security_group, user_group, kms_key_arn)
+        else:
+            self._replication_group(security_group, user_group, kms_key_arn)
+
+        self.security_group_id = security_group.id
+        self.user_group_id = user_group.user_group_id if user_group else pulumi.Output.from_input(None)
+        self.connect_policy = _connect_policy(self.arn, [user.arn for user in users])
+        self.port = pulumi.Output.from_input(args.port)
+        self.register_outputs(self.exports)
+
+    @property
+    def exports(self) -> dict[str, Any]:
+        """One shape for every mode, as exported per cache by the stack."""
+        args = self._args
+        return {
+            "endpoint": self.endpoint,
+            "readerEndpoint": self.reader_endpoint,
+            "port": self.port,
+            "tls": True,
+            "engine": args.engine.value,
+            "engineVersion": args.engine_version,
+            "mode": "serverless" if args.serverless else "node",
+            "clusterMode": bool(args.node and args.node.cluster_mode_enabled),
+            "workload": args.workload.value,
+            "securityGroupId": self.security_group_id,
+            "userGroupId": self.user_group_id,
+            "connectPolicy": self.connect_policy,
+        }
+
+    # -- building blocks -----------------------------------------------------------------------------------
+
+    def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(**kwargs))
+
+    def _kms_key_arn(self) -> pulumi.Input[str] | None:
+        choice = self._args.kms_key
+        if choice.choice is KmsKeyChoice.ARN:
+            return choice.arn
+        if choice.choice is KmsKeyChoice.AWS_OWNED:
+            return None
+        key = aws.kms.Key(
+            f"{self._name}-key",
+            description=f"At-rest encryption of ElastiCache {self._args.cache_id}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags=dict(self._args.tags),
+            opts=self._child,
+        )
+        aws.kms.Alias(
+            f"{self._name}-key-alias",
+            name=f"alias/elasticache/{self._args.cache_id}",
+            target_key_id=key.key_id,
+            opts=self._child,
+        )
+        return key.arn
+
+    def _security_group(self) -> aws.ec2.SecurityGroup:
+        args = self._args
+        # No inline rules and no egress: the cache never opens connections, and separate rule resources keep
+        # one app security group's change from rewriting the others.
+        group = aws.ec2.SecurityGroup(
+            f"{self._name}-sg",
+            name=f"{args.cache_id}-cache",
+            description=f"ElastiCache {args.cache_id}: cache port from the application security groups only",
+            vpc_id=args.network.vpc_id,
+            tags=dict(args.tags),
+            opts=self._child,
+        )
+        low, high = SERVERLESS_PORTS if args.serverless else (args.port, args.port)
+        for index, app_group in enumerate(args.network.app_security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-ingress-{index}",
+                security_group_id=group.id,
+                referenced_security_group_id=app_group,
+                ip_protocol="tcp",
+                from_port=low,
+                to_port=high,
+                description=f"{args.engine.value} over TLS from application security group {app_group}",
+                tags=dict(args.tags),
+                opts=self._child,
+            )
+        return group
+
+    def _users(self) -> tuple[list[aws.elasticache.User], aws.elasticache.UserGroup | None]:
+        """The application users (not the disabled default one) and their user group."""
+        args = self._args
+        auth = args.auth
+        if auth.mode is AuthMode.TOKEN:
+            return [], None
+        engine = args.engine.value
+        tags = dict(args.tags)
+        # Every user group needs a user named "default"; this one can never log in, and its password is
+        # random and write-only so nothing usable sits in state.
+        default_password = random.RandomPassword(
+            f"{self._name}-default-password", length=64, special=False, opts=self._child
+        )
+        default_user = aws.elasticache.User(
+            f"{self._name}-user-default",
+            user_id=f"{args.cache_id}-default",
+            user_name="default",
+            engine=engine,
+            access_string=DISABLED_DEFAULT_ACCESS,
+            passwords_wo=default_password.result,
+            passwords_wo_version=1,
+            tags=tags,
+            opts=self._child,
+        )
+        users = []
+        for user in auth.users:
+            user_id = f"{args.cache_id}-{user}"
+            if auth.mode is AuthMode.IAM:
+                # IAM authentication requires user_name == user_id.
+                credentials: dict[str, Any] = {"authentication_mode": {"type": "iam"}, "user_name": user_id}
+            else:
+                password = auth.passwords[user].get_secret_value()
+                credentials = {
+                    "user_name": user,
+                    "passwords_wo": pulumi.Output.secret(password),
+                    "passwords_wo_version": auth.password_version,
+                }
+            users.append(
+                aws.elasticache.User(
+                    f"{self._name}-user-{user}",
+                    user_id=user_id,
+                    engine=engine,
+                    access_string=auth.access_string,
+                    tags=tags,
+                    opts=self._child,
+                    **credentials,
+                )
+            )
+        group = aws.elasticache.UserGroup(
+            f"{self._name}-users",
+            user_group_id=args.cache_id,
+            engine=engine,
+            user_ids=[default_user.user_id, *(user.user_id for user in users)],
+            tags=tags,
+            opts=self._child,
+        )
+        return users, group
+
+    def _replication_group(
+        self,
+        security_group: aws.ec2.SecurityGroup,
+        user_group: aws.elasticache.UserGroup | None,
+        kms_key_arn: pulumi.Input[str] | None,
+    ) -> None:
+        args = self._args
+        node = args.node
+        assert node is not None
+        tags = dict(args.tags)
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{self._name}-subnets",
+            name=args.cache_id,
+            description=f"Private subnets of ElastiCache {args.cache_id}",
+            subnet_ids=list(args.network.subnet_ids),
+            tags=tags,
+            opts=self._child,
+        )
+        family = aws_rules.parameter_group_family(args.engine, args.engine_version)
+        parameters = [
+            ("maxmemory-policy", node.eviction_policy.value),
+            ("cluster-enabled", "yes" if node.cluster_mode_enabled else "no"),
+            *node.parameters,
+        ]
+        # The family is in the name: a major upgrade or a redis->valkey move makes a new group, created and
+        # attached before the old one (which AWS will not delete while attached) goes.
+        parameter_group = aws.elasticache.ParameterGroup(
+            f"{self._name}-params-{family}",
+            name=f"{args.cache_id}-{family}",
+            family=family,
+            description=f"ElastiCache {args.cache_id} ({args.workload.value}): {node.eviction_policy.value}",
+            parameters=[{"name": key, "value": value} for key, value in parameters],
+            tags=tags,
+            opts=self._child,
+        )
+
+        layouts = placement.shard_layouts(args.network.app_availability_zones, node.shards or 1, node.replicas)
+        highly_available = node.nodes_per_shard >= 2
+        topology: dict[str, Any]
+        if node.cluster_mode_enabled:
+            topology = {
+                "cluster_mode": "enabled",
+                "num_node_groups": node.shards,
+                "replicas_per_node_group": node.replicas,
+                "node_group_configurations": [
+                    {
+                        "node_group_id": f"{index + 1:04d}",
+                        "primary_availability_zone": layout.primary_az,
+                        "replica_availability_zones": list(layout.replica_azs),
+                        "replica_count": node.replicas,
+                    }
+                    for index, layout in enumerate(layouts)
+                ],
+            }
+        else:
+            topology = {
+                "cluster_mode": "disabled",
+                "num_cache_clusters": node.nodes_per_shard,
+                "preferred_cache_cluster_azs": list(layouts[0].azs),
+            }
+
+        if user_group is not None:
+            access: dict[str, Any] = {"user_group_ids": [user_group.user_group_id]}
+        else:
+            token = args.auth.token
+            assert token is not None
+            access = {
+                "auth_token_wo": pulumi.Output.secret(token.get_secret_value()),
+                "auth_token_wo_version": args.auth.token_version,
+            }
+
+        group = aws.elasticache.ReplicationGroup(
+            f"{self._name}-replication-group",
+            replication_group_id=args.cache_id,
+            description=args.description,
+            engine=args.engine.value,
+            engine_version=args.engine_version,
+            node_type=node.node_type,
+            port=node.port,
+            network_type="ipv4",
+            ip_discovery="ipv4",
+            parameter_group_name=parameter_group.name,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[security_group.id],
+            at_rest_encryption_enabled=True,
+            kms_key_id=kms_key_arn,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            automatic_failover_enabled=highly_available,
+            multi_az_enabled=highly_available,
+            data_tiering_enabled=node.data_tiering,
+            snapshot_retention_limit=args.backup.retention_days,
+            snapshot_window=args.backup.window,
+            final_snapshot_identifier=f"{args.cache_id}-final",
+            maintenance_window=args.maintenance_window,
+            auto_minor_version_upgrade=True,
+            apply_immediately=args.apply_immediately,
+            tags=tags,
+            **topology,
+            **access,
+            # Placement is create-time only in AWS; a later shard or replica count change must not read as a
+            # change of the original shards' placement (that would replace the whole cache).
+            opts=self._opts(ignore_changes=["nodeGroupConfigurations"]),
+        )
+        self.arn = group.arn
+        if node.cluster_mode_enabled:
+            self.endpoint = group.configuration_endpoint_address
+            self.reader_endpoint = group.configuration_endpoint_address
+        else:
+            self.endpoint = group.primary_endpoint_address
+            self.reader_endpoint = group.reader_endpoint_address
+
+    def _serverless(
+        self,
+        security_group: aws.ec2.SecurityGroup,
+        user_group: aws.elasticache.UserGroup | None,
+        kms_key_arn: pulumi.Input[str] | None,
+    ) -> None:
+        args = self._args
+        limits = args.serverless
+        assert limits is not None
+        assert user_group is not None  # serverless caches are RBAC-only: the loader refuses token mode
+        data_storage: dict[str, Any] = {"maximum": limits.max_data_gb, "unit": "GB"}
+        if limits.min_data_gb is not None:
+            data_storage["minimum"] = limits.min_data_gb
+        ecpu: dict[str, Any] = {"maximum": limits.max_ecpu_per_second}
+        if limits.min_ecpu_per_second is not None:
+            ecpu["minimum"] = limits.min_ecpu_per_second
+        cache = aws.elasticache.ServerlessCache(
+            f"{self._name}-serverless",
+            name=args.cache_id,
+            description=args.description,
+            engine=args.engine.value,
+            major_engine_version=args.engine_version,
+            cache_usage_limits={"data_storage": data_storage, "ecpu_per_seconds": [ecpu]},
+            daily_snapshot_time=args.backup.window.split("-")[0],
+            snapshot_retention_limit=args.backup.retention_days,
+            security_group_ids=[security_group.id],
+            # Only subnets in the app's AZs: AWS puts an endpoint in each, so clients resolve to their own AZ.
+            subnet_ids=list(args.network.subnets_in_app_azs()),
+            user_group_id=user_group.user_group_id,
+            kms_key_id=kms_key_arn,
+            network_type="ipv4",
+            tags=dict(args.tags),
+            opts=self._child,
+        )
+        self.arn = cache.arn
+        self.endpoint = cache.endpoints.apply(lambda endpoints: endpoints[0].address)
+        self.reader_endpoint = cache.reader_endpoints.apply(lambda endpoints: endpoints[0].address)
+
+
+def _connect_policy(cache_arn: pulumi.Output[str], user_arns: list[pulumi.Output[str]]) -> pulumi.Output[str]:
+    """IAM policy JSON an app role attaches to connect: `elasticache:Connect` needs the cache and the user."""
+
+    def document(arns: list[str]) -> str:
+        statement = {"Effect": "Allow", "Action": "elasticache:Connect", "Resource": arns}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, indent=2)
+
+    return pulumi.Output.all(cache_arn, *user_arns).apply(document)

@@ -1,0 +1,179 @@
+"""Pulumi SDK mocks that behave like AWS: realistic computed outputs, subnet lookups, and a full record.
+
+Used by the offline preflight and by the test suite alike, so both see the same plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi.runtime import Mocks
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+from pulumi.runtime.proto import resource_pb2
+
+ACCOUNT_ID = "123456789012"
+GET_SUBNET = "aws:ec2/getSubnet:getSubnet"
+_REGION_CODES = {"us-east-1": "use1", "us-east-2": "use2", "us-west-2": "usw2", "eu-west-1": "euw1"}
+
+
+@dataclass(frozen=True)
+class SubnetAnswer:
+    availability_zone: str
+    vpc_id: str
+
+
+def _hex(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()[:length]
+
+
+class AwsMocks(Mocks):
+    """Answers registrations with the outputs AWS would compute, and `get_subnet` from a subnet->AZ map."""
+
+    def __init__(self, region: str, subnets: Mapping[str, SubnetAnswer]) -> None:
+        self.region = region
+        self.subnets = dict(subnets)
+        self._outputs: dict[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+            "aws:ec2/securityGroup:SecurityGroup": self._security_group,
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": self._sg_rule,
+            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": self._sg_rule,
+            "aws:elasticache/subnetGroup:SubnetGroup": self._named("subnetgroup", "name"),
+            "aws:elasticache/parameterGroup:ParameterGroup": self._named("parametergroup", "name"),
+            "aws:elasticache/user:User": self._named("user", "userId"),
+            "aws:elasticache/userGroup:UserGroup": self._named("usergroup", "userGroupId"),
+            "aws:elasticache/replicationGroup:ReplicationGroup": self._replication_group,
+            "aws:elasticache/serverlessCache:ServerlessCache": self._serverless_cache,
+            "aws:kms/key:Key": self._kms_key,
+            "aws:kms/alias:Alias": self._kms_alias,
+            "random:index/randomPassword:RandomPassword": self._random_password,
+        }
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{resource}"
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        handler = self._outputs.get(args.typ)
+        inputs = dict(args.inputs)
+        if handler is None:
+            return f"{args.name}-{_hex(args.typ, args.name, length=8)}", inputs
+        return handler(args.name, inputs)
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]  # the SDK accepts a bare dict
+        if args.token == GET_SUBNET:
+            subnet_id = args.args.get("id", "")
+            answer = self.subnets.get(subnet_id)
+            if answer is None:
+                raise LookupError(f"no matching EC2 Subnet found: {subnet_id}")
+            return {
+                "id": subnet_id,
+                "arn": self.arn("ec2", f"subnet/{subnet_id}"),
+                "availabilityZone": answer.availability_zone,
+                "availabilityZoneId": f"{_REGION_CODES.get(self.region, 'az')}-az{answer.availability_zone[-1]}",
+                "vpcId": answer.vpc_id,
+                "cidrBlock": "10.0.0.0/24",
+                "mapPublicIpOnLaunch": False,
+                "ownerId": ACCOUNT_ID,
+            }
+        return {}
+
+    # -- per-type outputs ----------------------------------------------------------------------------------
+
+    def _named(self, arn_kind: str, id_key: str) -> Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
+        def outputs(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+            physical = inputs.get(id_key) or f"{name}-{_hex(name, length=7)}"
+            return physical, {
+                **inputs,
+                id_key: physical,
+                "arn": self.arn("elasticache", f"{arn_kind}:{physical}"),
+            }
+
+        return outputs
+
+    def _security_group(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        group_id = f"sg-{_hex('sg', name)}"
+        return group_id, {
+            **inputs,
+            "id": group_id,
+            "name": inputs.get("name") or f"{name}-{_hex(name, length=7)}",
+            "arn": self.arn("ec2", f"security-group/{group_id}"),
+            "ownerId": ACCOUNT_ID,
+            "ingress": inputs.get("ingress", []),
+            "egress": inputs.get("egress", []),
+        }
+
+    def _sg_rule(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        rule_id = f"sgr-{_hex('sgr', name)}"
+        return rule_id, {
+            **inputs,
+            "securityGroupRuleId": rule_id,
+            "arn": self.arn("ec2", f"security-group-rule/{rule_id}"),
+        }
+
+    def _replication_group(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        group_id = inputs.get("replicationGroupId") or f"{name}-{_hex(name, length=7)}"
+        domain = f"{group_id}.{_hex(group_id, length=6)}.{_REGION_CODES.get(self.region, 'xxx')}.cache.amazonaws.com"
+        sharded = inputs.get("clusterMode") == "enabled"
+        shards = int(inputs.get("numNodeGroups") or 1)
+        per_shard = (
+            int(inputs.get("replicasPerNodeGroup") or 0) + 1 if sharded else int(inputs.get("numCacheClusters") or 1)
+        )
+        members = [f"{group_id}-{shard + 1:04d}-{node + 1:03d}" for shard in range(shards) for node in range(per_shard)]
+        if not sharded:
+            members = [f"{group_id}-{node + 1:03d}" for node in range(per_shard)]
+        outputs = {
+            **inputs,
+            "id": group_id,
+            "arn": self.arn("elasticache", f"replicationgroup:{group_id}"),
+            "clusterEnabled": sharded,
+            "engineVersionActual": f"{inputs.get('engineVersion', '8.1')}.0",
+            "memberClusters": members,
+            "primaryEndpointAddress": None if sharded else f"master.{domain}",
+            "readerEndpointAddress": None if sharded else f"replica.{domain}",
+            "configurationEndpointAddress": f"clustercfg.{domain}" if sharded else None,
+        }
+        return group_id, outputs
+
+    def _serverless_cache(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        cache_name = inputs.get("name") or f"{name}-{_hex(name, length=7)}"
+        host = f"{cache_name}-{_hex(cache_name, length=6)}.serverless.{_REGION_CODES.get(self.region, 'xxx')}"
+        host += ".cache.amazonaws.com"
+        major = inputs.get("majorEngineVersion", "8")
+        return cache_name, {
+            **inputs,
+            "id": cache_name,
+            "arn": self.arn("elasticache", f"serverlesscache:{cache_name}"),
+            "endpoints": [{"address": host, "port": 6379}],
+            "readerEndpoints": [{"address": host, "port": 6380}],
+            "fullEngineVersion": f"{major}.0",
+            "status": "available",
+        }
+
+    def _kms_key(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        digest = _hex("kms", name, length=32)
+        key_id = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+        return key_id, {**inputs, "keyId": key_id, "arn": self.arn("kms", f"key/{key_id}")}
+
+    def _kms_alias(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        alias = inputs.get("name") or f"alias/{name}"
+        return alias, {**inputs, "arn": self.arn("kms", alias), "targetKeyArn": self.arn("kms", "key/x")}
+
+    def _random_password(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        length = int(inputs.get("length", 32))
+        value = (_hex("password", name, length=64) * 4)[:length]
+        return "none", {**inputs, "result": value, "bcryptHash": f"$2a$10${_hex('bcrypt', name, length=53)}"}
+
+
+class RecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, keeping every `RegisterResourceRequest` with the mock's answer."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[tuple[Any, resource_pb2.RegisterResourceResponse]] = []
+
+    def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.registrations.append((request, response))
+        return response

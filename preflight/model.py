@@ -1,0 +1,59 @@
+"""What an offline plan is made of: the resources a program registers, as the Pulumi engine would see them.
+
+The mock runner fills these in from the SDK's real `RegisterResourceRequest`s; the policy-pack driver sends
+them to the pack over the Analyzer gRPC interface. Both sides share this one shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ResourceOptions:
+    """The resource options the engine passes on to a policy pack (`AnalyzerResourceOptions`)."""
+
+    protect: bool = False
+    retain_on_delete: bool = False
+    delete_before_replace: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    additional_secret_outputs: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One registered resource.
+
+    `inputs` are the camelCase inputs exactly as the SDK serialised them (secrets in their wire form);
+    `outputs` are what the mocks computed (ids, ARNs, endpoints) merged over the inputs, i.e. the state the
+    engine would hold after `pulumi up`.
+    """
+
+    type: str
+    name: str
+    urn: str
+    custom: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    parent: str | None = None
+    provider: str | None = None
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    options: ResourceOptions = field(default_factory=ResourceOptions)
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one run of a program registered, plus the stack outputs it exported."""
+
+    project: str
+    stack: str
+    resources: tuple[PlannedResource, ...]
+    exports: dict[str, Any]
+
+    def of_type(self, type_token: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_token]

@@ -1,0 +1,218 @@
+"""Run this project's Pulumi program for one stack under the SDK's mocks and return what it registered.
+
+This is the engine's side of `pulumi preview`, without the engine: stack config is read the way the CLI reads
+it (project defaults, then `Pulumi.<stack>.yaml`; `secure:` values are never decrypted, a marked placeholder
+stands in), the program runs in-process through the SDK's real serialisation, and every registration is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pulumi.runtime import rpc, set_all_config, set_mocks, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from preflight.mocks import AwsMocks, RecordingMonitor, SubnetAnswer
+from preflight.model import Plan, PlannedResource, ResourceOptions
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET_PLACEHOLDER = "preflight-placeholder-secret"
+"""Stands in for every `secure:` value: long enough and plain enough to pass the program's own checks."""
+
+
+class StackFileError(Exception):
+    """`Pulumi.yaml` or `Pulumi.<stack>.yaml` is missing or not what the CLI would accept."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """A stack's config as the CLI hands it to a program: full keys to strings (objects as JSON)."""
+
+    project: str
+    stack: str
+    values: Mapping[str, str]
+    secret_keys: tuple[str, ...] = ()
+    secret_placeholders: tuple[str, ...] = field(default=())
+    """Key paths whose `secure:` value was replaced by `SECRET_PLACEHOLDER`."""
+
+    def get(self, key: str) -> Any:
+        """A project key's value, structured values decoded."""
+        raw = self.values.get(f"{self.project}:{key}") if ":" not in key else self.values.get(key)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+
+    def with_values(self, **overrides: Any) -> StackConfig:
+        """A copy with some keys replaced (values are plain Python objects; None removes the key)."""
+        values = dict(self.values)
+        for key, value in overrides.items():
+            full = key if ":" in key else f"{self.project}:{key}"
+            if value is None:
+                values.pop(full, None)
+            else:
+                values[full] = value if isinstance(value, str) else json.dumps(value)
+        return StackConfig(self.project, self.stack, values, self.secret_keys, self.secret_placeholders)
+
+
+def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
+    project_file = project_dir / "Pulumi.yaml"
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    project_doc = _load_yaml(project_file)
+    project = project_doc.get("name")
+    if not isinstance(project, str):
+        raise StackFileError(f"{project_file}: no project name")
+    if not stack_file.exists():
+        stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise StackFileError(f"no stack file {stack_file.name}; stacks here: {', '.join(stacks) or 'none'}")
+
+    values: dict[str, str] = {}
+    secret_keys: set[str] = set()
+    placeholders: list[str] = []
+    for key, spec in (project_doc.get("config") or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        default = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
+        if default is not None:
+            values[full] = _encode(default)
+    for key, value in ((_load_yaml(stack_file).get("config")) or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        cleaned, secret_paths = _strip_secure(value, full)
+        if secret_paths:
+            secret_keys.add(full)
+            placeholders.extend(secret_paths)
+        values[full] = _encode(cleaned)
+    return StackConfig(project, stack, values, tuple(sorted(secret_keys)), tuple(placeholders))
+
+
+def stand_in_subnets(config: StackConfig) -> dict[str, SubnetAnswer]:
+    """Without real AWS answers, put `network.subnetIds[i]` in `network.appAvailabilityZones[i % n]`.
+
+    That is how the repo's stacks are laid out (their comments say so); pass real answers (a file, see
+    README) to check a stack whose subnets are laid out otherwise.
+    """
+    network = config.get("network")
+    if not isinstance(network, dict):
+        return {}
+    subnets = network.get("subnetIds") or []
+    azs = network.get("appAvailabilityZones") or []
+    vpc = network.get("vpcId", "")
+    if not azs or not isinstance(subnets, list):
+        return {}
+    return {str(s): SubnetAnswer(str(azs[i % len(azs)]), str(vpc)) for i, s in enumerate(subnets)}
+
+
+def run_program(
+    config: StackConfig,
+    *,
+    subnets: Mapping[str, SubnetAnswer] | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> Plan:
+    """Run `__main__.py` once for `config` and return the plan. Program errors propagate unchanged."""
+    region = config.get("aws:region") or "us-east-1"
+    mocks = AwsMocks(str(region), stand_in_subnets(config) if subnets is None else subnets)
+    monitor = RecordingMonitor(mocks)
+    # A fresh root stack resource per run: set_mocks only creates one when none exists.
+    settings.ROOT.set(None)
+    set_mocks(mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor)
+    set_all_config(dict(config.values), list(config.secret_keys))
+    if str(project_dir) not in sys.path:
+        sys.path.insert(0, str(project_dir))
+
+    exports: dict[str, Any] = {}
+
+    async def program() -> None:
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        root = settings.get_root_resource()
+        outputs = dict(getattr(root, "outputs", {}) or {})
+        serialized = await rpc.serialize_properties(outputs, {})
+        exports.update(rpc.deserialize_properties(serialized))
+
+    _sync_await(run_pulumi_func(program))
+    return Plan(
+        project=config.project,
+        stack=config.stack,
+        resources=tuple(_planned(request, response) for request, response in monitor.registrations),
+        exports=exports,
+    )
+
+
+def _planned(request: Any, response: Any) -> PlannedResource:
+    timeouts = request.customTimeouts
+    return PlannedResource(
+        type=request.type,
+        name=request.name,
+        urn=response.urn,
+        custom=request.custom,
+        inputs=rpc.deserialize_properties(request.object),
+        outputs=rpc.deserialize_properties(response.object),
+        parent=request.parent or None,
+        provider=request.provider or None,
+        dependencies=tuple(request.dependencies),
+        property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
+        options=ResourceOptions(
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=tuple(request.ignoreChanges),
+            additional_secret_outputs=tuple(request.additionalSecretOutputs),
+            custom_timeouts={
+                k: v
+                for k, v in (
+                    ("create", timeouts.create),
+                    ("update", timeouts.update),
+                    ("delete", timeouts.delete),
+                )
+                if v
+            },
+        ),
+        id=response.id or None,
+    )
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except FileNotFoundError as error:
+        raise StackFileError(f"{path.name} not found in {path.parent}") from error
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path.name} is not valid YAML: {error}") from error
+    if not isinstance(doc, dict):
+        raise StackFileError(f"{path.name}: expected a mapping at the top level")
+    return doc
+
+
+def _strip_secure(value: Any, path: str) -> tuple[Any, list[str]]:
+    """Replace every `{secure: ...}` leaf by the placeholder; return the key paths replaced."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER, [path]
+        found: list[str] = []
+        cleaned = {}
+        for key, item in value.items():
+            cleaned[key], paths = _strip_secure(item, f"{path}.{key}")
+            found.extend(paths)
+        return cleaned, found
+    if isinstance(value, list):
+        items = [_strip_secure(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return [item for item, _ in items], [p for _, paths in items for p in paths]
+    return value, []
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value)

@@ -1,0 +1,102 @@
+"""Fixtures shared by the program tests: the repo's stacks run through `__main__.py` under the SDK's mocks.
+
+Each test re-runs the program (`run_program` sets fresh mocks with preview=False and awaits every output
+before it returns), so assertions on a `Plan` see resolved values, never skipped callbacks.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pulumi
+import pytest
+
+from preflight.mocks import AwsMocks, SubnetAnswer
+from preflight.model import Plan, PlannedResource
+from preflight.program import StackConfig, read_stack_config, run_program
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
+PARAMETER_GROUP = "aws:elasticache/parameterGroup:ParameterGroup"
+SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+USER = "aws:elasticache/user:User"
+USER_GROUP = "aws:elasticache/userGroup:UserGroup"
+KMS_KEY = "aws:kms/key:Key"
+COMPONENT = "elasticache:index:Cache"
+STACKS = ("dev", "prod")
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
+
+
+def one(plan: Plan, type_token: str, cache: str) -> PlannedResource:
+    """The single resource of a type that belongs to one cache component."""
+    found = [r for r in plan.of_type(type_token) if r.parent and r.parent.endswith(f"::{cache}")]
+    assert len(found) == 1, f"expected one {type_token} in cache {cache}, found {[r.name for r in found]}"
+    return found[0]
+
+
+def children(plan: Plan, cache: str) -> list[PlannedResource]:
+    return [r for r in plan.resources if r.parent and r.parent.endswith(f"::{cache}")]
+
+
+@pytest.fixture
+def stack_config() -> Callable[[str], StackConfig]:
+    return read_stack_config
+
+
+@pytest.fixture
+def run() -> Iterator[Callable[..., Plan]]:
+    """Runs the program for a config; restores the SDK's global settings after the test."""
+    yield run_program
+    pulumi.runtime.settings.ROOT.set(None)
+
+
+@pytest.fixture
+def dev(stack_config: Callable[[str], StackConfig]) -> StackConfig:
+    return stack_config("dev")
+
+
+@pytest.fixture
+def prod(stack_config: Callable[[str], StackConfig]) -> StackConfig:
+    return stack_config("prod")
+
+
+def edit_cache(config: StackConfig, cache: str, **changes: Any) -> StackConfig:
+    """A copy of `config` with keys of one cache set (None deletes a key)."""
+    caches = copy.deepcopy(config.get("caches"))
+    for key, value in changes.items():
+        if value is None:
+            caches[cache].pop(key, None)
+        else:
+            caches[cache][key] = value
+    return config.with_values(caches=caches)
+
+
+def edit(config: StackConfig, key: str, change: Callable[[Any], Any]) -> StackConfig:
+    """A copy of `config` with one top-level key transformed (its value is deep-copied first)."""
+    return config.with_values(**{key: change(copy.deepcopy(config.get(key)))})
+
+
+@pytest.fixture
+def component_mocks() -> Iterator[AwsMocks]:
+    """SDK mocks for tests that build a `Cache` directly, in the style of the SDK's own tests."""
+    mocks = AwsMocks(
+        "us-east-1",
+        {
+            "subnet-0aaaaaaaaaaaaaaa1": SubnetAnswer("us-east-1a", "vpc-0bbbbbbbbbbbbbbb1"),
+            "subnet-0aaaaaaaaaaaaaaa2": SubnetAnswer("us-east-1b", "vpc-0bbbbbbbbbbbbbbb1"),
+            "subnet-0aaaaaaaaaaaaaaa3": SubnetAnswer("us-east-1c", "vpc-0bbbbbbbbbbbbbbb1"),
+        },
+    )
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project="elasticache", stack="unit", preview=False)
+    yield mocks
+    pulumi.runtime.settings.ROOT.set(None)
