@@ -60,12 +60,13 @@ class AwsMocks(Mocks):
             return f"{args.name}-{_hex(args.typ, args.name, length=8)}", inputs
         return handler(args.name, inputs)
 
-    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]  # the SDK accepts a bare dict
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == GET_SUBNET:
             subnet_id = args.args.get("id", "")
             answer = self.subnets.get(subnet_id)
             if answer is None:
-                raise LookupError(f"no matching EC2 Subnet found: {subnet_id}")
+                # What the provider answers: a check failure, which the SDK raises in the program.
+                return {}, [("id", f"no matching EC2 Subnet found for id {subnet_id}")]
             return {
                 "id": subnet_id,
                 "arn": self.arn("ec2", f"subnet/{subnet_id}"),
@@ -75,8 +76,8 @@ class AwsMocks(Mocks):
                 "cidrBlock": "10.0.0.0/24",
                 "mapPublicIpOnLaunch": False,
                 "ownerId": ACCOUNT_ID,
-            }
-        return {}
+            }, []
+        return {}, []
 
     # -- per-type outputs ----------------------------------------------------------------------------------
 

@@ -7,13 +7,15 @@ before it returns), so assertions on a `Plan` see resolved values, never skipped
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pulumi
 import pytest
 
-from preflight.mocks import AwsMocks, SubnetAnswer
+from components.spec import StackSpec
+from components.stack_config import RawStackConfig, SubnetInfo, load_stack
+from preflight.mocks import AwsMocks, RecordingMonitor, SubnetAnswer
 from preflight.model import Plan, PlannedResource
 from preflight.program import StackConfig, read_stack_config, run_program
 
@@ -86,17 +88,42 @@ def edit(config: StackConfig, key: str, change: Callable[[Any], Any]) -> StackCo
 
 
 @pytest.fixture
-def component_mocks() -> Iterator[AwsMocks]:
+def component_mocks() -> Iterator[RecordingMonitor]:
     """SDK mocks for tests that build a `Cache` directly, in the style of the SDK's own tests."""
-    mocks = AwsMocks(
-        "us-east-1",
-        {
-            "subnet-0aaaaaaaaaaaaaaa1": SubnetAnswer("us-east-1a", "vpc-0bbbbbbbbbbbbbbb1"),
-            "subnet-0aaaaaaaaaaaaaaa2": SubnetAnswer("us-east-1b", "vpc-0bbbbbbbbbbbbbbb1"),
-            "subnet-0aaaaaaaaaaaaaaa3": SubnetAnswer("us-east-1c", "vpc-0bbbbbbbbbbbbbbb1"),
-        },
+    mocks = AwsMocks("us-east-1", UNIT_SUBNETS)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(mocks, project="elasticache", stack="unit", preview=False, monitor=monitor)
+    yield monitor
+    pulumi.runtime.settings.ROOT.set(None)
+
+
+UNIT_VPC = "vpc-0bbbbbbbbbbbbbbb1"
+UNIT_SUBNETS = {
+    "subnet-0aaaaaaaaaaaaaaa1": SubnetAnswer("us-east-1a", UNIT_VPC),
+    "subnet-0aaaaaaaaaaaaaaa2": SubnetAnswer("us-east-1b", UNIT_VPC),
+    "subnet-0aaaaaaaaaaaaaaa3": SubnetAnswer("us-east-1c", UNIT_VPC),
+}
+UNIT_NETWORK = {
+    "vpcId": UNIT_VPC,
+    "subnetIds": list(UNIT_SUBNETS),
+    "appSecurityGroupIds": ["sg-0ccccccccccccccc1"],
+    "appAvailabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c"],
+}
+
+
+def unit_lookup(subnet_ids: Sequence[str]) -> dict[str, SubnetInfo | None]:
+    return {
+        s: SubnetInfo(UNIT_SUBNETS[s].availability_zone, UNIT_SUBNETS[s].vpc_id) if s in UNIT_SUBNETS else None
+        for s in subnet_ids
+    }
+
+
+def unit_spec(caches: dict[str, Any], *, production: bool = True, **values: Any) -> StackSpec:
+    """Validate a config for the unit network without running a program (pure: no Pulumi involved)."""
+    raw = RawStackConfig(
+        stack="unit",
+        region="us-east-1",
+        values={"network": UNIT_NETWORK, "production": production, "tags": {"team": "t"}, "caches": caches, **values},
     )
-    pulumi.runtime.settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project="elasticache", stack="unit", preview=False)
-    yield mocks
-    pulumi.runtime.settings.ROOT.set(None)
+    return load_stack(raw, unit_lookup)

@@ -91,11 +91,13 @@ def test_authentication_is_rbac_with_iam_users_and_a_disabled_default_user(stack
         assert default[0].inputs["accessString"].startswith("off ")
         assert "noPasswordRequired" not in default[0].inputs
         app_users = [u for u in users if u.inputs["userName"] != "default"]
-        assert {u.inputs["userId"] for u in app_users} == {f"{stack.stack}-{name}-{user}" for user in cache["auth"]["users"]}
+        assert {u.inputs["userId"] for u in app_users} == {
+            f"{stack.stack}-{name}-{user}" for user in cache["auth"]["users"]
+        }
         for user in app_users:
             assert user.inputs["authenticationMode"] == {"type": "iam"}
             assert user.inputs["userName"] == user.inputs["userId"]  # AWS requires it for IAM auth
-        cache_resource = [r for r in children(plan, name) if r.type in (REPLICATION_GROUP, SERVERLESS_CACHE)][0]
+        cache_resource = next(r for r in children(plan, name) if r.type in (REPLICATION_GROUP, SERVERLESS_CACHE))
         if cache_resource.type == REPLICATION_GROUP:
             assert cache_resource.inputs["userGroupIds"] == [group.outputs["userGroupId"]]
             assert "authToken" not in cache_resource.inputs
@@ -126,24 +128,27 @@ def test_security_group_admits_only_the_cache_port_from_app_security_groups(stac
         group = one(plan, SECURITY_GROUP, name)
         assert group.inputs["vpcId"] == network["vpcId"]
         assert group.inputs["description"]
-        assert not group.inputs.get("ingress") and not group.inputs.get("egress")
+        assert not group.inputs.get("ingress")
+        assert not group.inputs.get("egress")
         rules = [r for r in children(plan, name) if r.type == INGRESS_RULE]
         assert sorted(r.inputs["referencedSecurityGroupId"] for r in rules) == sorted(network["appSecurityGroupIds"])
-        cache = [r for r in children(plan, name) if r.type in (REPLICATION_GROUP, SERVERLESS_CACHE)][0]
+        cache = next(r for r in children(plan, name) if r.type in (REPLICATION_GROUP, SERVERLESS_CACHE))
         ports = (6379, 6380) if cache.type == SERVERLESS_CACHE else (cache.inputs["port"],) * 2
         for rule in rules:
             assert rule.inputs["securityGroupId"] == group.outputs["id"]
             assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == ports
             assert rule.inputs["ipProtocol"] == "tcp"
             assert rule.inputs["description"]
-            assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs
+            assert "cidrIpv4" not in rule.inputs
+            assert "cidrIpv6" not in rule.inputs
         assert cache.inputs["securityGroupIds"] == [group.outputs["id"]]
 
 
 def test_no_open_cidr_anywhere(stack, run) -> None:
     plan = run(stack)
     text = json.dumps([r.inputs for r in plan.resources])
-    assert "0.0.0.0/0" not in text and "::/0" not in text
+    assert "0.0.0.0/0" not in text
+    assert "::/0" not in text
 
 
 def test_parameter_group_family_and_eviction_fit_engine_and_workload(stack, run) -> None:
