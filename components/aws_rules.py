@@ -165,10 +165,10 @@ def windows_overlap(maintenance_window: str, snapshot_window: str) -> bool:
     if maintenance is None or snapshot is None:
         return False
     m_start, m_end = maintenance
-    for day in range(8):  # one extra day: a snapshot window may run past the week's end into the next week
+    for day in range(8):  # day 7: a maintenance window that runs past the week's end meets next monday's
         s_start, s_end = day * _DAY_MINUTES + snapshot[0], day * _DAY_MINUTES + snapshot[1]
-        for shift in (0, _WEEK_MINUTES):
-            if s_start < m_end - shift and m_start - shift < s_end:
+        for shift in (0, _WEEK_MINUTES):  # a sunday snapshot that runs past midnight meets monday's window
+            if s_start < m_end + shift and m_start + shift < s_end:
                 return True
     return False
 

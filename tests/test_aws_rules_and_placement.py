@@ -1,0 +1,67 @@
+"""The pure AWS rules and the AZ layout, on their edges."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import aws_rules, placement
+from components.spec import Engine
+
+
+@pytest.mark.parametrize(
+    ("engine", "version", "family"),
+    [(Engine.VALKEY, "7.2", "valkey7"), (Engine.VALKEY, "8.1", "valkey8"), (Engine.REDIS, "7.1", "redis7")],
+)
+def test_parameter_group_family(engine: Engine, version: str, family: str) -> None:
+    assert aws_rules.parameter_group_family(engine, version) == family
+
+
+@pytest.mark.parametrize(
+    ("maintenance", "snapshot", "overlap"),
+    [
+        ("sun:05:00-sun:06:00", "03:00-04:00", False),
+        ("sun:05:00-sun:06:00", "05:59-07:00", True),
+        ("sun:05:00-sun:06:00", "06:00-07:00", False),  # touching is not overlapping
+        ("sat:23:30-sun:00:30", "00:00-01:00", True),  # across midnight
+        ("sun:23:30-mon:00:30", "00:00-01:00", True),  # across the week's end
+        ("wed:10:00-wed:11:00", "23:00-01:00", False),
+        ("mon:00:00-mon:01:00", "23:30-00:30", True),  # the snapshot that starts on sunday runs into monday
+    ],
+)
+def test_windows_overlap(maintenance: str, snapshot: str, overlap: bool) -> None:
+    assert aws_rules.windows_overlap(maintenance, snapshot) is overlap
+
+
+@pytest.mark.parametrize("value", ["a", "a" * 40, "prod-sessions", "A1-b2"])
+def test_valid_ids(value: str) -> None:
+    assert aws_rules.check_resource_id(value) is None
+
+
+@pytest.mark.parametrize("value", ["", "a" * 41, "1abc", "a--b", "ab-", "a_b"])
+def test_invalid_ids(value: str) -> None:
+    assert aws_rules.check_resource_id(value) is not None
+
+
+def test_secret_rules() -> None:
+    assert aws_rules.check_secret("A" * 16) is None
+    assert aws_rules.check_secret("A" * 15) is not None
+    assert aws_rules.check_secret("A" * 15 + "@") is not None
+    assert aws_rules.check_secret("Abc!&#$^<>-12345") is None
+
+
+def test_single_shard_layout_puts_primary_first_and_spreads_replicas() -> None:
+    [layout] = placement.shard_layouts(["a", "b", "c"], 1, 2)
+    assert layout.azs == ("a", "b", "c")
+    [crowded] = placement.shard_layouts(["a", "b"], 1, 4)
+    assert crowded.azs == ("a", "b", "a", "b", "a")
+
+
+def test_shards_rotate_replicas_over_the_other_azs() -> None:
+    layouts = placement.shard_layouts(["a", "b", "c"], 3, 1)
+    assert [layout.azs for layout in layouts] == [("a", "b"), ("a", "c"), ("a", "b")]
+    assert placement.uncovered_azs(["a", "b", "c"], layouts) == []
+
+
+def test_uncovered_azs() -> None:
+    layouts = placement.shard_layouts(["a", "b", "c"], 1, 1)
+    assert placement.uncovered_azs(["a", "b", "c"], layouts) == ["c"]
