@@ -1,0 +1,140 @@
+"""What every guardrail shares: type tokens, config defaults, and how a cache is classified.
+
+Python policies have no typed `validate_resource_of_type`, so policies match the type token strings of the
+pulumi-aws schema and read camelCase properties, as any Pulumi program (any language) sends them.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, StackValidationArgs
+
+from guardrails.props import MISSING, Props, is_unknown
+
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+CLUSTER = "aws:elasticache/cluster:Cluster"
+SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
+GLOBAL_REPLICATION_GROUP = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
+PARAMETER_GROUP = "aws:elasticache/parameterGroup:ParameterGroup"
+SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
+USER = "aws:elasticache/user:User"
+USER_GROUP = "aws:elasticache/userGroup:UserGroup"
+USER_GROUP_ASSOCIATION = "aws:elasticache/userGroupAssociation:UserGroupAssociation"
+RESERVED_CACHE_NODE = "aws:elasticache/reservedCacheNode:ReservedCacheNode"
+
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+
+CACHE_TYPES = (REPLICATION_GROUP, CLUSTER, SERVERLESS_CACHE)
+ELASTICACHE_PREFIX = "aws:elasticache/"
+
+# Engines that speak the Redis protocol. Valkey is the Redis OSS fork ElastiCache runs side by side: every
+# rule that holds for one holds for the other (scanners that test `engine == "redis"` skip Valkey silently).
+REDIS_FAMILY = frozenset({"redis", "valkey"})
+
+MIGRATION_TLS_VERSION = (7, 0, 5)
+"""From this engine version TLS can be turned on in place (preferred, then required)."""
+
+DOCS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg"
+
+
+def settings(args: ResourceValidationArgs | StackValidationArgs, schema: PolicyConfigSchema) -> dict[str, Any]:
+    """The policy's config: the schema's documented defaults, overridden by `--policy-pack-config`.
+
+    The CLI fills defaults in before `Configure`, but a pack driven without config (or a unit test) gets
+    none, and a rule must never run on a half-filled config.
+    """
+    merged = {key: copy.deepcopy(spec["default"]) for key, spec in schema.properties.items() if "default" in spec}
+    merged.update(args.get_config() or {})
+    return merged
+
+
+def integer(value: Any) -> int:
+    """Config numbers arrive as floats (they cross gRPC in a protobuf Struct)."""
+    return int(value)
+
+
+def engine(props: Props, resource_type: str) -> Any:
+    """The engine, lower-cased, or MISSING/Unknown. A replication group without one is Redis (AWS default)."""
+    value = props.text("engine")
+    if value is MISSING and resource_type == REPLICATION_GROUP:
+        return "redis"
+    if isinstance(value, str):
+        return value.strip().lower()
+    return value
+
+
+def is_global_secondary(props: Props) -> bool:
+    """A replication group joining a global datastore as a secondary member.
+
+    An unknown id still means "set" (a Global Datastore created in the same stack has no id at preview).
+    """
+    return props.present("globalReplicationGroupId") is True
+
+
+STANDALONE_CLUSTER = (
+    "a standalone Redis OSS/Valkey `aws:elasticache/cluster:Cluster` is one node with no TLS, no encryption at "
+    "rest, no AUTH/RBAC and no failover; create an `aws:elasticache/replicationGroup:ReplicationGroup` instead"
+)
+
+
+def is_group_member(props: Props) -> bool:
+    """A `Cluster` that belongs to a replication group: it takes the group's settings, the group is judged."""
+    return props.present("replicationGroupId") is True
+
+
+def parse_version(text: str) -> tuple[int, ...] | None:
+    """`7.2` -> (7, 2); `6.x` -> (6,); None when it is no version at all."""
+    parts: list[int] = []
+    for piece in text.strip().lower().lstrip("v").split("."):
+        if not piece.isdigit():
+            break
+        parts.append(int(piece))
+    return tuple(parts) or None
+
+
+def version_at_least(version: tuple[int, ...], minimum: tuple[int, ...]) -> bool:
+    width = max(len(version), len(minimum))
+    return version + (0,) * (width - len(version)) >= minimum + (0,) * (width - len(minimum))
+
+
+def show_version(version: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in version)
+
+
+_NODE_TYPE = re.compile(r"^cache\.([a-z]+\d+[a-z]*)\.")
+
+
+def node_family(node_type: str) -> str | None:
+    """`cache.r7g.large` -> `r7g`; None when it is not a `cache.<family>.<size>` name."""
+    match = _NODE_TYPE.match(node_type.strip().lower())
+    return match.group(1) if match else None
+
+
+def tags_of(props: Props, provider_props: Mapping[str, Any] | None = None) -> Any:
+    """The tags AWS will put on the resource: provider `defaultTags` merged under the resource's own.
+
+    Returns a dict whose values may be `Unknown`, or an `Unknown` when the whole map is unknown.
+    """
+    merged: dict[str, Any] = {}
+    if provider_props:
+        provider = Props(provider_props)
+        defaults = provider.mapping("defaultTags", "tags")
+        if isinstance(defaults, dict):
+            merged.update(defaults)
+    # `tagsAll` is computed: unknown in every preview, and it only repeats provider defaults plus `tags`.
+    every = props.peek("tagsAll")
+    if isinstance(every, dict):
+        merged.update(every)
+    own = props.mapping("tags")
+    if is_unknown(own):
+        return own
+    if isinstance(own, dict):
+        merged.update(own)
+    return merged

@@ -1,0 +1,192 @@
+"""Run the pack's real policy objects the way the policy SDK runs them, without the gRPC server.
+
+Properties go through what the engine and the SDK do to them on the way to a policy: the engine's marshalling
+(`preflight.analyzer.engine_properties`), a protobuf `Struct`, the SDK's `deserialize_properties` and its
+unknown-checking proxy. Config goes through a `Struct` too (numbers come out as floats, as from `Configure`).
+The outcome is classified exactly as the SDK's servicer does: an `UnknownValueError` becomes an advisory
+line, `args.not_applicable(...)` a not-applicable entry, `report_violation` calls violations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+from preflight.analyzer import SECRET_SIG, SIG_KEY, UNKNOWN, engine_properties
+
+UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+UNKNOWN_NUMBER = "3eeb2bf0-c639-47a8-9e75-3b44932eb421"
+UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2"
+UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"
+
+
+def secret(value: Any) -> dict[str, Any]:
+    """A value in the SDK's secret wire form."""
+    return {SIG_KEY: SECRET_SIG, "value": value}
+
+
+def _through_the_wire(properties: Mapping[str, Any]) -> Any:
+    struct = struct_pb2.Struct()
+    struct.update(engine_properties(properties))
+    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
+
+
+def _config(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if config is None:
+        return None
+    struct = struct_pb2.Struct()
+    struct.update(config)
+    return json_format.MessageToDict(struct)
+
+
+def _options(parent: str | None = None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+
+
+@dataclass
+class Outcome:
+    violations: list[str] = field(default_factory=list)
+    """Violation messages (without the policy description the SDK prepends)."""
+    urns: list[str | None] = field(default_factory=list)
+    not_applicable: str | None = None
+    advisory: str | None = None
+    """The "not known until apply" line, reported by the SDK as an advisory diagnostic."""
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations and self.not_applicable is None and self.advisory is None
+
+    def text(self) -> str:
+        return " | ".join(self.violations)
+
+
+def _run(policy: ResourceValidationPolicy | StackValidationPolicy, args: Any) -> Outcome:
+    outcome = Outcome()
+
+    def report(message: str, urn: str | None = None) -> None:
+        outcome.violations.append(message)
+        outcome.urns.append(urn)
+
+    try:
+        result = policy.validate(args, report)
+        assert result is None, "these policies are synchronous"
+    except UnknownValueError as error:
+        outcome.advisory = error.message
+    except _NotApplicableError as error:
+        outcome.not_applicable = error.reason or ""
+    return outcome
+
+
+def check(
+    policy: ResourceValidationPolicy,
+    resource_type: str,
+    properties: Mapping[str, Any],
+    *,
+    config: Mapping[str, Any] | None = None,
+    provider: Mapping[str, Any] | None = None,
+    name: str = "subject",
+) -> Outcome:
+    """Run one resource policy on one resource's inputs."""
+    urn = f"urn:pulumi:test::project::{resource_type}::{name}"
+    provider_resource = (
+        PolicyProviderResource(
+            "pulumi:providers:aws",
+            _through_the_wire(provider),
+            "urn:pulumi:test::project::pulumi:providers:aws::p",
+            "p",
+        )
+        if provider is not None
+        else None
+    )
+    args = ResourceValidationArgs(
+        resource_type, _through_the_wire(properties), urn, name, _options(), provider_resource, _config(config)
+    )
+    return _run(policy, args)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One resource of a stack for a stack policy: properties plus the names its properties depend on."""
+
+    type: str
+    name: str
+    properties: Mapping[str, Any]
+    depends: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Property key -> names of the resources (in the same stack) that property was computed from."""
+
+    @property
+    def urn(self) -> str:
+        return urn_of(self.type, self.name)
+
+
+def urn_of(resource_type: str, name: str) -> str:
+    return f"urn:pulumi:test::project::{resource_type}::{name}"
+
+
+def check_stack(
+    policy: StackValidationPolicy, items: Sequence[Item], *, config: Mapping[str, Any] | None = None
+) -> Outcome:
+    """Run one stack policy over resources, linked (parents, property dependencies) as the SDK links them."""
+    urns = {item.name: item.urn for item in items}
+    resources = {
+        item.urn: PolicyResource(
+            item.type, _through_the_wire(item.properties), item.urn, item.name, _options(), None, None, [], {}
+        )
+        for item in items
+    }
+    for item in items:
+        resource = resources[item.urn]
+        for key, names in item.depends.items():
+            deps = [resources[urns[name]] for name in names if name in urns]
+            resource.property_dependencies[key] = deps
+            resource.dependencies.extend(dep for dep in deps if dep not in resource.dependencies)
+    args = StackValidationArgs(list(resources.values()), _config(config))
+    return _run(policy, args)
+
+
+DROP = object()
+"""An override that removes the key."""
+
+
+def with_(base: Mapping[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A copy of `base` with keys replaced (`DROP` removes one)."""
+    result = dict(base)
+    for key, value in overrides.items():
+        if value is DROP:
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result
+
+
+__all__ = [
+    "DROP",
+    "UNKNOWN",
+    "UNKNOWN_ARRAY",
+    "UNKNOWN_BOOL",
+    "UNKNOWN_NUMBER",
+    "UNKNOWN_OBJECT",
+    "Item",
+    "Outcome",
+    "check",
+    "check_stack",
+    "secret",
+    "urn_of",
+    "with_",
+]
