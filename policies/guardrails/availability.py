@@ -1,0 +1,158 @@
+"""High availability: Multi-AZ, automatic failover, and a replica for every primary to fail over to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from guardrails.common import (
+    CLUSTER,
+    DOCS,
+    REDIS_FAMILY,
+    REPLICATION_GROUP,
+    SERVERLESS_CACHE,
+    STANDALONE_CLUSTER,
+    engine,
+    integer,
+    is_group_member,
+    settings,
+)
+from guardrails.props import MISSING, Props, Unknown, is_unknown
+
+SCHEMA = PolicyConfigSchema(
+    properties={
+        "minimumNodesPerShard": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 6,
+            "default": 2,
+            "description": "Nodes (primary + replicas) every shard must have; automatic failover needs 2.",
+        },
+        "requireMultiAz": {
+            "type": "boolean",
+            "default": True,
+            "description": "Require `multiAzEnabled: true`.",
+        },
+        "requireAutomaticFailover": {
+            "type": "boolean",
+            "default": True,
+            "description": "Require `automaticFailoverEnabled: true`.",
+        },
+    }
+)
+
+
+def is_sharded(props: Props) -> bool:
+    """Cluster mode enabled: shards are described by node-group settings, not `numCacheClusters`."""
+    if any(props.present(key) is True for key in ("numNodeGroups", "replicasPerNodeGroup")):
+        return True
+    if props.present("nodeGroupConfigurations") is True:
+        return True
+    return props.text("clusterMode") == "enabled"
+
+
+def nodes_per_shard(props: Props) -> list[Any]:
+    """Nodes in each shard (a float, or Unknown). A single-shard group gives a one-element list."""
+    if not is_sharded(props):
+        count = props.number("numCacheClusters")
+        return [1.0 if count is MISSING else count]
+    replicas = props.number("replicasPerNodeGroup")
+    shards = props.number("numNodeGroups")
+    configurations = props.items("nodeGroupConfigurations")
+    counts: list[Any] = []
+    if isinstance(configurations, list):
+        for index, shard in enumerate(configurations):
+            if isinstance(shard, Unknown):
+                counts.append(props.note(shard))
+                continue
+            own = props.number("nodeGroupConfigurations", index, "replicaCount")
+            if own is MISSING:
+                own = replicas
+            counts.append(own + 1 if isinstance(own, float) else (1.0 if own is MISSING else own))
+    if not counts:
+        per_shard = replicas + 1 if isinstance(replicas, float) else (1.0 if replicas is MISSING else replicas)
+        total = 1 if shards is MISSING or is_unknown(shards) else int(shards)
+        counts = [per_shard] * max(total, 1)
+    return counts
+
+
+def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == SERVERLESS_CACHE:
+        args.not_applicable("AWS replicates serverless caches across availability zones itself")
+    if args.resource_type == CLUSTER:
+        props = Props(args.props)
+        if is_group_member(props):
+            args.not_applicable("the cluster belongs to a replication group, which is judged instead")
+        kind = engine(props, CLUSTER)
+        if kind == "memcached":
+            args.not_applicable("Memcached has no replication or failover; clients shard across nodes")
+        if kind in REDIS_FAMILY:
+            report(STANDALONE_CLUSTER + ".")
+        props.finish()
+        return
+    if args.resource_type != REPLICATION_GROUP:
+        return
+    config = settings(args, SCHEMA)
+    props = Props(args.props)
+    minimum = integer(config["minimumNodesPerShard"])
+
+    short = [
+        (index, count)
+        for index, count in enumerate(nodes_per_shard(props))
+        if isinstance(count, float) and count < minimum
+    ]
+    if short:
+        where = (
+            "the group has"
+            if not is_sharded(props)
+            else "shard(s) " + ", ".join(str(index + 1) for index, _ in short) + " have"
+        )
+        report(
+            f"{where} {int(short[0][1])} node(s); every shard needs at least {minimum} (a primary and "
+            f"{minimum - 1} replica(s)) so that a node or AZ failure has a replica to promote. Raise "
+            + ("`replicasPerNodeGroup`." if is_sharded(props) else "`numCacheClusters`.")
+        )
+
+    for key, wanted, why in (
+        ("automaticFailoverEnabled", config["requireAutomaticFailover"], "a failed primary is not replaced"),
+        ("multiAzEnabled", config["requireMultiAz"], "AWS does not keep the replicas in other AZs"),
+    ):
+        if not wanted:
+            continue
+        value = props.boolean(key)
+        if value is False or value is MISSING:
+            state = "unset (AWS default: off)" if value is MISSING else "false"
+            report(f"`{key}` is {state}: {why}. Set it to true (it needs at least 2 nodes per shard).")
+    props.finish()
+
+
+multi_az_failover = ResourceValidationPolicy(
+    name="elasticache-multi-az-failover",
+    description=(
+        "ElastiCache replication groups run Multi-AZ with automatic failover and at least two nodes per shard."
+    ),
+    validate=_validate,
+    config_schema=SCHEMA,
+    severity=Severity.MEDIUM,
+    tags=[
+        "availability",
+        "CKV2_AWS_50",
+        "AwsSolutions-AEC4",
+        "ElastiCache.3",
+        "elasticache-repl-grp-auto-failover-enabled",
+    ],
+    remediation_steps=(
+        "Set `multiAzEnabled: true`, `automaticFailoverEnabled: true`, and `numCacheClusters >= 2` (or "
+        "`replicasPerNodeGroup >= 1` with `numNodeGroups`). All of these change in place."
+    ),
+    url=f"{DOCS}/AutoFailover.html",
+)
+
+POLICIES = [multi_az_failover]
