@@ -1,0 +1,475 @@
+"""Network: a cache is reachable only from the security groups (or CIDRs) meant to reach it, in its own subnets.
+
+The security group check is a stack policy: it follows each cache to its security groups and those to their
+rules, whether inline (`ingress`/`egress` on the group) or separate rule resources. At preview the ids that
+link them are unknown, so links come from property dependencies first (`securityGroupIds` on the cache,
+`securityGroupId` on a rule name the resources they were computed from) and from ids where they are known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from guardrails.common import (
+    CLUSTER,
+    DOCS,
+    EGRESS_RULE,
+    INGRESS_RULE,
+    REPLICATION_GROUP,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    SERVERLESS_CACHE,
+    engine,
+    is_group_member,
+    settings,
+)
+from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
+
+WORLD = frozenset({"0.0.0.0/0", "::/0"})
+ALL_PROTOCOLS = frozenset({"-1", "all"})
+TCP = frozenset({"tcp", "6"})
+
+SCHEMA = PolicyConfigSchema(
+    properties={
+        "allowedIngressCidrs": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": (
+                "CIDRs that may reach the cache port besides security groups (0.0.0.0/0 and ::/0 never may)."
+            ),
+        },
+        "allowedPrefixListIds": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Managed prefix lists that may reach the cache port.",
+        },
+        "allowOpenEgress": {
+            "type": "boolean",
+            "default": False,
+            "description": "Allow egress to 0.0.0.0/0 or ::/0 from a cache's security groups.",
+        },
+    }
+)
+
+
+@dataclass
+class Rule:
+    """One ingress or egress permission, from an inline block or a rule resource."""
+
+    direction: str
+    origin: str
+    urn: str
+    protocol: Any
+    from_port: Any
+    to_port: Any
+    sources: list[tuple[str, Any]] = field(default_factory=list)
+    """(kind, value): kind is cidr, prefix-list, security-group or self; value may be Unknown."""
+
+    def covers(self, ports: Iterable[int], props: Props) -> bool | None:
+        """Whether the rule admits TCP on any of the ports; None when that is not known yet."""
+        protocol = self.protocol
+        if is_unknown(protocol):
+            props.note(protocol)
+            return None
+        protocol = str(protocol).lower() if protocol is not MISSING else "tcp"
+        if protocol in ALL_PROTOCOLS:
+            return True
+        if protocol not in TCP:
+            return False
+        low, high = self.from_port, self.to_port
+        for bound in (low, high):
+            if is_unknown(bound):
+                props.note(bound)
+                return None
+        low = 0 if low is MISSING else int(low)
+        high = 65535 if high is MISSING else int(high)
+        return any(low <= port <= high for port in ports)
+
+
+@dataclass
+class Group:
+    """A security group the stack manages (or, with `external`, one it only references by id)."""
+
+    key: str
+    label: str
+    urn: str
+    rules: list[Rule] = field(default_factory=list)
+    external: bool = False
+
+
+def _text(value: Any) -> Any:
+    return value if isinstance(value, Unknown) or value is MISSING else str(value)
+
+
+def from_other_resources(resource: PolicyResource, key: str) -> bool:
+    """Whether the program set `key` from other resources' outputs (the engine records the dependencies).
+
+    A property that is unknown at preview without such dependencies was not set by the program at all: it is
+    one the provider computes (an unset `ingress`, `port`, ...), so the program's own choice is "unset".
+    """
+    return bool(resource.property_dependencies.get(key))
+
+
+def _inline_rules(resource: PolicyResource, group: Group, props: Props) -> None:
+    for direction in ("ingress", "egress"):
+        blocks = props.peek(direction)
+        if isinstance(blocks, Unknown) and from_other_resources(resource, direction):
+            props.note(blocks)
+        if not isinstance(blocks, list):
+            continue
+        for index, block in enumerate(blocks):
+            if isinstance(block, Unknown):
+                props.note(block)
+                continue
+            rule = Rule(
+                direction,
+                f"{group.label} inline {direction}[{index}]",
+                group.urn,
+                props.get(direction, index, "protocol"),
+                props.number(direction, index, "fromPort"),
+                props.number(direction, index, "toPort"),
+            )
+            for key, kind in (
+                ("cidrBlocks", "cidr"),
+                ("ipv6CidrBlocks", "cidr"),
+                ("prefixListIds", "prefix-list"),
+                ("securityGroups", "security-group"),
+            ):
+                values = props.items(direction, index, key)
+                if isinstance(values, Unknown):
+                    rule.sources.append((kind, values))
+                elif isinstance(values, list):
+                    rule.sources.extend((kind, _text(value)) for value in values)
+            if props.boolean(direction, index, "self") is True:
+                rule.sources.append(("self", group.key))
+            group.rules.append(rule)
+
+
+def _rule_resource(resource: PolicyResource, props: Props) -> tuple[str, Rule] | None:
+    """A separate rule resource: (its security group's id or Unknown-marker key, the rule)."""
+    if resource.resource_type == SECURITY_GROUP_RULE:
+        direction = props.text("type")
+        if is_unknown(direction):
+            return None
+        rule = Rule(
+            str(direction),
+            resource.name,
+            resource.urn,
+            props.get("protocol"),
+            props.number("fromPort"),
+            props.number("toPort"),
+        )
+        for key in ("cidrBlocks", "ipv6CidrBlocks"):
+            values = props.items(key)
+            if isinstance(values, Unknown):
+                rule.sources.append(("cidr", values))
+            elif isinstance(values, list):
+                rule.sources.extend(("cidr", _text(value)) for value in values)
+        prefixes = props.items("prefixListIds")
+        if isinstance(prefixes, Unknown):
+            rule.sources.append(("prefix-list", prefixes))
+        elif isinstance(prefixes, list):
+            rule.sources.extend(("prefix-list", _text(value)) for value in prefixes)
+        if props.present("sourceSecurityGroupId") is True:
+            rule.sources.append(("security-group", props.peek("sourceSecurityGroupId")))
+        if props.boolean("self") is True:
+            rule.sources.append(("self", None))
+    else:
+        direction = "ingress" if resource.resource_type == INGRESS_RULE else "egress"
+        rule = Rule(
+            direction,
+            resource.name,
+            resource.urn,
+            props.get("ipProtocol"),
+            props.number("fromPort"),
+            props.number("toPort"),
+        )
+        for key, kind in (
+            ("cidrIpv4", "cidr"),
+            ("cidrIpv6", "cidr"),
+            ("prefixListId", "prefix-list"),
+            ("referencedSecurityGroupId", "security-group"),
+        ):
+            value = props.peek(key)
+            if value is not MISSING:
+                rule.sources.append((kind, value))
+    target = props.peek("securityGroupId")
+    return (target if isinstance(target, str) else "", rule)
+
+
+def _groups_of(
+    cache: PolicyResource, props: Props, by_urn: dict[str, Group], by_id: dict[str, Group]
+) -> list[Group] | None:
+    """The cache's security groups; None when it has none (the VPC default group applies)."""
+    ids = props.peek("securityGroupIds")
+    linked = [
+        by_urn[dependency.urn]
+        for dependency in cache.property_dependencies.get("securityGroupIds", [])
+        if dependency.urn in by_urn
+    ]
+    if ids is MISSING or ids == []:
+        return linked or None
+    if isinstance(ids, Unknown):
+        if not linked:
+            props.note(ids)
+        return linked
+    groups: dict[str, Group] = {group.key: group for group in linked}
+    unresolved = 0
+    unmatched: list[str] = []
+    for value in ids:
+        if isinstance(value, Unknown):
+            unresolved += 1
+        elif value in by_id:
+            groups.setdefault(by_id[value].key, by_id[value])
+        else:
+            unmatched.append(str(value))
+    # A known id with no known group id, next to a group it depends on whose id is not known (yet): the id
+    # was computed from that group.
+    anonymous = [group for group in linked if group.key not in {by_id[v].key for v in ids if v in by_id}]
+    for value in unmatched:
+        if anonymous:
+            by_id[value] = anonymous.pop(0)
+        else:
+            groups.setdefault(f"id:{value}", by_id.setdefault(value, Group(f"id:{value}", value, "", external=True)))
+    if unresolved > len(linked):
+        props.cannot_check("some of `securityGroupIds` are unknown and not traceable to a security group")
+    return list(groups.values())
+
+
+def _ports(resource: PolicyResource, props: Props) -> list[int] | None:
+    kind = engine(props, resource.resource_type)
+    if is_unknown(kind):
+        return None
+    if resource.resource_type == SERVERLESS_CACHE:
+        # Serverless caches listen on a second port for the reader endpoint.
+        return [11211, 11212] if kind == "memcached" else [6379, 6380]
+    port = props.number("port") if not is_unknown(props.peek("port")) else props.peek("port")
+    if is_unknown(port):
+        if from_other_resources(resource, "port"):
+            props.note(port)
+            return None
+        port = MISSING
+    if port is MISSING:
+        return [11211] if kind == "memcached" else [6379]
+    return [int(port)]
+
+
+def _validate_security_groups(args: StackValidationArgs, report: ReportViolation) -> None:
+    config = settings(args, SCHEMA)
+    allowed_cidrs = {str(cidr) for cidr in config["allowedIngressCidrs"]} - WORLD
+    allowed_prefixes = {str(prefix) for prefix in config["allowedPrefixListIds"]}
+    readers: list[Props] = []
+
+    by_urn: dict[str, Group] = {}
+    by_id: dict[str, Group] = {}
+    for resource in args.resources:
+        if resource.resource_type != SECURITY_GROUP:
+            continue
+        props = Props(resource.props, subject=resource.name)
+        readers.append(props)
+        group = Group(resource.urn, resource.name, resource.urn)
+        _inline_rules(resource, group, props)
+        by_urn[resource.urn] = group
+        known_id = props.peek("id")
+        if isinstance(known_id, str) and known_id:
+            by_id[known_id] = group
+
+    for resource in args.resources:
+        if resource.resource_type not in (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE):
+            continue
+        props = Props(resource.props, subject=resource.name)
+        readers.append(props)
+        found = _rule_resource(resource, props)
+        if found is None:
+            continue
+        target_id, rule = found
+        targets = [
+            by_urn[dependency.urn]
+            for dependency in resource.property_dependencies.get("securityGroupId", [])
+            if dependency.urn in by_urn
+        ]
+        if targets and target_id and target_id not in by_id:
+            by_id[target_id] = targets[0]
+        if not targets and target_id in by_id:
+            targets = [by_id[target_id]]
+        if not targets and not target_id:
+            props.cannot_check(
+                "its `securityGroupId` is unknown and traces to no security group in this stack, so a cache's "
+                "group may have a rule this policy cannot see"
+            )
+            continue
+        if not targets:
+            targets = [by_id.setdefault(target_id, Group(f"id:{target_id}", target_id, "", external=True))]
+        for target in targets:
+            target.rules.append(rule)
+
+    reported: set[tuple[str, str]] = set()
+
+    def violation(rule_urn: str, fallback_urn: str, message: str) -> None:
+        key = (rule_urn or fallback_urn, message)
+        if key not in reported:
+            reported.add(key)
+            report(message, rule_urn or fallback_urn)
+
+    for cache in args.resources:
+        if cache.resource_type not in (REPLICATION_GROUP, SERVERLESS_CACHE, CLUSTER):
+            continue
+        props = Props(cache.props, subject=cache.name)
+        readers.append(props)
+        if cache.resource_type == CLUSTER and is_group_member(props):
+            continue
+        groups = _groups_of(cache, props, by_urn, by_id)
+        if groups is None:
+            violation(
+                cache.urn,
+                cache.urn,
+                f"{cache.name}: `securityGroupIds` is unset, so the VPC's default security group applies "
+                "(anything else in that group reaches the cache). Give the cache its own security group.",
+            )
+            continue
+        ports = _ports(cache, props)
+        for group in groups:
+            if group.external:
+                props.cannot_check(
+                    f"security group {group.label} is not managed in this stack: rules it has beyond the ones "
+                    "this stack adds cannot be checked"
+                )
+            for rule in group.rules:
+                _judge(cache, group, rule, ports, props, config, allowed_cidrs, allowed_prefixes, violation)
+    finish_all(readers)
+
+
+def _judge(
+    cache: PolicyResource,
+    group: Group,
+    rule: Rule,
+    ports: list[int] | None,
+    props: Props,
+    config: dict,
+    allowed_cidrs: set[str],
+    allowed_prefixes: set[str],
+    violation: Any,
+) -> None:
+    where = f"{cache.name}: {rule.origin} (security group {group.label})"
+    open_sources = [value for kind, value in rule.sources if kind == "cidr" and value in WORLD]
+    if rule.direction == "egress":
+        if open_sources and not config["allowOpenEgress"]:
+            violation(
+                rule.urn,
+                cache.urn,
+                f"{where} allows egress to {', '.join(open_sources)}; a cache opens no connections. Remove it.",
+            )
+        return
+    if rule.direction != "ingress":
+        return
+    if open_sources:
+        violation(
+            rule.urn,
+            cache.urn,
+            f"{where} admits {', '.join(open_sources)}: the whole internet (or all of the VPC's peers) may "
+            "connect. Admit the application's security groups instead.",
+        )
+        return
+    if ports is None:
+        props.cannot_check(f"the cache port is not known, so {rule.origin} cannot be matched to it")
+        return
+    covers = rule.covers(ports, props)
+    if not covers:
+        return
+    for kind, value in rule.sources:
+        if isinstance(value, Unknown):
+            if kind in ("cidr", "prefix-list"):
+                props.note(value)
+            continue  # an unknown security group id is still a security group
+        if kind == "cidr" and value not in allowed_cidrs:
+            violation(
+                rule.urn,
+                cache.urn,
+                f"{where} admits CIDR {value} to the cache port; only security groups"
+                + (f" and {', '.join(sorted(allowed_cidrs))}" if allowed_cidrs else "")
+                + " may reach it.",
+            )
+        elif kind == "prefix-list" and value not in allowed_prefixes:
+            violation(
+                rule.urn,
+                cache.urn,
+                f"{where} admits prefix list {value} to the cache port; it is not in `allowedPrefixListIds`.",
+            )
+
+
+security_group_ingress = StackValidationPolicy(
+    name="elasticache-security-group-ingress",
+    description=(
+        "A cache's security groups admit its port only from other security groups or configured CIDRs, never "
+        "from 0.0.0.0/0 or ::/0, and allow no open egress."
+    ),
+    validate=_validate_security_groups,
+    config_schema=SCHEMA,
+    severity=Severity.CRITICAL,
+    tags=["network", "CKV_AWS_23", "CKV_AWS_382", "AVD-AWS-0049"],
+    remediation_steps=(
+        "Give every cache its own security group (`securityGroupIds`) and admit the cache port with "
+        "`aws.vpc.SecurityGroupIngressRule(referencedSecurityGroupId=<app security group>)` rules; no CIDR "
+        "sources (unless listed in `allowedIngressCidrs`), never 0.0.0.0/0 or ::/0, and no egress rules."
+    ),
+    url=f"{DOCS}/elasticache-vpc-accessing.html",
+)
+
+
+def _validate_subnet_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (REPLICATION_GROUP, CLUSTER, SERVERLESS_CACHE):
+        return
+    props = Props(args.props)
+    if args.resource_type == SERVERLESS_CACHE:
+        subnets = props.items("subnetIds")
+        if subnets is MISSING or subnets == []:
+            report("`subnetIds` is unset: AWS puts the cache's endpoints in the default VPC's subnets.")
+        props.finish()
+        return
+    if args.resource_type == CLUSTER and is_group_member(props):
+        args.not_applicable("the cluster belongs to a replication group, which is judged instead")
+    # An unknown name comes from a SubnetGroup resource, and AWS reserves the name "default": it is custom.
+    name = props.peek("subnetGroupName")
+    if name is MISSING or name == "":
+        report(
+            "`subnetGroupName` is unset: AWS uses the `default` subnet group (the default VPC's subnets). "
+            "Create an `aws:elasticache/subnetGroup:SubnetGroup` of private subnets and name it here (setting it "
+            "later replaces the cache)."
+        )
+    elif isinstance(name, str) and name.strip().lower() == "default":
+        report(
+            "`subnetGroupName` is `default`: the default VPC's subnets. Use a subnet group of private subnets "
+            "(changing it replaces the cache)."
+        )
+    props.finish()
+
+
+subnet_group = ResourceValidationPolicy(
+    name="elasticache-subnet-group",
+    description="ElastiCache caches run in their own private subnets, never the `default` subnet group.",
+    validate=_validate_subnet_group,
+    severity=Severity.MEDIUM,
+    tags=["network", "CKV_AWS_323", "AwsSolutions-AEC1", "ElastiCache.7", "elasticache-subnet-group-check"],
+    remediation_steps=(
+        "Create an `aws:elasticache/subnetGroup:SubnetGroup` of private subnets and set `subnetGroupName` "
+        "(replication groups, clusters) or `subnetIds` (serverless caches)."
+    ),
+    url=f"{DOCS}/SubnetGroups.html",
+)
+
+POLICIES = [security_group_ingress, subnet_group]

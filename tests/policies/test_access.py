@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import pytest
+from guardrails.access import authentication, full_access
+
+from tests.policies.harness import DROP, UNKNOWN, UNKNOWN_BOOL, check, secret, with_
+from tests.policies.secure import (
+    CLUSTER,
+    REPLICATION_GROUP,
+    RG,
+    SERVERLESS_CACHE,
+    SESSIONS_TAGS,
+    SLS,
+    UG,
+    USER,
+    default_user,
+    iam_user,
+    user_group,
+)
+
+NO_AUTH = with_(REPLICATION_GROUP, userGroupIds=DROP)
+
+
+def test_rbac_user_group_passes() -> None:
+    assert check(authentication, RG, REPLICATION_GROUP).passed
+    # The group's id is unknown until the group exists; it is still a user group.
+    assert check(authentication, RG, with_(REPLICATION_GROUP, userGroupIds=[UNKNOWN])).passed
+
+
+@pytest.mark.parametrize("key", ["authToken", "authTokenWo"])
+def test_auth_tokens_pass_including_secret_and_write_only(key: str) -> None:
+    assert check(authentication, RG, with_(NO_AUTH, **{key: secret("t" * 32)})).passed
+    assert check(authentication, RG, with_(NO_AUTH, **{key: "t" * 32, "authTokenWoVersion": 1})).passed
+
+
+def test_no_authentication_is_flagged() -> None:
+    assert "no `authToken`/`authTokenWo` and no `userGroupIds`" in check(authentication, RG, NO_AUTH).text()
+    assert check(authentication, RG, with_(NO_AUTH, userGroupIds=[])).violations
+    assert check(authentication, RG, with_(NO_AUTH, authToken="")).violations
+
+
+def test_unknown_token_without_group_is_advisory() -> None:
+    outcome = check(authentication, RG, with_(NO_AUTH, authTokenWo=secret(UNKNOWN)))
+    assert outcome.violations == []
+    assert "`authTokenWo` is not known until apply" in (outcome.advisory or "")
+    # A known group settles it: the unknown token is not even mentioned.
+    assert check(authentication, RG, with_(REPLICATION_GROUP, authToken=UNKNOWN)).passed
+
+
+def test_serverless_needs_a_user_group() -> None:
+    assert check(authentication, SLS, SERVERLESS_CACHE).passed
+    assert check(authentication, SLS, with_(SERVERLESS_CACHE, userGroupId=UNKNOWN)).passed
+    assert "`userGroupId` is unset" in check(authentication, SLS, with_(SERVERLESS_CACHE, userGroupId=DROP)).text()
+    memcached = with_(SERVERLESS_CACHE, engine="memcached", userGroupId=DROP)
+    assert check(authentication, SLS, memcached).not_applicable
+
+
+def test_clusters() -> None:
+    assert check(authentication, CLUSTER, {"engine": "memcached"}).not_applicable
+    assert check(authentication, CLUSTER, {"replicationGroupId": "g"}).not_applicable
+    assert "standalone" in check(authentication, CLUSTER, {"engine": "valkey"}).text()
+
+
+def test_disabled_default_user_and_iam_user_pass() -> None:
+    assert check(authentication, USER, default_user("c", SESSIONS_TAGS)).passed
+    assert check(authentication, USER, iam_user("c", SESSIONS_TAGS)).passed
+    assert check(authentication, UG, user_group("c", SESSIONS_TAGS)).passed
+
+
+def test_passwordless_users_are_flagged() -> None:
+    no_password = with_(iam_user("c", SESSIONS_TAGS), authenticationMode=DROP, noPasswordRequired=True)
+    assert "`noPasswordRequired` is true" in check(authentication, USER, no_password).text()
+    mode = with_(iam_user("c", SESSIONS_TAGS), authenticationMode={"type": "no-password-required"})
+    assert '"no-password-required"' in check(authentication, USER, mode).text()
+    unknown = check(authentication, USER, with_(iam_user("c", SESSIONS_TAGS), noPasswordRequired=UNKNOWN_BOOL))
+    assert "`noPasswordRequired` is not known" in (unknown.advisory or "")
+
+
+def test_full_access_default_user_is_flagged() -> None:
+    enabled = with_(default_user("c", SESSIONS_TAGS), accessString="on ~* +@all")
+    assert 'the "default" user is enabled with full access' in check(authentication, USER, enabled).text()
+    # The same access for a named app user is its business (and IAM-authenticated).
+    assert check(authentication, USER, with_(iam_user("c", SESSIONS_TAGS), accessString="on ~* +@all")).passed
+    # Who it is decides: an unknown name with full access cannot be judged at preview.
+    unknown = check(authentication, USER, with_(enabled, userName=UNKNOWN))
+    assert "`userName` is not known" in (unknown.advisory or "")
+    # A harmless access string needs no name.
+    assert check(authentication, USER, with_(default_user("c", SESSIONS_TAGS), userName=UNKNOWN)).passed
+
+
+@pytest.mark.parametrize(
+    ("access", "full"),
+    [
+        ("on ~* +@all", True),
+        ("on allkeys allcommands", True),
+        ("on ~* &* +@all -@dangerous", True),
+        ("off ~* +@all", False),
+        ("on ~* +@all off", False),
+        ("on ~app:* +@all", False),
+        ("on ~* +@read", False),
+        ("off -@all", False),
+    ],
+)
+def test_full_access(access: str, full: bool) -> None:
+    assert full_access(access) is full

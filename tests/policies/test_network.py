@@ -1,0 +1,291 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+from guardrails.network import security_group_ingress, subnet_group
+
+from tests.policies.harness import DROP, UNKNOWN, Item, check, check_stack, with_
+from tests.policies.secure import (
+    APP_SG,
+    CLUSTER,
+    EGRESS,
+    INGRESS,
+    PROMPTS_SG,
+    REPLICATION_GROUP,
+    RG,
+    SERVERLESS_CACHE,
+    SESSIONS_SG,
+    SESSIONS_TAGS,
+    SG,
+    SG_RULE,
+    SLS,
+    as_preview,
+    secure_items,
+    security_group,
+)
+
+
+def items_with(*changes: Item, drop: tuple[str, ...] = ()) -> list[Item]:
+    """The secure stack with items replaced (matched by name) or added, and some removed."""
+    by_name = {item.name: item for item in secure_items() if item.name not in drop}
+    for item in changes:
+        by_name[item.name] = item
+    return list(by_name.values())
+
+
+def item(name: str) -> Item:
+    return next(candidate for candidate in secure_items() if candidate.name == name)
+
+
+def test_secure_stack_passes_with_ids_known_and_at_preview() -> None:
+    assert check_stack(security_group_ingress, secure_items()).passed
+    assert check_stack(security_group_ingress, [as_preview(i) for i in secure_items()]).passed
+
+
+def test_linked_by_ids_alone_without_property_dependencies() -> None:
+    # Another program may build its inputs from plain ids; the links then come from the ids.
+    items = [replace(i, depends={}) for i in secure_items()]
+    items = [
+        replace(i, properties={**i.properties, "id": SESSIONS_SG if i.name == "sessions-sg" else PROMPTS_SG})
+        if i.type == SG
+        else i
+        for i in items
+    ]
+    assert check_stack(security_group_ingress, items).passed
+    world = replace(item("sessions-ingress-0"), depends={})
+    world = replace(world, properties=with_(world.properties, referencedSecurityGroupId=DROP, cidrIpv4="0.0.0.0/0"))
+    outcome = check_stack(security_group_ingress, [*(i for i in items if i.name != world.name), world])
+    assert "admits 0.0.0.0/0" in outcome.text()
+
+
+def test_world_open_ingress_rule_resource() -> None:
+    rule = item("sessions-ingress-0")
+    open_rule = replace(rule, properties=with_(rule.properties, referencedSecurityGroupId=DROP, cidrIpv4="0.0.0.0/0"))
+    outcome = check_stack(security_group_ingress, items_with(open_rule))
+    assert len(outcome.violations) == 1
+    assert (
+        "sessions-replication-group: sessions-ingress-0 (security group sessions-sg) admits 0.0.0.0/0" in outcome.text()
+    )
+    assert outcome.urns == [rule.urn]  # reported against the offending rule
+    ipv6 = replace(rule, properties=with_(rule.properties, referencedSecurityGroupId=DROP, cidrIpv6="::/0"))
+    assert "admits ::/0" in check_stack(security_group_ingress, items_with(ipv6)).text()
+
+
+def test_world_open_on_any_port_is_flagged_even_off_the_cache_port() -> None:
+    ssh = Item(
+        INGRESS,
+        "ssh",
+        {"securityGroupId": SESSIONS_SG, "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 22, "toPort": 22},
+        {"securityGroupId": ["sessions-sg"]},
+    )
+    assert "admits 0.0.0.0/0" in check_stack(security_group_ingress, items_with(ssh)).text()
+
+
+def test_cidr_sources_need_config() -> None:
+    vpc = Item(
+        INGRESS,
+        "vpc-wide",
+        {"securityGroupId": SESSIONS_SG, "cidrIpv4": "10.0.0.0/16", "ipProtocol": "-1"},
+        {"securityGroupId": ["sessions-sg"]},
+    )
+    outcome = check_stack(security_group_ingress, items_with(vpc))
+    assert "admits CIDR 10.0.0.0/16 to the cache port" in outcome.text()
+    assert check_stack(security_group_ingress, items_with(vpc), config={"allowedIngressCidrs": ["10.0.0.0/16"]}).passed
+    # Even listed, the whole internet stays out.
+    world = Item(INGRESS, "world", {"securityGroupId": SESSIONS_SG, "cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"})
+    assert check_stack(
+        security_group_ingress, items_with(world), config={"allowedIngressCidrs": ["0.0.0.0/0"]}
+    ).violations
+    # A CIDR on another port is not the cache port's business.
+    other_port = Item(
+        INGRESS,
+        "metrics",
+        {
+            "securityGroupId": SESSIONS_SG,
+            "cidrIpv4": "10.0.0.0/16",
+            "ipProtocol": "tcp",
+            "fromPort": 9100,
+            "toPort": 9100,
+        },
+    )
+    assert check_stack(security_group_ingress, items_with(other_port)).passed
+
+
+def test_prefix_lists_need_config() -> None:
+    rule = Item(
+        INGRESS,
+        "prefix",
+        {
+            "securityGroupId": SESSIONS_SG,
+            "prefixListId": "pl-123",
+            "ipProtocol": "tcp",
+            "fromPort": 6379,
+            "toPort": 6379,
+        },
+        {"securityGroupId": ["sessions-sg"]},
+    )
+    assert "prefix list pl-123" in check_stack(security_group_ingress, items_with(rule)).text()
+    assert check_stack(security_group_ingress, items_with(rule), config={"allowedPrefixListIds": ["pl-123"]}).passed
+
+
+def test_inline_rules_on_the_security_group() -> None:
+    group = item("sessions-sg")
+    inline = replace(
+        group,
+        properties=with_(
+            group.properties,
+            ingress=[
+                {"protocol": "tcp", "fromPort": 6379, "toPort": 6379, "securityGroups": [APP_SG]},
+                {"protocol": "tcp", "fromPort": 6300, "toPort": 6400, "cidrBlocks": ["192.168.0.0/24"]},
+            ],
+            egress=[{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}],
+        ),
+    )
+    outcome = check_stack(security_group_ingress, items_with(inline))
+    assert "sessions-sg inline ingress[1] (security group sessions-sg) admits CIDR 192.168.0.0/24" in outcome.text()
+    assert "inline egress[0] (security group sessions-sg) allows egress to 0.0.0.0/0" in outcome.text()
+    assert len(outcome.violations) == 2
+    allowed = check_stack(security_group_ingress, items_with(inline), config={"allowOpenEgress": True})
+    assert len(allowed.violations) == 1
+
+
+def test_legacy_security_group_rule_and_egress_rule_resources() -> None:
+    legacy = Item(
+        SG_RULE,
+        "legacy",
+        {
+            "type": "ingress",
+            "securityGroupId": SESSIONS_SG,
+            "protocol": "tcp",
+            "fromPort": 0,
+            "toPort": 65535,
+            "cidrBlocks": ["0.0.0.0/0"],
+        },
+        {"securityGroupId": ["sessions-sg"]},
+    )
+    assert (
+        "legacy (security group sessions-sg) admits 0.0.0.0/0"
+        in check_stack(security_group_ingress, items_with(legacy)).text()
+    )
+    from_group = Item(
+        SG_RULE,
+        "from-app",
+        {
+            "type": "ingress",
+            "securityGroupId": SESSIONS_SG,
+            "protocol": "tcp",
+            "fromPort": 6379,
+            "toPort": 6379,
+            "sourceSecurityGroupId": APP_SG,
+        },
+        {"securityGroupId": ["sessions-sg"]},
+    )
+    assert check_stack(security_group_ingress, items_with(from_group)).passed
+    egress = Item(
+        EGRESS,
+        "out",
+        {"securityGroupId": PROMPTS_SG, "cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"},
+        {"securityGroupId": ["prompts-sg"]},
+    )
+    assert (
+        "prompts-serverless: out (security group prompts-sg) allows egress"
+        in check_stack(security_group_ingress, items_with(egress)).text()
+    )
+
+
+def test_serverless_reader_port_is_the_cache_port_too() -> None:
+    reader_only = Item(
+        INGRESS,
+        "reader",
+        {
+            "securityGroupId": PROMPTS_SG,
+            "cidrIpv4": "10.1.0.0/16",
+            "ipProtocol": "tcp",
+            "fromPort": 6380,
+            "toPort": 6380,
+        },
+        {"securityGroupId": ["prompts-sg"]},
+    )
+    assert "prompts-serverless: reader" in check_stack(security_group_ingress, items_with(reader_only)).text()
+
+
+def test_rules_of_another_groups_do_not_count() -> None:
+    app = Item(SG, "app-sg", security_group("app", SESSIONS_TAGS))
+    public = Item(
+        INGRESS,
+        "app-https",
+        {"securityGroupId": UNKNOWN, "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443},
+        {"securityGroupId": ["app-sg"]},
+    )
+    assert check_stack(security_group_ingress, items_with(app, public)).passed
+
+
+def test_cache_without_security_groups_uses_the_default_group() -> None:
+    cache = item("sessions-replication-group")
+    bare = replace(cache, properties=with_(cache.properties, securityGroupIds=DROP), depends={})
+    outcome = check_stack(security_group_ingress, items_with(bare))
+    assert "sessions-replication-group: `securityGroupIds` is unset" in outcome.text()
+    serverless = item("prompts-serverless")
+    bare = replace(serverless, properties=with_(serverless.properties, securityGroupIds=[]), depends={})
+    assert (
+        "prompts-serverless: `securityGroupIds` is unset"
+        in check_stack(security_group_ingress, items_with(bare)).text()
+    )
+
+
+def test_external_security_group_cannot_be_checked() -> None:
+    cache = item("sessions-replication-group")
+    external = replace(cache, properties=with_(cache.properties, securityGroupIds=["sg-0external"]), depends={})
+    outcome = check_stack(security_group_ingress, items_with(external))
+    assert outcome.violations == []
+    assert "security group sg-0external is not managed in this stack" in (outcome.advisory or "")
+
+
+def test_unknown_links_and_values_are_advisory() -> None:
+    cache = item("sessions-replication-group")
+    untraceable = replace(cache, properties=with_(cache.properties, securityGroupIds=UNKNOWN), depends={})
+    outcome = check_stack(security_group_ingress, items_with(untraceable))
+    assert "`securityGroupIds` is not known until apply" in (outcome.advisory or "")
+    rule = item("sessions-ingress-0")
+    lost = replace(rule, properties=with_(rule.properties, securityGroupId=UNKNOWN), depends={})
+    outcome = check_stack(security_group_ingress, items_with(lost))
+    assert "traces to no security group in this stack" in (outcome.advisory or "")
+    cidr = replace(rule, properties=with_(rule.properties, referencedSecurityGroupId=DROP, cidrIpv4=UNKNOWN))
+    outcome = check_stack(security_group_ingress, items_with(cidr))
+    assert outcome.violations == []
+    assert "`cidrIpv4` is not known" in (outcome.advisory or "")
+    port = replace(rule, properties=with_(rule.properties, fromPort=UNKNOWN, cidrIpv4="10.0.0.0/8"))
+    assert "`fromPort` is not known" in (check_stack(security_group_ingress, items_with(port)).advisory or "")
+
+
+def test_provider_computed_values_at_preview_are_not_unknowns() -> None:
+    # At preview the provider leaves `ingress`/`egress` (and an unset `port`) unknown; the program set none.
+    group = item("sessions-sg")
+    computed = replace(group, properties=with_(group.properties, ingress=UNKNOWN, egress=UNKNOWN))
+    cache = item("sessions-replication-group")
+    no_port = replace(cache, properties=with_(cache.properties, port=UNKNOWN))
+    assert check_stack(security_group_ingress, items_with(computed, no_port)).passed
+    derived = replace(computed, depends={"ingress": ["prompts-sg"]})
+    outcome = check_stack(security_group_ingress, items_with(derived))
+    assert "`ingress` is not known until apply" in (outcome.advisory or "")
+
+
+def test_group_members_are_not_judged() -> None:
+    member = Item(CLUSTER, "member", {"replicationGroupId": "sessions-prod"})
+    assert check_stack(security_group_ingress, items_with(member)).passed
+
+
+# -- subnet group --------------------------------------------------------------------------------------------------
+
+
+def test_subnet_group() -> None:
+    assert check(subnet_group, RG, REPLICATION_GROUP).passed
+    assert check(subnet_group, RG, with_(REPLICATION_GROUP, subnetGroupName=UNKNOWN)).passed
+    assert (
+        "`subnetGroupName` is unset" in check(subnet_group, RG, with_(REPLICATION_GROUP, subnetGroupName=DROP)).text()
+    )
+    assert "is `default`" in check(subnet_group, RG, with_(REPLICATION_GROUP, subnetGroupName="default")).text()
+    assert check(subnet_group, SLS, SERVERLESS_CACHE).passed
+    assert "`subnetIds` is unset" in check(subnet_group, SLS, with_(SERVERLESS_CACHE, subnetIds=DROP)).text()
+    assert check(subnet_group, CLUSTER, {"engine": "memcached"}).violations
+    assert check(subnet_group, CLUSTER, {"replicationGroupId": "g"}).not_applicable
