@@ -1,0 +1,147 @@
+"""Maintenance and engine: supported engines at supported versions, patched automatically."""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from guardrails.common import (
+    CLUSTER,
+    DOCS,
+    GLOBAL_REPLICATION_GROUP,
+    REDIS_FAMILY,
+    REPLICATION_GROUP,
+    SERVERLESS_CACHE,
+    engine,
+    is_global_secondary,
+    is_group_member,
+    parse_version,
+    settings,
+    version_at_least,
+)
+from guardrails.props import MISSING, Props, is_unknown
+
+
+def _validate_minor_upgrades(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == SERVERLESS_CACHE:
+        args.not_applicable("AWS applies minor and patch versions to serverless caches itself")
+    if args.resource_type not in (REPLICATION_GROUP, CLUSTER):
+        return
+    props = Props(args.props)
+    if args.resource_type == CLUSTER:
+        if is_group_member(props):
+            args.not_applicable("the cluster belongs to a replication group, which is judged instead")
+        kind = engine(props, CLUSTER)
+        if is_unknown(kind):
+            props.finish()
+        if kind not in REDIS_FAMILY:
+            args.not_applicable("automatic minor version upgrades exist for Redis OSS and Valkey only")
+    # Unset is fine: AWS turns automatic minor upgrades on by default (the provider's documented default).
+    if props.boolean("autoMinorVersionUpgrade") is False:
+        report(
+            "`autoMinorVersionUpgrade` is false: security patches wait for someone to apply them. Set it to true "
+            "(in place; upgrades happen in the `maintenanceWindow`)."
+        )
+    props.finish()
+
+
+auto_minor_version_upgrade = ResourceValidationPolicy(
+    name="elasticache-auto-minor-version-upgrade",
+    description="ElastiCache applies minor engine versions (security patches) automatically.",
+    validate=_validate_minor_upgrades,
+    severity=Severity.LOW,
+    tags=["maintenance", "CKV_AWS_322", "ElastiCache.2", "elasticache-auto-minor-version-upgrade-check"],
+    remediation_steps="Set `autoMinorVersionUpgrade: true` and a `maintenanceWindow` outside peak hours.",
+    url=f"{DOCS}/VersionManagement.html",
+)
+
+
+ENGINE_SCHEMA = PolicyConfigSchema(
+    properties={
+        "allowedEngines": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["valkey", "redis", "memcached"]},
+            "default": ["valkey", "redis"],
+            "description": "Engines caches may run. Valkey and Redis OSS are judged alike everywhere.",
+        },
+        "minimumEngineVersions": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "default": {"valkey": "7.2", "redis": "7.0"},
+            "description": (
+                "Lowest `engineVersion` per engine (`M.m`); serverless caches compare the major version only. "
+                "An unset `engineVersion` means AWS's latest and passes."
+            ),
+        },
+    }
+)
+
+
+def _validate_engine(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (REPLICATION_GROUP, CLUSTER, SERVERLESS_CACHE, GLOBAL_REPLICATION_GROUP):
+        return
+    config = settings(args, ENGINE_SCHEMA)
+    allowed = [str(name).lower() for name in config["allowedEngines"]]
+    minimums = {str(k).lower(): str(v) for k, v in dict(config["minimumEngineVersions"]).items()}
+    props = Props(args.props)
+    if args.resource_type == REPLICATION_GROUP and is_global_secondary(props):
+        args.not_applicable(
+            "a global datastore secondary may not set engine or version: the global datastore decides them"
+        )
+    if args.resource_type == CLUSTER and is_group_member(props):
+        args.not_applicable("the cluster belongs to a replication group, which is judged instead")
+
+    kind = engine(props, args.resource_type)
+    if kind is MISSING:
+        if args.resource_type == GLOBAL_REPLICATION_GROUP:
+            args.not_applicable("the global datastore keeps its primary's engine and version")
+        props.finish()
+        return
+    if is_unknown(kind):
+        props.finish()
+    if kind not in allowed:
+        report(f"engine {kind!r} is not allowed here; use one of: {', '.join(allowed)}.")
+        props.finish()
+        return
+
+    key = "majorEngineVersion" if args.resource_type == SERVERLESS_CACHE else "engineVersion"
+    text = props.text(key)
+    minimum_text = minimums.get(kind)
+    minimum = parse_version(minimum_text) if minimum_text else None
+    if not isinstance(text, str) or minimum is None:
+        props.finish()
+        return
+    version = parse_version(text)
+    if version is None:
+        report(f"`{key}` {text!r} is not an engine version (`M.m`, e.g. {minimum_text}).")
+    else:
+        floor = minimum[:1] if args.resource_type == SERVERLESS_CACHE else minimum
+        if not version_at_least(version, floor):
+            report(
+                f"{kind} {text} is below the minimum {minimum_text} for this environment. Upgrade `{key}` "
+                "(in place for node-based caches; downgrades are refused by AWS)."
+            )
+    props.finish()
+
+
+engine_version = ResourceValidationPolicy(
+    name="elasticache-engine-version",
+    description="ElastiCache runs an allowed engine (Valkey or Redis OSS by default) at a supported version.",
+    validate=_validate_engine,
+    config_schema=ENGINE_SCHEMA,
+    severity=Severity.MEDIUM,
+    tags=["maintenance", "engine", "elasticache-supported-engine-version"],
+    remediation_steps=(
+        "Set `engine` to an allowed engine and `engineVersion` (serverless: `majorEngineVersion`) to at least "
+        "the configured minimum. Redis OSS -> Valkey upgrades in place when `engineVersion` and a valkey-family "
+        "parameter group change in the same update."
+    ),
+    url=f"{DOCS}/engine-versions.html",
+)
+
+POLICIES = [auto_minor_version_upgrade, engine_version]
