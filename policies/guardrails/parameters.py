@@ -1,0 +1,232 @@
+"""Parameter groups: a cache owns its parameter group, and its eviction policy fits what the cache holds.
+
+Evicting sessions or locks loses user-visible state silently; never evicting a plain cache turns a full cache
+into write errors. The `workload` tag says which it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from guardrails.common import (
+    DOCS,
+    PARAMETER_GROUP,
+    REPLICATION_GROUP,
+    SERVERLESS_CACHE,
+    is_global_secondary,
+    settings,
+    tags_of,
+)
+from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
+
+FAMILY_DEFAULT_POLICY = "volatile-lru"
+"""`maxmemory-policy` of every redis*/valkey* parameter group family unless a group sets it."""
+
+EVICTING = [
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+]
+
+
+def _default_group(name: str) -> bool:
+    return name.strip().lower().startswith("default.")
+
+
+def _validate_custom_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == SERVERLESS_CACHE:
+        args.not_applicable("serverless caches have no parameter groups")
+    if args.resource_type != REPLICATION_GROUP:
+        return
+    props = Props(args.props)
+    if is_global_secondary(props):
+        args.not_applicable(
+            "a global datastore secondary may not set a parameter group: AWS derives one from the primary's"
+        )
+    # An unknown name comes from a ParameterGroup resource, and AWS reserves `default.*` names: it is custom.
+    name = props.peek("parameterGroupName")
+    if name is MISSING or name == "":
+        report(
+            "`parameterGroupName` is unset: the group runs on the engine's `default.*` parameter group, which "
+            "cannot be changed (not even its eviction policy). Create an "
+            "`aws:elasticache/parameterGroup:ParameterGroup` per cache and name it here."
+        )
+    elif isinstance(name, str) and _default_group(name):
+        report(
+            f"`parameterGroupName` is {name!r}, a shared AWS default group that cannot be changed. Create an "
+            "`aws:elasticache/parameterGroup:ParameterGroup` per cache (changes in place)."
+        )
+    props.finish()
+
+
+custom_parameter_group = ResourceValidationPolicy(
+    name="elasticache-custom-parameter-group",
+    description="ElastiCache replication groups use their own parameter group, not a `default.*` one.",
+    validate=_validate_custom_group,
+    severity=Severity.LOW,
+    tags=["parameters"],
+    remediation_steps=(
+        "Create an `aws:elasticache/parameterGroup:ParameterGroup` (family matching engine and major version, "
+        "unique name per family) and set `parameterGroupName`."
+    ),
+    url=f"{DOCS}/ParameterGroups.html",
+)
+
+
+EVICTION_SCHEMA = PolicyConfigSchema(
+    properties={
+        "workloadEvictionPolicies": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "default": {
+                "cache": EVICTING,
+                "sessions": ["noeviction"],
+                "locks": ["noeviction"],
+                "rate-limit": ["volatile-ttl", "noeviction"],
+                "agent-memory": ["volatile-lru", "volatile-lfu", "volatile-ttl", "noeviction"],
+            },
+            "description": "`workload` tag value -> the `maxmemory-policy` values that fit it.",
+        },
+        "allowedEvictionPolicies": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["volatile-lru", "volatile-lfu", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "noeviction"],
+            "description": (
+                "Policies allowed for a cache without a `workload` tag (the `*-random` ones evict hot keys as "
+                "readily as cold ones, so they are left out)."
+            ),
+        },
+        "workloadTag": {
+            "type": "string",
+            "default": "workload",
+            "description": "The tag key that names a cache's workload.",
+        },
+    }
+)
+
+
+def _eviction_policy(
+    cache: PolicyResource, props: Props, by_urn: dict[str, PolicyResource], by_name: dict[str, PolicyResource]
+) -> Any:
+    """The cache's `maxmemory-policy`, an Unknown, or None when it cannot be found at all."""
+    name = props.peek("parameterGroupName")
+    groups = [
+        by_urn[dependency.urn]
+        for dependency in cache.property_dependencies.get("parameterGroupName", [])
+        if dependency.urn in by_urn
+    ]
+    if not groups:
+        if name is MISSING or (isinstance(name, str) and _default_group(name)):
+            return FAMILY_DEFAULT_POLICY
+        if isinstance(name, Unknown):
+            return props.note(name)
+        if name not in by_name:
+            props.cannot_check(
+                f"parameter group {name!r} is not managed in this stack, so its eviction policy cannot be read"
+            )
+            return None
+        groups = [by_name[name]]
+    group = Props(groups[0].props)
+    parameters = group.items("parameters")
+    if isinstance(parameters, Unknown):
+        return props.note(Unknown(f"{groups[0].name}.parameters"))
+    for index, _ in enumerate(parameters if isinstance(parameters, list) else []):
+        key = group.peek("parameters", index, "name")
+        if isinstance(key, Unknown) or (isinstance(key, str) and key.strip().lower() == "maxmemory-policy"):
+            value = group.peek("parameters", index, "value")
+            if isinstance(key, Unknown) or isinstance(value, Unknown):
+                return props.note(Unknown(f"{groups[0].name}.parameters[{index}]"))
+            return str(value).strip().lower()
+    return FAMILY_DEFAULT_POLICY
+
+
+def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> None:
+    config = settings(args, EVICTION_SCHEMA)
+    fits: dict[str, list[str]] = {
+        str(workload): [str(policy) for policy in policies]
+        for workload, policies in dict(config["workloadEvictionPolicies"]).items()
+    }
+    allowed = [str(policy) for policy in config["allowedEvictionPolicies"]]
+    tag = str(config["workloadTag"])
+
+    by_urn: dict[str, PolicyResource] = {}
+    by_name: dict[str, PolicyResource] = {}
+    for resource in args.resources:
+        if resource.resource_type == PARAMETER_GROUP:
+            by_urn[resource.urn] = resource
+            name = Props(resource.props).peek("name")
+            if isinstance(name, str):
+                by_name[name] = resource
+
+    readers: list[Props] = []
+    for cache in args.resources:
+        if cache.resource_type != REPLICATION_GROUP:
+            continue
+        props = Props(cache.props, subject=cache.name)
+        readers.append(props)
+        if is_global_secondary(props):
+            continue
+        policy = _eviction_policy(cache, props, by_urn, by_name)
+        if policy is None or is_unknown(policy):
+            continue
+        tags = tags_of(props, cache.provider.props if cache.provider else None)
+        workload = tags.get(tag, MISSING) if isinstance(tags, dict) else tags
+        if isinstance(workload, Unknown):
+            props.note(workload)
+            continue
+        if workload is MISSING:
+            if policy not in allowed:
+                report(
+                    f"{cache.name}: `maxmemory-policy` is {policy!r}, not one of {', '.join(allowed)}. Tag the cache "
+                    f"with `{tag}` ({', '.join(fits)}) or set an allowed policy in its parameter group.",
+                    cache.urn,
+                )
+            continue
+        if workload not in fits:
+            report(
+                f"{cache.name}: `{tag}` tag {workload!r} is not a known workload ({', '.join(fits)}).",
+                cache.urn,
+            )
+            continue
+        if policy not in fits[workload]:
+            report(
+                f"{cache.name}: a {workload!r} cache needs `maxmemory-policy` in {', '.join(fits[workload])}, "
+                f"but its parameter group has {policy!r}"
+                + (" (the family default: the group does not set it)" if policy == FAMILY_DEFAULT_POLICY else "")
+                + ". Set `maxmemory-policy` in the cache's own parameter group (changes in place).",
+                cache.urn,
+            )
+    finish_all(readers)
+
+
+eviction_policy = StackValidationPolicy(
+    name="elasticache-eviction-policy",
+    description="A cache's eviction policy (`maxmemory-policy`) fits the workload it holds.",
+    validate=_validate_eviction,
+    config_schema=EVICTION_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["parameters", "eviction"],
+    remediation_steps=(
+        "Tag the cache with its `workload` and set `maxmemory-policy` in its parameter group: `noeviction` "
+        "for sessions and locks, `volatile-ttl` or `noeviction` for rate limits, a `volatile-*` policy or "
+        "`noeviction` for agent memory, an evicting policy for a plain cache."
+    ),
+    url=f"{DOCS}/ParameterGroups.Engine.html",
+)
+
+POLICIES = [custom_parameter_group, eviction_policy]

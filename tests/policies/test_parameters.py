@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from guardrails.parameters import custom_parameter_group, eviction_policy
+
+from tests.policies.harness import DROP, UNKNOWN, Item, check, check_stack, with_
+from tests.policies.secure import (
+    PARAMETER_GROUP,
+    PG,
+    REPLICATION_GROUP,
+    RG,
+    SERVERLESS_CACHE,
+    SESSIONS_TAGS,
+    SLS,
+    as_preview,
+    secure_items,
+)
+
+
+def test_custom_parameter_group() -> None:
+    assert check(custom_parameter_group, RG, REPLICATION_GROUP).passed
+    assert check(custom_parameter_group, RG, with_(REPLICATION_GROUP, parameterGroupName=UNKNOWN)).passed
+    unset = check(custom_parameter_group, RG, with_(REPLICATION_GROUP, parameterGroupName=DROP))
+    assert "`parameterGroupName` is unset" in unset.text()
+    default = check(custom_parameter_group, RG, with_(REPLICATION_GROUP, parameterGroupName="default.valkey8"))
+    assert "'default.valkey8', a shared AWS default group" in default.text()
+    assert check(custom_parameter_group, SLS, SERVERLESS_CACHE).not_applicable
+    assert check(custom_parameter_group, RG, with_(REPLICATION_GROUP, globalReplicationGroupId="g")).not_applicable
+
+
+def stack(policy: str | None, workload: object = "sessions", **cache: object) -> list[Item]:
+    """The secure stack with the sessions cache's eviction policy and workload tag changed."""
+    items = []
+    for item in secure_items():
+        if item.type == PG:
+            parameters = [{"name": "cluster-enabled", "value": "no"}]
+            if policy is not None:
+                parameters.append({"name": "maxmemory-policy", "value": policy})
+            item = replace(item, properties=with_(PARAMETER_GROUP, parameters=parameters))
+        elif item.type == RG:
+            tags = dict(SESSIONS_TAGS)
+            if workload is DROP:
+                tags.pop("workload")
+            else:
+                tags["workload"] = workload
+            item = replace(item, properties=with_(REPLICATION_GROUP, **{"tags": tags, **cache}))
+        items.append(item)
+    return items
+
+
+@pytest.mark.parametrize(
+    ("workload", "policy"),
+    [
+        ("sessions", "noeviction"),
+        ("locks", "noeviction"),
+        ("rate-limit", "volatile-ttl"),
+        ("rate-limit", "noeviction"),
+        ("agent-memory", None),  # the family default volatile-lru
+        ("agent-memory", "volatile-lfu"),
+        ("cache", "allkeys-lru"),
+        ("cache", "allkeys-random"),
+    ],
+)
+def test_policies_that_fit_the_workload(workload: str, policy: str | None) -> None:
+    assert check_stack(eviction_policy, stack(policy, workload)).passed
+
+
+@pytest.mark.parametrize(
+    ("workload", "policy"),
+    [
+        ("sessions", "allkeys-lru"),
+        ("sessions", None),
+        ("locks", "volatile-lru"),
+        ("rate-limit", "allkeys-lfu"),
+        ("agent-memory", "allkeys-lru"),
+        ("cache", "noeviction"),
+    ],
+)
+def test_policies_that_do_not_fit_the_workload(workload: str, policy: str | None) -> None:
+    outcome = check_stack(eviction_policy, stack(policy, workload))
+    assert len(outcome.violations) == 1
+    assert f"a '{workload}' cache needs `maxmemory-policy` in" in outcome.text()
+    assert outcome.urns == ["urn:pulumi:test::project::" + RG + "::sessions-replication-group"]
+
+
+def test_unset_policy_is_named_as_the_family_default() -> None:
+    outcome = check_stack(eviction_policy, stack(None, "sessions"))
+    assert "has 'volatile-lru' (the family default: the group does not set it)" in outcome.text()
+
+
+def test_default_parameter_group_means_the_family_default() -> None:
+    items = [
+        replace(i, depends={k: v for k, v in i.depends.items() if k != "parameterGroupName"})
+        for i in stack("noeviction")
+    ]
+    items = [
+        replace(i, properties=with_(i.properties, parameterGroupName="default.valkey8")) if i.type == RG else i
+        for i in items
+    ]
+    assert "has 'volatile-lru'" in check_stack(eviction_policy, items).text()
+    unset = [replace(i, properties=with_(i.properties, parameterGroupName=DROP)) if i.type == RG else i for i in items]
+    assert "has 'volatile-lru'" in check_stack(eviction_policy, unset).text()
+
+
+def test_without_workload_tag_the_allowed_set_applies() -> None:
+    assert check_stack(eviction_policy, stack("allkeys-lru", DROP)).passed
+    outcome = check_stack(eviction_policy, stack("allkeys-random", DROP))
+    assert "`maxmemory-policy` is 'allkeys-random', not one of" in outcome.text()
+    config = {"allowedEvictionPolicies": ["allkeys-random"]}
+    assert check_stack(eviction_policy, stack("allkeys-random", DROP), config=config).passed
+
+
+def test_unknown_workload_value_is_flagged() -> None:
+    assert (
+        "`workload` tag 'queue' is not a known workload"
+        in check_stack(eviction_policy, stack("noeviction", "queue")).text()
+    )
+
+
+def test_found_by_name_without_property_dependencies() -> None:
+    items = [replace(i, depends={}) for i in stack("allkeys-lru")]
+    assert "has 'allkeys-lru'" in check_stack(eviction_policy, items).text()
+
+
+def test_found_by_property_dependency_when_the_name_is_unknown() -> None:
+    assert check_stack(eviction_policy, [as_preview(i) for i in stack("noeviction")]).passed
+    outcome = check_stack(eviction_policy, [as_preview(i) for i in stack("allkeys-lru")])
+    assert "has 'allkeys-lru'" in outcome.text()
+
+
+def test_what_cannot_be_read_is_advisory() -> None:
+    external = [replace(i, depends={}) for i in stack("noeviction")]
+    external = [
+        replace(i, properties=with_(i.properties, parameterGroupName="shared-pg")) if i.type == RG else i
+        for i in external
+    ]
+    outcome = check_stack(eviction_policy, external)
+    assert outcome.violations == []
+    assert "parameter group 'shared-pg' is not managed in this stack" in (outcome.advisory or "")
+    unknown_value = [
+        replace(i, properties=with_(i.properties, parameters=[{"name": "maxmemory-policy", "value": UNKNOWN}]))
+        if i.type == PG
+        else i
+        for i in stack("noeviction")
+    ]
+    outcome = check_stack(eviction_policy, unknown_value)
+    assert "sessions-params-valkey8.parameters[0]` is not known" in (outcome.advisory or "")
+    unknown_tags = check_stack(eviction_policy, stack("noeviction", tags=UNKNOWN))
+    assert "`tags` is not known" in (unknown_tags.advisory or "")
+
+
+def test_global_secondaries_and_serverless_are_skipped() -> None:
+    assert check_stack(eviction_policy, stack("allkeys-lru", globalReplicationGroupId="g")).passed
