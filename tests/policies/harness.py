@@ -9,6 +9,8 @@ line, `args.not_applicable(...)` a not-applicable entry, `report_violation` call
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,8 +44,14 @@ def secret(value: Any) -> dict[str, Any]:
 
 
 def _through_the_wire(properties: Mapping[str, Any]) -> Any:
+    return _wired(json.dumps(properties, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=4096)
+def _wired(document: str) -> Any:
+    # Cached by content: the same properties meet many policies, and policies only read them.
     struct = struct_pb2.Struct()
-    struct.update(engine_properties(properties))
+    struct.update(engine_properties(json.loads(document)))
     return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
 
 

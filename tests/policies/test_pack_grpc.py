@@ -315,12 +315,12 @@ def test_a_pack_that_prints_no_port_times_out_and_is_killed(tmp_path: Path) -> N
     silent = fake_pack(
         tmp_path, "import sys, time\nsys.stderr.write('thinking...')\nsys.stderr.flush()\ntime.sleep(60)\n"
     )
-    pack = PolicyPack(silent, project="p", stack="s", start_timeout=0.5)
+    pack = PolicyPack(silent, project="p", stack="s", start_timeout=1.0)
     started = time.monotonic()
     with pytest.raises(PolicyPackError) as raised, pack:
         pass
-    assert 0.5 <= time.monotonic() - started < 4
-    assert "printed no port within 0.5s" in str(raised.value)
+    assert 1.0 <= time.monotonic() - started < 5
+    assert "printed no port within 1s" in str(raised.value)
     assert "thinking..." in str(raised.value)
     assert pack.pid is not None
     assert gone(pack.pid)
