@@ -24,7 +24,7 @@ from guardrails.common import (
     is_group_member,
     settings,
 )
-from guardrails.props import MISSING, Props, Unknown, is_unknown
+from guardrails.props import MISSING, Props, Unknown, off, state
 
 SCHEMA = PolicyConfigSchema(
     properties={
@@ -78,7 +78,7 @@ def nodes_per_shard(props: Props) -> list[Any]:
             counts.append(own + 1 if isinstance(own, float) else (1.0 if own is MISSING else own))
     if not counts:
         per_shard = replicas + 1 if isinstance(replicas, float) else (1.0 if replicas is MISSING else replicas)
-        total = 1 if shards is MISSING or is_unknown(shards) else int(shards)
+        total = int(shards) if isinstance(shards, float) else 1
         counts = [per_shard] * max(total, 1)
     return counts
 
@@ -103,11 +103,11 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = Props(args.props)
     minimum = integer(config["minimumNodesPerShard"])
 
-    short = [
-        (index, count)
-        for index, count in enumerate(nodes_per_shard(props))
-        if isinstance(count, float) and count < minimum
-    ]
+    counts = nodes_per_shard(props)
+    short = [(index, count) for index, count in enumerate(counts) if isinstance(count, float) and count < minimum]
+    garbage = [count for count in counts if not isinstance(count, float | Unknown)]
+    if garbage:
+        report(f"the node count {garbage[0]!r} is not a number; set `numCacheClusters` or `replicasPerNodeGroup`.")
     if short:
         where = (
             "the group has"
@@ -127,9 +127,8 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if not wanted:
             continue
         value = props.boolean(key)
-        if value is False or value is MISSING:
-            state = "unset (AWS default: off)" if value is MISSING else "false"
-            report(f"`{key}` is {state}: {why}. Set it to true (it needs at least 2 nodes per shard).")
+        if off(value):
+            report(f"`{key}` is {state(value)}: {why}. Set it to true (it needs at least 2 nodes per shard).")
     props.finish()
 
 

@@ -21,7 +21,7 @@ from guardrails.common import (
     is_group_member,
     settings,
 )
-from guardrails.props import MISSING, Props, is_unknown
+from guardrails.props import MISSING, Props, is_unknown, state
 
 SCHEMA = PolicyConfigSchema(
     properties={
@@ -49,10 +49,10 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         args.not_applicable(f"engine {kind if kind is not MISSING else 'unset'}: ElastiCache takes no snapshots")
     minimum = integer(settings(args, SCHEMA)["minimumRetentionDays"])
     days = props.number("snapshotRetentionLimit")
-    if days is MISSING or (isinstance(days, float) and days < minimum):
-        state = "unset (AWS default: 0, no backups)" if days is MISSING else f"{int(days)}"
+    if not is_unknown(days) and not (isinstance(days, float) and days >= minimum):
+        shown = f"{days:g}" if isinstance(days, float) else state(days, "unset (AWS default: 0, no backups)")
         report(
-            f"`snapshotRetentionLimit` is {state}; this environment keeps at least {minimum} day(s) of automatic "
+            f"`snapshotRetentionLimit` is {shown}; this environment keeps at least {minimum} day(s) of automatic "
             "snapshots. Raise it (changes in place; AWS allows up to 35)."
         )
     props.finish()

@@ -26,7 +26,7 @@ from guardrails.common import (
     show_version,
     version_at_least,
 )
-from guardrails.props import MISSING, Props, is_unknown
+from guardrails.props import MISSING, Props, is_unknown, off, state
 
 SECONDARY = (
     "a global datastore secondary may not set encryption flags: it inherits them from the primary, "
@@ -45,13 +45,11 @@ def _validate_in_transit(args: ResourceValidationArgs, report: ReportViolation) 
         if is_global_secondary(props):
             args.not_applicable(SECONDARY)
         enabled = props.boolean("transitEncryptionEnabled")
-        if enabled is False or enabled is MISSING:
+        if off(enabled):
             report(
-                "`transitEncryptionEnabled` is "
-                + ("unset (AWS default: off)" if enabled is MISSING else "false")
-                + ": clients and replicas talk in plaintext. Set it to true. On an existing group below engine "
-                "7.0.5 this replaces the group; from 7.0.5 it is two applies (`transitEncryptionMode` "
-                "`preferred`, then `required`)."
+                f"`transitEncryptionEnabled` is {state(enabled)}: clients and replicas talk in plaintext. Set "
+                "it to true. On an existing group below engine 7.0.5 this replaces the group; from 7.0.5 it is "
+                "two applies (`transitEncryptionMode` `preferred`, then `required`)."
             )
         props.finish()
         return
@@ -75,11 +73,10 @@ def _validate_in_transit(args: ResourceValidationArgs, report: ReportViolation) 
         )
         return
     enabled = props.boolean("transitEncryptionEnabled")
-    if enabled is False or enabled is MISSING:
+    if off(enabled):
         report(
-            "`transitEncryptionEnabled` is "
-            + ("unset (AWS default: off)" if enabled is MISSING else "false")
-            + ": Memcached clients talk in plaintext. Set it to true (Memcached 1.6.12+, in a VPC)."
+            f"`transitEncryptionEnabled` is {state(enabled)}: Memcached clients talk in plaintext. Set it to "
+            "true (Memcached 1.6.12+, in a VPC)."
         )
     props.finish()
 
@@ -111,7 +108,7 @@ def _validate_transit_mode(args: ResourceValidationArgs, report: ReportViolation
     if is_global_secondary(props):
         args.not_applicable(SECONDARY)
     enabled = props.boolean("transitEncryptionEnabled")
-    if enabled is False or enabled is MISSING:
+    if off(enabled):
         args.not_applicable("in-transit encryption is off; elasticache-encryption-in-transit reports that")
     mode = props.text("transitEncryptionMode")
     if mode == "required" or is_unknown(mode) or is_unknown(enabled):
@@ -222,13 +219,13 @@ def _validate_at_rest(args: ResourceValidationArgs, report: ReportViolation) -> 
         # AWS's own default differs by engine: on for Valkey, off for Redis OSS.
         if is_unknown(kind):
             props.finish()
-        enabled = kind == "valkey"
-    if enabled is False:
+        if kind == "valkey":
+            enabled = True
+    if off(enabled):
         report(
-            "`atRestEncryptionEnabled` is "
-            + ("unset (AWS default for Redis OSS: off)" if props.get("atRestEncryptionEnabled") is MISSING else "false")
-            + ": snapshots and swapped data sit unencrypted. Set it to true; it can only be set at creation, so "
-            "an existing group is replaced (take a snapshot and restore from it)."
+            f"`atRestEncryptionEnabled` is {state(enabled, 'unset (AWS default for Redis OSS: off)')}: snapshots "
+            "and swapped data sit unencrypted. Set it to true; it can only be set at creation, so an existing "
+            "group is replaced (take a snapshot and restore from it)."
         )
     elif enabled is True:
         _check_key(props, config, report)

@@ -24,7 +24,7 @@ from guardrails.common import (
     settings,
     version_at_least,
 )
-from guardrails.props import MISSING, Props, is_unknown
+from guardrails.props import MISSING, Props, is_unknown, off, state
 
 
 def _validate_minor_upgrades(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -42,10 +42,11 @@ def _validate_minor_upgrades(args: ResourceValidationArgs, report: ReportViolati
         if kind not in REDIS_FAMILY:
             args.not_applicable("automatic minor version upgrades exist for Redis OSS and Valkey only")
     # Unset is fine: AWS turns automatic minor upgrades on by default (the provider's documented default).
-    if props.boolean("autoMinorVersionUpgrade") is False:
+    upgrades = props.boolean("autoMinorVersionUpgrade")
+    if upgrades is not MISSING and off(upgrades):
         report(
-            "`autoMinorVersionUpgrade` is false: security patches wait for someone to apply them. Set it to true "
-            "(in place; upgrades happen in the `maintenanceWindow`)."
+            f"`autoMinorVersionUpgrade` is {state(upgrades)}: security patches wait for someone to apply "
+            "them. Set it to true (in place; upgrades happen in the `maintenanceWindow`)."
         )
     props.finish()
 

@@ -96,9 +96,13 @@ class Rule:
             if is_unknown(bound):
                 props.note(bound)
                 return None
-        low = 0 if low is MISSING else int(low)
-        high = 65535 if high is MISSING else int(high)
-        return any(low <= port <= high for port in ports)
+        low = 0.0 if low is MISSING else low
+        high = 65535.0 if high is MISSING else high
+        if not isinstance(low, float) or not isinstance(high, float):
+            props.cannot_check(f"{self.origin}: port range {low!r}..{high!r} is not numeric")
+            return None
+        # -1 is AWS's "all ports" for all-protocol and ICMP rules.
+        return any(low <= port <= high for port in ports) or (low == -1 and high == -1)
 
 
 @dataclass
@@ -186,7 +190,7 @@ def _rule_resource(resource: PolicyResource, props: Props) -> tuple[str, Rule] |
         elif isinstance(prefixes, list):
             rule.sources.extend(("prefix-list", _text(value)) for value in prefixes)
         if props.present("sourceSecurityGroupId") is True:
-            rule.sources.append(("security-group", props.peek("sourceSecurityGroupId")))
+            rule.sources.append(("security-group", _text(props.peek("sourceSecurityGroupId"))))
         if props.boolean("self") is True:
             rule.sources.append(("self", None))
     else:
@@ -207,7 +211,7 @@ def _rule_resource(resource: PolicyResource, props: Props) -> tuple[str, Rule] |
         ):
             value = props.peek(key)
             if value is not MISSING:
-                rule.sources.append((kind, value))
+                rule.sources.append((kind, _text(value)))
     target = props.peek("securityGroupId")
     return (target if isinstance(target, str) else "", rule)
 
@@ -228,6 +232,9 @@ def _groups_of(
         if not linked:
             props.note(ids)
         return linked
+    if not isinstance(ids, list):
+        ids = [ids]
+    ids = [value if isinstance(value, Unknown) else str(value) for value in ids]
     groups: dict[str, Group] = {group.key: group for group in linked}
     unresolved = 0
     unmatched: list[str] = []
@@ -266,6 +273,9 @@ def _ports(resource: PolicyResource, props: Props) -> list[int] | None:
         port = MISSING
     if port is MISSING:
         return [11211] if kind == "memcached" else [6379]
+    if not isinstance(port, float):
+        props.cannot_check(f"`port` {port!r} is not a number")
+        return None
     return [int(port)]
 
 

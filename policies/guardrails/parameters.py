@@ -125,6 +125,8 @@ def _eviction_policy(
 ) -> Any:
     """The cache's `maxmemory-policy`, an Unknown, or None when it cannot be found at all."""
     name = props.peek("parameterGroupName")
+    if not isinstance(name, Unknown) and name is not MISSING:
+        name = str(name)
     groups = [
         by_urn[dependency.urn]
         for dependency in cache.property_dependencies.get("parameterGroupName", [])
@@ -189,6 +191,8 @@ def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> No
         if isinstance(workload, Unknown):
             props.note(workload)
             continue
+        if workload is not MISSING:
+            workload = str(workload)
         if workload is MISSING:
             if policy not in allowed:
                 report(

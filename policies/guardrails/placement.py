@@ -187,10 +187,10 @@ def _serverless(args: ResourceValidationArgs, props: Props, app: list[str], conf
     for subnet in subnets:
         if isinstance(subnet, Unknown):
             props.note(subnet)
-        elif subnet not in mapping:
+        elif str(subnet) not in mapping:
             props.cannot_check(f"subnet {subnet} is not in `subnetAvailabilityZones`; its AZ is unknown")
         else:
-            zones.append(mapping[subnet])
+            zones.append(mapping[str(subnet)])
     if len(zones) == len(subnets):
         _judge_nodes("", None, zones, app, config, problems)
     else:

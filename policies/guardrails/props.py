@@ -232,6 +232,20 @@ def finish_all(readers: Iterable[Props]) -> None:
         raise NotKnownAtPreview("; ".join(messages))
 
 
+def off(value: Any) -> bool:
+    """A security flag that is not on: unset (AWS's default is off), false, or not a boolean at all."""
+    return value is not True and not isinstance(value, Unknown)
+
+
+def state(value: Any, unset: str = "unset (AWS default: off)") -> str:
+    """How a message names a flag's or setting's value."""
+    if value is MISSING:
+        return unset
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value!r}"
+
+
 def as_bool(value: Any) -> Any:
     """True/False for booleans and their string forms (Cluster.autoMinorVersionUpgrade is a string)."""
     if value is MISSING or isinstance(value, Unknown | bool):

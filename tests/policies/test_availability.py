@@ -69,3 +69,8 @@ def test_not_applicable_to_serverless_memcached_and_group_members() -> None:
     assert "Memcached" in (check(multi_az_failover, CLUSTER, {"engine": "memcached"}).not_applicable or "")
     assert check(multi_az_failover, CLUSTER, {"replicationGroupId": "g"}).not_applicable
     assert "standalone" in check(multi_az_failover, CLUSTER, {"engine": "redis"}).text()
+
+
+def test_a_node_count_that_is_not_a_number_is_flagged() -> None:
+    outcome = check(multi_az_failover, RG, with_(REPLICATION_GROUP, numCacheClusters="three"))
+    assert "the node count 'three' is not a number" in outcome.text()

@@ -41,3 +41,8 @@ def test_unknown_is_advisory() -> None:
     assert "`snapshotRetentionLimit` is not known" in (outcome.advisory or "")
     engine = check(backup_retention, RG, with_(REPLICATION_GROUP, engine=UNKNOWN))
     assert "`engine` is not known" in (engine.advisory or "")
+
+
+def test_a_retention_that_is_not_a_number_is_flagged() -> None:
+    outcome = check(backup_retention, RG, with_(REPLICATION_GROUP, snapshotRetentionLimit="a week"))
+    assert "`snapshotRetentionLimit` is 'a week'" in outcome.text()

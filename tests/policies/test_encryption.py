@@ -172,3 +172,10 @@ def test_at_rest_clusters_and_secondaries() -> None:
     assert "no encryption at rest" in (check(encryption_at_rest, CLUSTER, MEMCACHED).not_applicable or "")
     assert "standalone" in check(encryption_at_rest, CLUSTER, {"engine": "redis"}).text()
     assert check(encryption_at_rest, RG, with_(SECONDARY, atRestEncryptionEnabled=DROP, engine=DROP)).not_applicable
+
+
+def test_a_flag_that_is_not_a_boolean_is_not_on() -> None:
+    outcome = check(encryption_in_transit, RG, with_(REPLICATION_GROUP, transitEncryptionEnabled="maybe"))
+    assert "`transitEncryptionEnabled` is 'maybe'" in outcome.text()
+    # The string forms a schema may carry count as booleans.
+    assert check(encryption_in_transit, RG, with_(REPLICATION_GROUP, transitEncryptionEnabled="true")).passed

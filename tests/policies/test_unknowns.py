@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ from tests.policies.harness import (
     UNKNOWN_NUMBER,
     UNKNOWN_OBJECT,
     check,
+    check_stack,
     with_,
 )
 from tests.policies.secure import (
@@ -54,6 +56,7 @@ from tests.policies.secure import (
     USER,
     default_user,
     iam_user,
+    secure_items,
 )
 
 MODULES = (
@@ -182,3 +185,19 @@ def test_no_policy_crashes_on_unknowns_inside_nested_values(data: st.DataObject)
     mutated = sprinkle(properties)
     for policy in POLICIES:
         check(policy, resource_type, mutated, config=PROD_CONFIG.get(policy.name))
+
+
+STACK_POLICIES = [network.security_group_ingress, parameters.eviction_policy]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_no_stack_policy_crashes_on_any_property_values(data: st.DataObject) -> None:
+    items = secure_items()
+    for index in data.draw(st.lists(st.integers(0, len(items) - 1), unique=True, min_size=1, max_size=4)):
+        item = items[index]
+        keys = data.draw(st.lists(st.sampled_from(sorted(item.properties)), unique=True, min_size=1, max_size=3))
+        properties = with_(item.properties, **{key: data.draw(replacement) for key in keys})
+        items[index] = replace(item, properties=properties)
+    for policy in STACK_POLICIES:
+        check_stack(policy, items, config=PROD_CONFIG.get(policy.name))
