@@ -302,8 +302,9 @@ def test_a_crashing_pack_fails_fast_with_its_stderr(tmp_path: Path) -> None:
     broken = fake_pack(tmp_path, "import guardrails_that_do_not_exist\n")
     pack = PolicyPack(broken, project="p", stack="s", start_timeout=10)
     started = time.monotonic()
+    pack.start()  # returns at once
     with pytest.raises(PolicyPackError) as raised:
-        pack.start()
+        pack.info()
     assert time.monotonic() - started < 5
     assert "exited (code 1) before printing its port" in str(raised.value)
     assert "guardrails_that_do_not_exist" in str(raised.value)  # the pack's stderr tail
@@ -318,7 +319,7 @@ def test_a_pack_that_prints_no_port_times_out_and_is_killed(tmp_path: Path) -> N
     pack = PolicyPack(silent, project="p", stack="s", start_timeout=1.0)
     started = time.monotonic()
     with pytest.raises(PolicyPackError) as raised, pack:
-        pass
+        pack.connect()
     assert 1.0 <= time.monotonic() - started < 5
     assert "printed no port within 1s" in str(raised.value)
     assert "thinking..." in str(raised.value)
@@ -330,7 +331,7 @@ def test_a_pack_that_prints_garbage(tmp_path: Path) -> None:
     chatty = fake_pack(tmp_path, "print('hello')\nimport time\ntime.sleep(60)\n")
     pack = PolicyPack(chatty, project="p", stack="s", start_timeout=5)
     with pytest.raises(PolicyPackError, match="printed b'hello' instead of a port"):
-        pack.start()
+        pack.connect()
     assert pack.pid is not None
     assert gone(pack.pid)
 
@@ -338,6 +339,10 @@ def test_a_pack_that_prints_garbage(tmp_path: Path) -> None:
 def test_no_pack_at_all(tmp_path: Path) -> None:
     with pytest.raises(PolicyPackError, match=r"no __main__\.py"):
         PolicyPack(tmp_path, project="p", stack="s").start()
+    closed = PolicyPack(PACK_DIR, project="p", stack="s")
+    closed.close()
+    with pytest.raises(PolicyPackError, match="was closed"):
+        closed.info()
     fake_pack(tmp_path, "")
     with pytest.raises(PolicyPackError, match="could not start"):
         PolicyPack(tmp_path, project="p", stack="s", python=str(tmp_path / "no-python")).start()
@@ -360,8 +365,24 @@ def test_the_process_is_stopped_on_interrupt_and_rpc_failures_are_reported() -> 
     assert gone(pack.pid)
 
     with PolicyPack(PACK_DIR, project="elasticache", stack="prod") as doomed:
+        doomed.connect()
         pid = doomed.pid
         assert pid is not None
         os.kill(pid, 9)
         with pytest.raises(PolicyPackError, match="GetAnalyzerInfo failed"):
             doomed.info()
+
+
+def test_start_returns_at_once_so_start_up_overlaps_other_work() -> None:
+    pack = PolicyPack(PACK_DIR, project="elasticache", stack="prod")
+    try:
+        started = time.monotonic()
+        pack.start()
+        launched = time.monotonic() - started
+        pack.connect()
+        connected = time.monotonic() - started
+        assert launched < 0.1  # the pack itself takes a few hundred ms to import and listen
+        assert connected > launched
+        assert pack.info().name == "elasticache-guardrails"
+    finally:
+        pack.close()
