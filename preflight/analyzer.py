@@ -218,6 +218,8 @@ class PolicyPack:
         self._finalizer: weakref.finalize | None = None
         self._launched = 0.0
         self._closed = False
+        # RPCs may come from several threads (the stub is thread-safe); launching and connecting happen once.
+        self._lock = threading.RLock()
 
     # -- life cycle ---------------------------------------------------------------------------------------
 
@@ -226,18 +228,22 @@ class PolicyPack:
 
         Safe to call twice. The first RPC (or `connect()`) waits for the pack to listen.
         """
-        if self._closed:
-            raise PolicyPackError("the policy pack was closed; start a new PolicyPack")
-        if self._process is None:
-            self._spawn()
+        with self._lock:
+            if self._closed:
+                raise PolicyPackError("the policy pack was closed; start a new PolicyPack")
+            if self._process is None:
+                self._spawn()
 
     def connect(self) -> None:
         """Wait (at most `start_timeout` from launch) until the pack listens, then connect. Safe to call twice.
 
         Raises `PolicyPackError` if the pack crashes or prints no port in time; the process is stopped then.
         """
-        if self._stub is not None:
-            return
+        with self._lock:
+            if self._stub is None:
+                self._connect()
+
+    def _connect(self) -> None:
         self.start()
         try:
             port = self._read_port()

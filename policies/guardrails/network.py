@@ -431,7 +431,7 @@ security_group_ingress = StackValidationPolicy(
     validate=_validate_security_groups,
     config_schema=SCHEMA,
     severity=Severity.CRITICAL,
-    tags=["network", "CKV_AWS_23", "CKV_AWS_382", "AVD-AWS-0049"],
+    tags=["network", "CKV_AWS_382", "AVD-AWS-0049"],
     remediation_steps=(
         "Give every cache its own security group (`securityGroupIds`) and admit the cache port with "
         "`aws.vpc.SecurityGroupIngressRule(referencedSecurityGroupId=<app security group>)` rules; no CIDR "

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -386,3 +387,12 @@ def test_start_returns_at_once_so_start_up_overlaps_other_work() -> None:
         assert pack.info().name == "elasticache-guardrails"
     finally:
         pack.close()
+
+
+def test_concurrent_first_calls_connect_once() -> None:
+    plan = resources()
+    with PolicyPack(PACK_DIR, project="elasticache", stack="prod") as shared, ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(shared.analyze, plan * 2))
+        assert results == [[]] * len(plan) * 2 or all(not any(d.mandatory for d in found) for found in results)
+        assert shared.pid is not None
+        assert not gone(shared.pid)
