@@ -393,6 +393,6 @@ def test_concurrent_first_calls_connect_once() -> None:
     plan = resources()
     with PolicyPack(PACK_DIR, project="elasticache", stack="prod") as shared, ThreadPoolExecutor(8) as pool:
         results = list(pool.map(shared.analyze, plan * 2))
-        assert results == [[]] * len(plan) * 2 or all(not any(d.mandatory for d in found) for found in results)
+        assert results == [[]] * (len(plan) * 2)
         assert shared.pid is not None
         assert not gone(shared.pid)
