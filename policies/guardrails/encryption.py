@@ -64,7 +64,7 @@ def _validate_in_transit(args: ResourceValidationArgs, report: ReportViolation) 
         return
     if kind != "memcached":
         args.not_applicable("the cluster's engine is unset or not one this policy knows")
-    version_text = props.text("engineVersion")
+    version_text = props.peek("engineVersion")  # only shapes the message
     version = parse_version(version_text) if isinstance(version_text, str) else None
     if version is not None and not version_at_least(version, MEMCACHED_TLS_VERSION):
         report(
@@ -86,7 +86,14 @@ encryption_in_transit = ResourceValidationPolicy(
     description="ElastiCache encrypts traffic in transit (TLS).",
     validate=_validate_in_transit,
     severity=Severity.HIGH,
-    tags=["encryption", "CKV_AWS_30", "AVD-AWS-0051", "AwsSolutions-AEC3", "ElastiCache.5"],
+    tags=[
+        "encryption",
+        "CKV_AWS_30",
+        "AVD-AWS-0051",
+        "AwsSolutions-AEC3",
+        "ElastiCache.5",
+        "elasticache-repl-grp-encrypted-in-transit",
+    ],
     remediation_steps=(
         "Set `transitEncryptionEnabled: true` on the replication group (and `transitEncryptionMode: required`). "
         "For an existing group on engine >= 7.0.5, apply `transitEncryptionMode: preferred` first, move every "
@@ -114,7 +121,7 @@ def _validate_transit_mode(args: ResourceValidationArgs, report: ReportViolation
     if mode == "required" or is_unknown(mode) or is_unknown(enabled):
         props.finish()
         return
-    version_text = props.text("engineVersion")
+    version_text = props.peek("engineVersion")  # only shapes the message
     version = parse_version(version_text) if isinstance(version_text, str) else None
     too_old = version is not None and not version_at_least(version, MIGRATION_TLS_VERSION)
     if mode is MISSING:

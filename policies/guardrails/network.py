@@ -36,7 +36,7 @@ from guardrails.common import (
     is_group_member,
     settings,
 )
-from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
+from guardrails.props import MISSING, Props, Unknown, as_number, finish_all, is_unknown
 
 WORLD = frozenset({"0.0.0.0/0", "::/0"})
 ALL_PROTOCOLS = frozenset({"-1", "all"})
@@ -265,7 +265,7 @@ def _ports(resource: PolicyResource, props: Props) -> list[int] | None:
     if resource.resource_type == SERVERLESS_CACHE:
         # Serverless caches listen on a second port for the reader endpoint.
         return [11211, 11212] if kind == "memcached" else [6379, 6380]
-    port = props.number("port") if not is_unknown(props.peek("port")) else props.peek("port")
+    port = as_number(props.peek("port"))
     if is_unknown(port):
         if from_other_resources(resource, "port"):
             props.note(port)

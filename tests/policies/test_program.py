@@ -158,3 +158,11 @@ def test_the_wrong_eviction_policy_for_sessions_is_caught(plans: dict[str, Plan]
     ]
     resources, _ = flip(plan, lambda r: r is group, parameters=parameters)
     assert mandatory(judge(packs["prod"], resources)) == [("elasticache-eviction-policy", sessions.name)]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_after_apply_the_stacks_are_still_clean(stack: str, plans: dict[str, Plan]) -> None:
+    # `pulumi up` runs AnalyzeStack on the state after apply: outputs and the ids the provider assigned.
+    with PolicyPack(PACK_DIR, project="elasticache", stack=stack, dry_run=False) as pack:
+        pack.configure(json.loads((PACK_DIR / "config" / f"{stack}.json").read_text()))
+        assert pack.analyze_stack(plans[stack].resources) == []
