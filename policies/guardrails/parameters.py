@@ -100,7 +100,10 @@ EVICTION_SCHEMA = PolicyConfigSchema(
                 "rate-limit": ["volatile-ttl", "noeviction"],
                 "agent-memory": ["volatile-lru", "volatile-lfu", "volatile-ttl", "noeviction"],
             },
-            "description": "`workload` tag value -> the `maxmemory-policy` values that fit it.",
+            "description": (
+                "`workload` tag value -> the `maxmemory-policy` values that fit it; entries given replace the "
+                "default's for those workloads, others keep the default."
+            ),
         },
         "allowedEvictionPolicies": {
             "type": "array",
@@ -159,9 +162,11 @@ def _eviction_policy(
 
 def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> None:
     config = settings(args, EVICTION_SCHEMA)
+    # Configuring one workload must not drop the others: configured entries replace the defaults' per workload.
+    defaults = EVICTION_SCHEMA.properties["workloadEvictionPolicies"]["default"]
     fits: dict[str, list[str]] = {
         str(workload): [str(policy) for policy in policies]
-        for workload, policies in dict(config["workloadEvictionPolicies"]).items()
+        for workload, policies in {**defaults, **dict(config["workloadEvictionPolicies"])}.items()
     }
     allowed = [str(policy) for policy in config["allowedEvictionPolicies"]]
     tag = str(config["workloadTag"])

@@ -153,3 +153,12 @@ def test_what_cannot_be_read_is_advisory() -> None:
 
 def test_global_secondaries_and_serverless_are_skipped() -> None:
     assert check_stack(eviction_policy, stack("allkeys-lru", globalReplicationGroupId="g")).passed
+
+
+def test_configuring_one_workload_keeps_the_others() -> None:
+    config = {"workloadEvictionPolicies": {"sessions": ["volatile-ttl"]}}
+    assert check_stack(eviction_policy, stack("volatile-ttl", "sessions"), config=config).passed
+    assert check_stack(eviction_policy, stack("noeviction", "sessions"), config=config).violations
+    assert check_stack(eviction_policy, stack("noeviction", "locks"), config=config).passed
+    extra = {"workloadEvictionPolicies": {"queue": ["noeviction"]}}
+    assert check_stack(eviction_policy, stack("noeviction", "queue"), config=extra).passed
