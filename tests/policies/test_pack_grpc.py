@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -396,3 +397,19 @@ def test_concurrent_first_calls_connect_once() -> None:
         assert results == [[]] * (len(plan) * 2)
         assert shared.pid is not None
         assert not gone(shared.pid)
+
+
+def test_the_pack_stays_light_and_independent_of_the_program() -> None:
+    # pulumi_aws alone takes longer to import than the whole pack; and the pack judges any program.
+    probe = (
+        "import sys, runpy; sys.path.insert(0, sys.argv[1]);"
+        "import guardrails.access, guardrails.availability, guardrails.backups, guardrails.common, guardrails.cost,"
+        " guardrails.encryption, guardrails.maintenance, guardrails.network, guardrails.nodes,"
+        " guardrails.parameters, guardrails.placement, guardrails.serverless, guardrails.tags;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi_aws', 'components', 'preflight')))"
+    )
+    found = subprocess.run([sys.executable, "-c", probe, str(PACK_DIR)], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
+    main = (PACK_DIR / "__main__.py").read_text()
+    assert "components" not in main
+    assert "pulumi_aws" not in main
