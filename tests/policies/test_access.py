@@ -43,6 +43,10 @@ def test_unknown_token_without_group_is_advisory() -> None:
     outcome = check(authentication, RG, with_(NO_AUTH, authTokenWo=secret(UNKNOWN)))
     assert outcome.violations == []
     assert "`authTokenWo` is not known until apply" in (outcome.advisory or "")
+    # With its version set, a write-only token is on its way.
+    assert check(authentication, RG, with_(NO_AUTH, authTokenWo=secret(UNKNOWN), authTokenWoVersion=1)).passed
+    token = check(authentication, RG, with_(NO_AUTH, authToken=UNKNOWN, authTokenWoVersion=1))
+    assert "`authToken` is not known" in (token.advisory or "")
     # A known group settles it: the unknown token is not even mentioned.
     assert check(authentication, RG, with_(REPLICATION_GROUP, authToken=UNKNOWN)).passed
 
