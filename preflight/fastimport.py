@@ -1,0 +1,108 @@
+"""Load a pulumi_aws service package one module at a time instead of all at once.
+
+Each service package of pulumi_aws (`pulumi_aws.ec2`, ...) star-imports every module of the service in its
+`__init__`: the program's `aws.ec2.get_subnet` and `aws.ec2.SecurityGroup` execute all 183 modules of
+`pulumi_aws.ec2`, about 0.25 s and the largest part of the preflight's start-up. `install()` puts a stand-in for
+such a package in `sys.modules` before pulumi_aws is first imported (pulumi_aws's own lazy import then hands the
+stand-in out). On first access to a name the stand-in imports the module that defines it, binds that module's
+`__all__` as `from .module import *` would, and returns it. A name it cannot place, and anything that wants the
+whole package (`dir()`, `__all__`), runs the package's real `__init__`. The objects are the same either way;
+only when they are loaded changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+SERVICES = ("ec2", "elasticache", "vpc", "kms")
+"""The services the program uses (ec2 is most of the cost: ten times the size of the others)."""
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_AFFIXES = re.compile(r"^(Awaitable)?(?P<stem>.+?)(ArgsDict|Args|State|Result)?$")
+_TYPE_MODULES = ("_inputs", "_enums", "outputs")
+
+
+class _ServicePackage(types.ModuleType):
+    _complete = False
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or self._complete:
+            self._load_everything()
+            try:
+                return self.__dict__[name]
+            except KeyError:
+                raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}") from None
+        for module_name in _candidates(name):
+            if not (Path(self.__path__[0]) / f"{module_name}.py").is_file():
+                continue
+            module = importlib.import_module(f"{self.__name__}.{module_name}")
+            exported = getattr(module, "__all__", None)
+            if exported is not None:
+                for exported_name in exported:
+                    setattr(self, exported_name, getattr(module, exported_name))
+            if name in self.__dict__ and (exported is None or name in exported or name == module_name):
+                return self.__dict__[name]
+            if module_name == name:
+                return module
+        self._load_everything()
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}") from None
+
+    def __dir__(self) -> list[str]:
+        self._load_everything()
+        return list(self.__dict__)
+
+    def _load_everything(self) -> None:
+        if self._complete:
+            return
+        self._complete = True
+        spec = self.__spec__
+        assert spec is not None
+        assert spec.loader is not None
+        spec.loader.exec_module(self)
+
+
+def _candidates(name: str) -> list[str]:
+    """Modules that may define `name`, in the generated SDK's layout: `get_subnet`/`get_subnet_output` in
+    `get_subnet.py`, `SecurityGroup`/`SecurityGroupArgs` in `security_group.py`, `GetSubnetResult` in
+    `get_subnet.py`, input/output types and enums in `_inputs`, `outputs`, `_enums`."""
+    if name[:1].islower():
+        stem = name[: -len("_output")] if name.endswith("_output") else name
+        return [stem, *_TYPE_MODULES]
+    match = _AFFIXES.match(name)
+    stem = match.group("stem") if match else name
+    return [_CAMEL.sub("_", stem).lower(), _CAMEL.sub("_", name).lower(), *_TYPE_MODULES]
+
+
+def install(services: tuple[str, ...] = SERVICES) -> bool:
+    """Put the stand-ins in place; False (and nothing done) once pulumi_aws has been imported."""
+    if "pulumi_aws" in sys.modules:
+        return False
+    root = importlib.util.find_spec("pulumi_aws")
+    if root is None or not root.submodule_search_locations:
+        return False
+    for service in services:
+        name = f"pulumi_aws.{service}"
+        directory = Path(next(iter(root.submodule_search_locations))) / service
+        init = directory / "__init__.py"
+        if name in sys.modules or not init.is_file():
+            continue
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(directory)])
+        if spec is None:
+            continue
+        module = _ServicePackage(name)
+        module.__spec__ = spec
+        module.__loader__ = spec.loader
+        module.__file__ = str(init)
+        module.__path__ = [str(directory)]
+        module.__package__ = name
+        sys.modules[name] = module
+    return True

@@ -1,0 +1,373 @@
+"""One offline preflight of one stack: the program under the SDK's mocks, checked by the policy pack over gRPC.
+
+`run_preflight` never raises for anything a user can get wrong (stack file, subnets file, policy config, stack
+config, the program, the pack): it returns a `PreflightResult` whose `errors` say what went wrong, so the CLI,
+the tests and the benchmark all see one shape. Only interruptions (KeyboardInterrupt and the like) propagate,
+after the pack process has been stopped.
+
+Time goes into three places: importing the Pulumi SDK and pulumi_aws, running the program, and the pack's
+start-up and analysis. The pack is started first, in a background thread, so that it boots (and is configured)
+on the other core while this process imports and runs the program.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from preflight.model import Plan, PlannedResource
+
+if TYPE_CHECKING:
+    from preflight.analyzer import AnalyzerInfo, Diagnostic, PolicyPack
+    from preflight.mocks import SubnetAnswer
+    from preflight.program import StackConfig
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""Where `Pulumi.yaml` lives (the same as `preflight.program.PROJECT_DIR`, without importing the SDK)."""
+
+ANALYZE_CONCURRENCY = 4
+"""Analyze calls in flight: the pack serves 4 at a time, and overlapping them hides each call's round trip."""
+
+
+class Progress(Protocol):
+    """Told when a step starts and how long it took; called from the pack's start-up thread too."""
+
+    def started(self, step: str, what: str) -> None: ...
+
+    def finished(self, step: str, what: str, seconds: float, ok: bool = True) -> None: ...
+
+
+class _Silent:
+    def started(self, step: str, what: str) -> None:
+        pass
+
+    def finished(self, step: str, what: str, seconds: float, ok: bool = True) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a preflight could not give a verdict (exit code 2)."""
+
+    kind: str
+    """`stack-file`, `subnets`, `policy-config`, `config`, `program` or `policy-pack`."""
+    message: str
+    problems: tuple[Mapping[str, str], ...] = ()
+    """For `config`: one `{path, message, text}` per problem (`text` is the secret-safe one-liner)."""
+
+
+@dataclass(frozen=True)
+class PolicyPackSummary:
+    name: str
+    version: str
+    levels: Mapping[str, str]
+    """Policy name -> the enforcement level it ran with (after the policy config)."""
+
+
+@dataclass(frozen=True)
+class PreflightResult:
+    project: str
+    stack: str
+    plan: Plan | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    failures: tuple[Failure, ...] = ()
+    pack: PolicyPackSummary | None = None
+    policy_config: Path | None = None
+    """The policy config sent to the pack; None when the stack has none (the pack's defaults apply)."""
+    subnets: Mapping[str, SubnetAnswer] = field(default_factory=dict)
+    subnets_source: str = "stand-in"
+    """`stand-in` (laid out from the stack's own config) or the subnets file given."""
+    timings: Mapping[str, float] = field(default_factory=dict)
+    started: bool = False
+    """The program and the pack were started (every input file was readable)."""
+
+    @property
+    def mandatory(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.mandatory)
+
+    @property
+    def exit_code(self) -> int:
+        if self.failures:
+            return 2
+        return 1 if self.mandatory else 0
+
+
+class InputError(Exception):
+    """A file the user pointed the preflight at is missing or malformed."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def stacks_in(project_dir: Path = PROJECT_DIR) -> list[str]:
+    """Every stack with a `Pulumi.<stack>.yaml` next to `Pulumi.yaml`, sorted."""
+    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))
+
+
+def load_subnets(path: Path) -> dict[str, SubnetAnswer]:
+    """`{"subnet-...": {"availabilityZone": "us-east-1a", "vpcId": "vpc-..."}}` -> what `get_subnet` answers."""
+    from preflight.mocks import SubnetAnswer
+
+    document = _read_json(path, "subnets")
+    if not isinstance(document, dict):
+        raise InputError("subnets", f"{path}: expected a JSON object of subnet id -> {{availabilityZone, vpcId}}")
+    answers: dict[str, SubnetAnswer] = {}
+    for subnet_id, entry in document.items():
+        where = f"{path}: {subnet_id}"
+        if not isinstance(entry, dict):
+            raise InputError("subnets", f"{where}: expected an object with availabilityZone and vpcId")
+        unknown = sorted(set(entry) - {"availabilityZone", "vpcId"})
+        if unknown:
+            raise InputError("subnets", f"{where}: unknown key(s) {', '.join(unknown)}")
+        zone, vpc = entry.get("availabilityZone"), entry.get("vpcId")
+        if not isinstance(zone, str) or not zone:
+            raise InputError("subnets", f"{where}.availabilityZone: expected an AZ name such as us-east-1a")
+        if not isinstance(vpc, str) or not vpc:
+            raise InputError("subnets", f"{where}.vpcId: expected a VPC id such as vpc-0123456789abcdef0")
+        answers[subnet_id] = SubnetAnswer(zone, vpc)
+    return answers
+
+
+def default_policy_config(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
+    return project_dir / "policies" / "config" / f"{stack}.json"
+
+
+def run_preflight(
+    stack: str,
+    *,
+    project_dir: Path = PROJECT_DIR,
+    policy_config: Path | None = None,
+    subnets_file: Path | None = None,
+    pack_dir: Path | None = None,
+    python: str | None = None,
+    start_timeout: float = 10.0,
+    progress: Progress | None = None,
+) -> PreflightResult:
+    """Check one stack. `policy_config` None: `policies/config/<stack>.json` when it exists, else the pack's
+    defaults. `subnets_file` None: the stand-in subnet layout (see `preflight.program.stand_in_subnets`)."""
+    progress = progress or _Silent()
+    timings: dict[str, float] = {}
+    begun = time.perf_counter()
+
+    # Everything below needs the SDK (the stack file reader and the gRPC driver both import it).
+    from preflight.analyzer import PolicyPack
+    from preflight.program import StackFileError, read_stack_config, stand_in_subnets
+
+    timings["imports"] = time.perf_counter() - begun
+    project = stack
+    try:
+        config = read_stack_config(stack, project_dir)
+        project = config.project
+        explicit = policy_config is not None
+        policy_path = policy_config if explicit else default_policy_config(stack, project_dir)
+        if explicit or policy_path.exists():
+            policy_document = _read_json(policy_path, "policy-config")
+            if not isinstance(policy_document, dict):
+                raise InputError("policy-config", f"{policy_path}: expected a JSON object of policy name -> settings")
+        else:
+            policy_path, policy_document = None, {}
+        if subnets_file is not None:
+            subnets, subnets_source = load_subnets(subnets_file), str(subnets_file)
+        else:
+            subnets, subnets_source = stand_in_subnets(config), "stand-in"
+    except StackFileError as error:
+        return PreflightResult(project, stack, None, failures=(Failure("stack-file", str(error)),))
+    except InputError as error:
+        return PreflightResult(project, stack, None, failures=(Failure(error.kind, str(error)),))
+
+    pack = PolicyPack(
+        pack_dir or project_dir / "policies",
+        project=config.project,
+        stack=stack,
+        python=python or _python(),
+        start_timeout=start_timeout,
+        stack_config=config.values,
+    )
+    boot = _PackBoot(pack, policy_document, progress)
+    base = PreflightResult(
+        project,
+        stack,
+        None,
+        policy_config=policy_path,
+        subnets=subnets,
+        subnets_source=subnets_source,
+        timings=timings,
+        started=True,
+    )
+    try:
+        boot.start()
+        plan, program_failure = _run_program(config, subnets, project_dir, progress, timings)
+        pack_failure = boot.wait()
+        timings["pack"] = boot.seconds
+        failures = tuple(f for f in (program_failure, pack_failure) if f is not None)
+        if failures or plan is None:
+            return _replace(base, plan=plan, failures=failures, pack=boot.summary)
+        try:
+            diagnostics = _analyze(pack, plan, progress, timings)
+        except Exception as error:  # PolicyPackError, or the pack dying mid-analysis
+            return _replace(base, plan=plan, failures=(_pack_failure(error),), pack=boot.summary)
+        return _replace(base, plan=plan, diagnostics=diagnostics, pack=boot.summary)
+    finally:
+        boot.stop()
+        timings["total"] = time.perf_counter() - begun
+
+
+def _replace(result: PreflightResult, **changes: Any) -> PreflightResult:
+    from dataclasses import replace
+
+    return replace(result, **changes)
+
+
+def _python() -> str:
+    import sys
+
+    return sys.executable
+
+
+def _read_json(path: Path, kind: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(kind, f"{path}: no such file") from None
+    except OSError as error:
+        raise InputError(kind, f"{path}: {error.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputError(kind, f"{path}: not valid JSON: {error}") from None
+
+
+def _run_program(
+    config: StackConfig,
+    subnets: Mapping[str, SubnetAnswer],
+    project_dir: Path,
+    progress: Progress,
+    timings: dict[str, float],
+) -> tuple[Plan | None, Failure | None]:
+    import pulumi
+
+    from preflight.program import run_program
+
+    progress.started("program", f"running __main__.py for stack {config.stack} under the SDK's mocks")
+    started = time.perf_counter()
+    try:
+        plan = run_program(config, subnets=subnets, project_dir=project_dir)
+    except pulumi.RunError as error:
+        # ConfigError is a RunError: Pulumi shows these without a traceback, and so does the preflight.
+        problems = tuple(
+            {"path": str(p.path), "message": str(p.message), "text": str(p)} for p in getattr(error, "problems", ())
+        )
+        failure = Failure("config" if problems else "program", str(error), problems)
+        plan = None
+    except Exception as error:
+        failure = Failure("program", _describe(error, project_dir))
+        plan = None
+    else:
+        failure = None
+    seconds = time.perf_counter() - started
+    timings["program"] = seconds
+    if plan is not None:
+        progress.finished("program", f"program registered {len(plan.resources)} resources", seconds)
+    else:
+        progress.finished("program", "program failed", seconds, ok=False)
+    return plan, failure
+
+
+def _describe(error: BaseException, project_dir: Path) -> str:
+    """`Type: message (at file:line)`, the line being the innermost one in this project: no traceback."""
+    import traceback
+
+    where = ""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        path = Path(frame.filename)
+        if path.is_relative_to(project_dir) and "venv" not in path.relative_to(project_dir).parts[:1]:
+            where = f" (at {path.relative_to(project_dir)}:{frame.lineno})"
+            break
+    return f"{type(error).__name__}: {error}{where}"
+
+
+def _pack_failure(error: BaseException) -> Failure:
+    from preflight.analyzer import PolicyPackError
+
+    if isinstance(error, PolicyPackError):
+        message = str(error)
+        kind = "policy-config" if message.startswith("validating policy config") else "policy-pack"
+        return Failure(kind, message)
+    return Failure("policy-pack", f"{type(error).__name__}: {error}")
+
+
+def _analyze(pack: PolicyPack, plan: Plan, progress: Progress, timings: dict[str, float]) -> tuple[Diagnostic, ...]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    progress.started("analysis", f"sending {len(plan.resources)} resources to the policy pack")
+    started = time.perf_counter()
+    resources: Sequence[PlannedResource] = plan.resources
+    diagnostics: list[Diagnostic] = []
+    if resources:
+        with ThreadPoolExecutor(min(ANALYZE_CONCURRENCY, len(resources))) as pool:
+            for found in pool.map(pack.analyze, resources):
+                diagnostics.extend(found)
+    diagnostics.extend(pack.analyze_stack(resources))
+    seconds = time.perf_counter() - started
+    timings["analysis"] = seconds
+    progress.finished("analysis", f"Analyze x{len(resources)} and AnalyzeStack", seconds)
+    return tuple(diagnostics)
+
+
+class _PackBoot:
+    """Launches the pack, then connects and configures it in a thread while the program runs."""
+
+    def __init__(self, pack: PolicyPack, config: Mapping[str, Any], progress: Progress) -> None:
+        self.pack = pack
+        self.config = config
+        self.progress = progress
+        self.seconds = 0.0
+        self.summary: PolicyPackSummary | None = None
+        self._error: BaseException | None = None
+        self._started = 0.0
+        self._thread = threading.Thread(target=self._connect, name="policy-pack-connect", daemon=True)
+
+    def start(self) -> None:
+        """Launch the process (returns at once); a pack that cannot even be launched is reported by `wait()`."""
+        self.progress.started("pack", f"starting the policy pack in {self.pack.pack_dir.name}/")
+        self._started = time.perf_counter()
+        try:
+            self.pack.start()
+        except Exception as error:  # PolicyPackError: no __main__.py, or the interpreter cannot be run
+            self._error = error
+            return
+        self._thread.start()
+
+    def _connect(self) -> None:
+        from preflight.analyzer import reconcile_config
+
+        try:
+            self.pack.connect()
+            info: AnalyzerInfo = self.pack.info()
+            self.summary = PolicyPackSummary(info.name, info.version, {})
+            self.pack.configure(self.config)
+            levels = {name: level for name, (level, _) in reconcile_config(info, self.config).items()}
+            self.summary = PolicyPackSummary(info.name, info.version, levels)
+        except BaseException as error:
+            self._error = error
+        self.seconds = time.perf_counter() - self._started
+        if self._error is None and self.summary is not None:
+            what = f"policy pack {self.summary.name}@{self.summary.version} ready, {len(self.summary.levels)} policies"
+            self.progress.finished("pack", what, self.seconds)
+        else:
+            self.progress.finished("pack", "policy pack failed", self.seconds, ok=False)
+
+    def wait(self) -> Failure | None:
+        if self._thread.ident is not None:
+            self._thread.join()
+        return _pack_failure(self._error) if self._error is not None else None
+
+    def stop(self) -> None:
+        """Stop the pack process. Also ends a connect still waiting in the thread: the pack's stdout closes."""
+        self.pack.close()
+        if self._thread.ident is not None:
+            self._thread.join(timeout=5)

@@ -1,0 +1,101 @@
+"""A copy of the project to break things in, the CLI as a subprocess, and a look at what processes are left."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pulumi
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+COPIED = ("Pulumi.yaml", "__main__.py", "components", "policies", "preflight")
+SKIPPED = shutil.ignore_patterns("venv", ".pytest_cache", "*.pyc.*")
+
+
+def copy_project(destination: Path) -> Path:
+    """The program, its stacks, the pack and the preflight; compiled bytecode kept so runs stay fast."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=SKIPPED)
+        else:
+            shutil.copy2(source, destination / name)
+    for stack_file in REPO.glob("Pulumi.*.yaml"):
+        shutil.copy2(stack_file, destination / stack_file.name)
+    return destination
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace one exact, unique piece of a file (fails loudly if the file no longer has it)."""
+    text = path.read_text()
+    assert text.count(old) == 1, f"{path.name}: expected exactly one {old!r}"
+    path.write_text(text.replace(old, new))
+
+
+def cli(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`python -m preflight ...` from a project directory, as CI runs it (stderr not a terminal)."""
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PULUMI_CONFIG")}
+    return subprocess.run(
+        [sys.executable, "-m", "preflight", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def processes_using(path: Path) -> list[str]:
+    """Live processes whose command line or working directory is under `path` (zombies count: not reaped)."""
+    found = []
+    marker = str(path)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if marker in command or cwd.startswith(marker):
+            found.append(f"{entry.name}: {command.strip()}")
+    return found
+
+
+@pytest.fixture
+def sdk_state() -> Iterator[None]:
+    """In-process runs set the SDK's global mocks; leave none behind for the next test."""
+    yield
+    pulumi.runtime.settings.ROOT.set(None)
+
+
+FAKE_PACKS = {
+    "crashes": 'import sys\nprint("boom: the guardrails cannot load", file=sys.stderr)\nraise SystemExit(3)\n',
+    "hangs": "import time\ntime.sleep(120)\n",
+}
+
+
+@pytest.fixture
+def fake_pack(tmp_path: Path):
+    """A directory holding a 'policy pack' that crashes at start-up or never prints a port."""
+
+    def make(kind: str) -> Path:
+        directory = tmp_path / f"pack-that-{kind}"
+        directory.mkdir()
+        (directory / "__main__.py").write_text(FAKE_PACKS[kind])
+        (directory / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+        return directory
+
+    return make

@@ -1,0 +1,52 @@
+"""The CLI loads pulumi_aws service packages lazily: the program must plan exactly what it plans without that."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from preflight.program import read_stack_config, run_program
+from tests.preflight.conftest import REPO
+
+pytestmark = pytest.mark.usefixtures("sdk_state")
+
+# Run in a fresh interpreter: the stand-ins only go in before pulumi_aws is first imported.
+PROBE = """
+import json, sys
+from preflight import fastimport
+assert fastimport.install()
+from preflight.program import read_stack_config, run_program
+plan = run_program(read_stack_config("prod"))
+import pulumi_aws as aws
+lazily = sorted(m for m in sys.modules if m.startswith("pulumi_aws.ec2."))
+handed_out = {"get_subnet": aws.ec2.get_subnet, "SecurityGroup": aws.ec2.SecurityGroup}
+names = dir(aws.ec2)  # loads the whole package the way its own __init__ does
+same = all(getattr(aws.ec2, name) is value for name, value in handed_out.items())
+print(json.dumps({
+    "resources": [[r.type, r.name, r.inputs] for r in plan.resources],
+    "exports": plan.exports,
+    "lazily": lazily,
+    "same_objects": same,
+    "complete": len(names),
+}))
+"""
+
+
+def test_lazy_service_packages_change_nothing_but_what_is_imported() -> None:
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=REPO, capture_output=True, text=True, check=True, timeout=60
+    )
+    lazy = json.loads(probe.stdout)
+
+    eager = run_program(read_stack_config("prod"))
+
+    # Registration order varies from run to run (the SDK registers concurrently): compare as sets.
+    expected = json.loads(json.dumps([[r.type, r.name, r.inputs] for r in eager.resources]))
+    assert sorted(lazy["resources"], key=str) == sorted(expected, key=str)
+    assert lazy["exports"] == json.loads(json.dumps(eager.exports))
+    assert lazy["same_objects"], "the stand-in handed out other objects than the package's own __init__ binds"
+    assert len(lazy["lazily"]) < 20, lazy["lazily"]  # of the ~180 modules pulumi_aws.ec2 would import
+    assert lazy["complete"] > 1000

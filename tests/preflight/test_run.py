@@ -1,0 +1,207 @@
+"""`run_preflight` in-process: the same mock runner and gRPC driver, every way a run can end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from preflight.mocks import SubnetAnswer
+from preflight.program import SECRET_PLACEHOLDER, read_stack_config, run_program
+from preflight.run import PreflightResult, load_subnets, run_preflight
+from tests.preflight.conftest import REPO, edit, processes_using
+
+pytestmark = pytest.mark.usefixtures("sdk_state")
+
+
+def test_a_clean_stack_is_planned_and_analyzed_with_its_policy_config() -> None:
+    result = run_preflight("dev")
+
+    assert result.failures == ()
+    assert result.exit_code == 0
+    assert result.plan is not None
+    assert len(result.plan.resources) == len(run_program(read_stack_config("dev")).resources)
+    assert result.policy_config == REPO / "policies" / "config" / "dev.json"
+    assert result.pack is not None
+    # dev.json sets `all: mandatory` and turns the budget down to advisory: what the pack ran with.
+    assert result.pack.levels["elasticache-backup-retention"] == "mandatory"
+    assert result.pack.levels["elasticache-monthly-budget"] == "advisory"
+    assert result.subnets_source == "stand-in"
+    assert {"program", "pack", "analysis", "total"} <= set(result.timings)
+
+
+def test_stack_policies_run_too_and_advisory_results_do_not_fail_the_run(tmp_path: Path) -> None:
+    config = json.loads((REPO / "policies" / "config" / "dev.json").read_text())
+    # A stack policy (AnalyzeStack) that now refuses what the sessions cache does: never evict.
+    config["elasticache-eviction-policy"] = {
+        "enforcementLevel": "advisory",
+        "workloadEvictionPolicies": {"sessions": ["allkeys-lru"]},
+    }
+    policy_config = tmp_path / "strict-eviction.json"
+    policy_config.write_text(json.dumps(config))
+
+    result = run_preflight("dev", policy_config=policy_config)
+
+    assert result.policy_config == policy_config
+    [eviction] = [d for d in result.diagnostics if d.policy_name == "elasticache-eviction-policy"]
+    assert eviction.enforcement_level == "advisory"
+    assert eviction.urn.endswith("::sessions-replication-group")
+    assert result.exit_code == 0
+
+    config["elasticache-eviction-policy"]["enforcementLevel"] = "mandatory"
+    policy_config.write_text(json.dumps(config))
+    assert run_preflight("dev", policy_config=policy_config).exit_code == 1
+
+
+def test_a_policy_config_the_pack_refuses_is_an_error_and_the_pack_is_stopped(project: Path) -> None:
+    policy_config = project / "typo.json"
+    policy_config.write_text(json.dumps({"elasticache-backup-retention": {"minimumRetentionDay": 7}}))
+
+    result = run_preflight("prod", project_dir=project, policy_config=policy_config)
+
+    assert result.exit_code == 2
+    assert [f.kind for f in result.failures] == ["policy-config"]
+    assert "minimumRetentionDay" in result.failures[0].message
+    assert processes_using(project) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "no such file"),
+        ("{not json", "not valid JSON"),
+        ("[]", "expected a JSON object"),
+    ],
+)
+def test_an_unreadable_policy_config_is_an_error_before_anything_starts(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    path = tmp_path / "policy.json"
+    if content is not None:
+        path.write_text(content)
+
+    result = run_preflight("dev", policy_config=path)
+
+    assert result.exit_code == 2
+    assert result.failures[0].kind == "policy-config"
+    assert expected in result.failures[0].message
+    assert not result.started
+
+
+def test_a_stack_without_a_policy_config_runs_with_the_pack_defaults(project: Path) -> None:
+    (project / "policies" / "config" / "dev.json").unlink()
+
+    result = run_preflight("dev", project_dir=project)
+
+    assert result.policy_config is None
+    assert result.pack is not None
+    assert result.pack.levels["elasticache-monthly-budget"] == "advisory"  # the pack's own default
+    assert result.exit_code == 0
+
+
+def test_a_missing_stack_file_is_an_error_listing_the_stacks() -> None:
+    result = run_preflight("staging")
+
+    assert result.exit_code == 2
+    assert result.failures[0].kind == "stack-file"
+    assert "Pulumi.staging.yaml" in result.failures[0].message
+    assert "dev, prod" in result.failures[0].message
+
+
+def test_a_subnets_file_answers_get_subnet(tmp_path: Path, project: Path) -> None:
+    subnets = {
+        "subnet-0a11b2c3d4e5f6071": {"availabilityZone": "us-east-1a", "vpcId": "vpc-0d3c6a8f2b1e47a90"},
+        "subnet-0b22c3d4e5f607182": {"availabilityZone": "us-east-1b", "vpcId": "vpc-0d3c6a8f2b1e47a90"},
+    }
+    path = tmp_path / "subnets.json"
+    path.write_text(json.dumps(subnets))
+
+    result = run_preflight("dev", project_dir=project, subnets_file=path)
+    assert result.exit_code == 0
+    assert result.subnets_source == str(path)
+    assert result.subnets["subnet-0b22c3d4e5f607182"] == SubnetAnswer("us-east-1b", "vpc-0d3c6a8f2b1e47a90")
+
+    # The file is the whole truth: a subnet it does not know is one AWS does not know.
+    del subnets["subnet-0b22c3d4e5f607182"]
+    path.write_text(json.dumps(subnets))
+    missing = run_preflight("dev", project_dir=project, subnets_file=path)
+    assert missing.exit_code == 2
+    assert missing.failures[0].kind == "config"
+    assert [p["path"] for p in missing.failures[0].problems] == ["network.subnetIds[1]"]
+    assert processes_using(project) == []
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ("[]", "expected a JSON object"),
+        ('{"subnet-1": "us-east-1a"}', "subnet-1: expected an object"),
+        ('{"subnet-1": {"availabilityZone": "us-east-1a"}}', "subnet-1.vpcId"),
+        ('{"subnet-1": {"availabilityZone": "us-east-1a", "vpcId": "vpc-1", "az": "x"}}', "unknown key(s) az"),
+    ],
+)
+def test_a_malformed_subnets_file_is_an_error(tmp_path: Path, document: str, expected: str) -> None:
+    path = tmp_path / "subnets.json"
+    path.write_text(document)
+
+    with pytest.raises(Exception, match="subnets") as caught:
+        load_subnets(path)
+    assert expected in str(caught.value)
+
+    result = run_preflight("dev", subnets_file=path)
+    assert result.exit_code == 2
+    assert result.failures[0].kind == "subnets"
+
+
+def test_a_broken_config_is_reported_with_every_key_path(project: Path) -> None:
+    edit(project / "Pulumi.prod.yaml", "cache.r7g.large\n      replicas: 2", "cache.r7g.large\n      replicas: 0")
+
+    result = run_preflight("prod", project_dir=project)
+
+    assert result.exit_code == 2
+    assert result.plan is None
+    [failure] = result.failures
+    assert failure.kind == "config"
+    assert [p["path"] for p in failure.problems] == ["caches.sessions.replicas"]
+    assert "caches.sessions.replicas = 0" in failure.message
+    assert processes_using(project) == []
+
+
+def test_secrets_from_secure_config_never_show(project: Path) -> None:
+    from preflight.report import render_json, render_text
+
+    edit(
+        project / "Pulumi.prod.yaml",
+        "      auth:\n        mode: iam\n        users: [api]\n      backup:\n        retentionDays: 14",
+        "      auth:\n        mode: token\n      backup:\n        retentionDays: 14",
+    )
+    with (project / "Pulumi.prod.yaml").open("a") as stack_file:
+        stack_file.write("  elasticache:cacheSecrets:\n    sessions:\n      authToken:\n        secure: v1:AAAA\n")
+
+    result = run_preflight("prod", project_dir=project)
+
+    assert result.exit_code == 0, result.failures
+    text, document = render_text(result), render_json([result], all_stacks=False)
+    for output in (text, document):
+        assert SECRET_PLACEHOLDER not in output
+        assert "[secret]" in output
+    assert "auth         AUTH token [secret] (version 1)" in text
+
+
+@pytest.mark.parametrize("kind", ["crashes", "hangs"])
+def test_a_pack_that_crashes_or_never_listens_is_an_error_and_is_stopped(fake_pack, kind: str) -> None:
+    pack_dir: Path = fake_pack(kind)
+
+    result: PreflightResult = run_preflight("dev", pack_dir=pack_dir, start_timeout=0.5)
+
+    assert result.exit_code == 2
+    assert [f.kind for f in result.failures] == ["policy-pack"]
+    message = result.failures[0].message
+    if kind == "crashes":
+        assert "exited (code 3) before printing its port" in message
+        assert "boom: the guardrails cannot load" in message  # the pack's own stderr
+    else:
+        assert "printed no port within 0.5s" in message
+    assert result.plan is not None, "the program's plan is still shown"
+    assert processes_using(pack_dir) == []
