@@ -385,7 +385,9 @@ def _supports_unicode(stream: IO[str] | None) -> bool:
 
 def render_text(result: PreflightResult, *, unicode: bool = True) -> str:
     glyphs = _Glyphs(unicode)
-    lines: list[str] = [f"Preflight of stack {result.stack} (project {result.project})"]
+    lines: list[str] = [
+        f"Preflight of stack {result.stack}" + (f" (project {result.project})" if result.project else "")
+    ]
     if result.started:
         lines.append(f"  subnets:       {_subnets_line(result)}")
         lines.append(f"  policy config: {_policy_config_line(result)}")

@@ -13,10 +13,13 @@ on the other core while this process imports and runs the program.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -160,7 +163,7 @@ def run_preflight(
     from preflight.program import StackFileError, read_stack_config, stand_in_subnets
 
     timings["imports"] = time.perf_counter() - begun
-    project = stack
+    project = ""
     try:
         config = read_stack_config(stack, project_dir)
         project = config.project
@@ -185,7 +188,7 @@ def run_preflight(
         pack_dir or project_dir / "policies",
         project=config.project,
         stack=stack,
-        python=python or _python(),
+        python=python or sys.executable,
         start_timeout=start_timeout,
         stack_config=config.values,
     )
@@ -207,27 +210,16 @@ def run_preflight(
         timings["pack"] = boot.seconds
         failures = tuple(f for f in (program_failure, pack_failure) if f is not None)
         if failures or plan is None:
-            return _replace(base, plan=plan, failures=failures, pack=boot.summary)
+            return replace(base, plan=plan, failures=failures, pack=boot.summary)
         try:
             diagnostics = _analyze(pack, plan, progress, timings)
         except Exception as error:  # PolicyPackError, or the pack dying mid-analysis
-            return _replace(base, plan=plan, failures=(_pack_failure(error),), pack=boot.summary)
-        return _replace(base, plan=plan, diagnostics=diagnostics, pack=boot.summary)
+            return replace(base, plan=plan, failures=(_pack_failure(error),), pack=boot.summary)
+        return replace(base, plan=plan, diagnostics=diagnostics, pack=boot.summary)
     finally:
         boot.stop()
+        # The result holds this very dict, so the total (pack stopped) is in it.
         timings["total"] = time.perf_counter() - begun
-
-
-def _replace(result: PreflightResult, **changes: Any) -> PreflightResult:
-    from dataclasses import replace
-
-    return replace(result, **changes)
-
-
-def _python() -> str:
-    import sys
-
-    return sys.executable
 
 
 def _read_json(path: Path, kind: str) -> Any:
@@ -368,6 +360,25 @@ class _PackBoot:
 
     def stop(self) -> None:
         """Stop the pack process. Also ends a connect still waiting in the thread: the pack's stdout closes."""
-        self.pack.close()
-        if self._thread.ident is not None:
-            self._thread.join(timeout=5)
+        pid = self.pack.pid
+        try:
+            self.pack.close()
+        finally:
+            if self._thread.ident is not None:
+                self._thread.join(timeout=5)
+            if pid is not None:
+                _reap(pid)
+
+
+def _reap(pid: int) -> None:
+    """Kill and reap the pack if it still runs: when an interruption cut `close()` short.
+
+    `waitpid` only answers for this process's own children, so a pid reused by another process is never hit.
+    """
+    try:
+        exited, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return  # already reaped: the normal case
+    if exited == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)

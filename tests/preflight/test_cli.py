@@ -97,6 +97,7 @@ def test_a_weakened_stack_fails_on_the_mandatory_policy_and_all_stacks_exits_wit
     assert "sessions-replication-group (aws:elasticache/replicationGroup:ReplicationGroup)" in mandatory
     assert "remediation:" in mandatory
     assert "backups      OFF (snapshotRetentionLimit 0)" in out, "the tree shows the weakened setting"
+    assert processes_using(project) == []
 
 
 def test_a_broken_config_exits_2_naming_the_key_without_a_traceback(project: Path) -> None:

@@ -98,6 +98,7 @@ def test_a_stack_without_a_policy_config_runs_with_the_pack_defaults(project: Pa
     assert result.pack is not None
     assert result.pack.levels["elasticache-monthly-budget"] == "advisory"  # the pack's own default
     assert result.exit_code == 0
+    assert processes_using(project) == [], "the pack outlived a successful run"
 
 
 def test_a_missing_stack_file_is_an_error_listing_the_stacks() -> None:
@@ -205,3 +206,11 @@ def test_a_pack_that_crashes_or_never_listens_is_an_error_and_is_stopped(fake_pa
         assert "printed no port within 0.5s" in message
     assert result.plan is not None, "the program's plan is still shown"
     assert processes_using(pack_dir) == []
+
+
+def test_a_directory_that_is_no_policy_pack_is_an_error(tmp_path: Path) -> None:
+    result = run_preflight("dev", pack_dir=tmp_path)
+
+    assert result.exit_code == 2
+    assert [f.kind for f in result.failures] == ["policy-pack"]
+    assert "has no __main__.py: not a Python policy pack" in result.failures[0].message
