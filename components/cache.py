@@ -120,7 +120,7 @@ class Cache(pulumi.ComponentResource):
                 ip_protocol="tcp",
                 from_port=low,
                 to_port=high,
-                description=f"{args.engine.value} over TLS from application security group {app_group}",
+                description=f"Cache port (TLS) from application security group {app_group}",
                 tags=dict(args.tags),
                 opts=self._child,
             )
@@ -214,7 +214,9 @@ class Cache(pulumi.ComponentResource):
             f"{self._name}-params-{family}",
             name=f"{args.cache_id}-{family}",
             family=family,
-            description=f"ElastiCache {args.cache_id} ({args.workload.value}): {node.eviction_policy.value}",
+            # Only what never changes for this name: AWS replaces a parameter group whose description changes,
+            # and the replacement would collide with the old group's name.
+            description=f"ElastiCache {args.cache_id} ({family})",
             parameters=[{"name": key, "value": value} for key, value in parameters],
             tags=tags,
             opts=self._child,
