@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from preflight.model import PlannedResource
@@ -418,8 +419,16 @@ def _subnets_line(result: PreflightResult) -> str:
 
 def _policy_config_line(result: PreflightResult) -> str:
     if result.policy_config is not None:
-        return str(result.policy_config)
+        return _shown_path(result.policy_config)
     return f"none (no policies/config/{result.stack}.json): the pack's own defaults"
+
+
+def _shown_path(path: Path) -> str:
+    """Relative to the working directory when under it (the repository root, normally)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _tree(result: PreflightResult, glyphs: _Glyphs) -> list[str]:

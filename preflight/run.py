@@ -293,17 +293,23 @@ def _pack_failure(error: BaseException) -> Failure:
 
 
 def _analyze(pack: PolicyPack, plan: Plan, progress: Progress, timings: dict[str, float]) -> tuple[Diagnostic, ...]:
+    """Every resource through `Analyze`, the whole plan through `AnalyzeStack`.
+
+    The pack is the bottleneck (about 1 ms of its CPU per resource), so it always has calls queued: Analyze
+    calls overlap, and AnalyzeStack, which needs nothing but the plan, runs alongside them instead of after.
+    The results are the same in any order; the report sorts them.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     progress.started("analysis", f"sending {len(plan.resources)} resources to the policy pack")
     started = time.perf_counter()
     resources: Sequence[PlannedResource] = plan.resources
     diagnostics: list[Diagnostic] = []
-    if resources:
-        with ThreadPoolExecutor(min(ANALYZE_CONCURRENCY, len(resources))) as pool:
-            for found in pool.map(pack.analyze, resources):
-                diagnostics.extend(found)
-    diagnostics.extend(pack.analyze_stack(resources))
+    with ThreadPoolExecutor(ANALYZE_CONCURRENCY + 1) as pool:
+        stack = pool.submit(pack.analyze_stack, resources)
+        for found in pool.map(pack.analyze, resources):
+            diagnostics.extend(found)
+        diagnostics.extend(stack.result())
     seconds = time.perf_counter() - started
     timings["analysis"] = seconds
     progress.finished("analysis", f"Analyze x{len(resources)} and AnalyzeStack", seconds)
