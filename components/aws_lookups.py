@@ -22,3 +22,8 @@ def lookup_subnets(subnet_ids: Sequence[str]) -> Mapping[str, SubnetInfo | None]
             continue
         found[subnet_id] = SubnetInfo(availability_zone=subnet.availability_zone, vpc_id=subnet.vpc_id)
     return found
+
+
+def lookup_account_id() -> str:
+    """The account the stack deploys to: KMS key policies the component writes name it."""
+    return aws.get_caller_identity().account_id

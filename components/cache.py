@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components import aws_rules, placement
+from components.observability import AlarmSpec, node_alarms, serverless_alarms
 from components.spec import AuthMode, CacheArgs, KmsKeyChoice
 
 TOKEN = "elasticache:index:Cache"
@@ -38,19 +39,23 @@ class Cache(pulumi.ComponentResource):
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
 
-        kms_key_arn = self._kms_key_arn()
+        kms_key_arn, own_key_arn = self._kms_key_arn()
+        topic_arn = self._alarm_topic(own_key_arn)
         security_group = self._security_group()
         users, user_group = self._users()
 
         if args.serverless is not None:
             self._serverless(security_group, user_group, kms_key_arn)
+            self._alarms(serverless_alarms(args), topic_arn)
         else:
-            self._replication_group(security_group, user_group, kms_key_arn)
+            self._replication_group(security_group, user_group, kms_key_arn, topic_arn, own_key_arn)
+            self._alarms(node_alarms(args), topic_arn)
 
         self.security_group_id = security_group.id
         self.user_group_id = user_group.user_group_id if user_group else pulumi.Output.from_input(None)
         self.connect_policy = _connect_policy(self.arn, [user.arn for user in users])
         self.port = pulumi.Output.from_input(args.port)
+        self.alarm_topic_arn = pulumi.Output.from_input(topic_arn)
         self.register_outputs(self.exports)
 
     @property
@@ -70,6 +75,7 @@ class Cache(pulumi.ComponentResource):
             "securityGroupId": self.security_group_id,
             "userGroupId": self.user_group_id,
             "connectPolicy": self.connect_policy,
+            "alarmTopicArn": self.alarm_topic_arn,
         }
 
     # -- building blocks -----------------------------------------------------------------------------------
@@ -77,27 +83,96 @@ class Cache(pulumi.ComponentResource):
     def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(**kwargs))
 
-    def _kms_key_arn(self) -> pulumi.Input[str] | None:
-        choice = self._args.kms_key
+    def _protected(self) -> pulumi.ResourceOptions:
+        """For what holds or unlocks the data: the cache itself and the key its snapshots are encrypted with."""
+        protection = self._args.protection
+        return self._opts(protect=protection.protect, retain_on_delete=protection.retain_on_delete)
+
+    def _kms_key_arn(self) -> tuple[pulumi.Input[str] | None, pulumi.Output[str] | None]:
+        """(key for the cache, key this component created and may also use for its logs and topic)."""
+        args = self._args
+        choice = args.kms_key
         if choice.choice is KmsKeyChoice.ARN:
-            return choice.arn
+            return choice.arn, None
         if choice.choice is KmsKeyChoice.AWS_OWNED:
-            return None
+            return None, None
         key = aws.kms.Key(
             f"{self._name}-key",
-            description=f"At-rest encryption of ElastiCache {self._args.cache_id}",
+            description=f"At-rest encryption of ElastiCache {args.cache_id}, its logs and alarm topic",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            tags=dict(self._args.tags),
-            opts=self._child,
+            policy=_key_policy(args.account_id, args.region, args.cache_id) if args.account_id else None,
+            tags=dict(args.tags),
+            opts=self._protected(),
         )
         aws.kms.Alias(
             f"{self._name}-key-alias",
-            name=f"alias/elasticache/{self._args.cache_id}",
+            name=f"alias/elasticache/{args.cache_id}",
             target_key_id=key.key_id,
             opts=self._child,
         )
-        return key.arn
+        # Logs and the topic can only use a key whose policy admits CloudWatch: only one written here.
+        return key.arn, key.arn if args.account_id else None
+
+    def _alarm_topic(self, own_key_arn: pulumi.Output[str] | None) -> pulumi.Input[str]:
+        args = self._args
+        if args.observability.alarm_topic_arn:
+            return args.observability.alarm_topic_arn
+        # CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic is encrypted only
+        # with a key of this component's whose policy admits CloudWatch.
+        topic = aws.sns.Topic(
+            f"{self._name}-alarms",
+            name=f"{args.cache_id}-alarms",
+            display_name=f"ElastiCache {args.cache_id} alarms and events",
+            kms_master_key_id=own_key_arn,
+            tags=dict(args.tags),
+            opts=self._child,
+        )
+        return topic.arn
+
+    def _alarms(self, alarms: list[AlarmSpec], topic_arn: pulumi.Input[str]) -> None:
+        args = self._args
+        for alarm in alarms:
+            aws.cloudwatch.MetricAlarm(
+                f"{self._name}-alarm-{alarm.slug}",
+                name=f"{args.cache_id}-{alarm.slug}",
+                alarm_description=alarm.description,
+                namespace="AWS/ElastiCache",
+                metric_name=alarm.metric,
+                statistic=alarm.statistic,
+                dimensions=alarm.dimensions,
+                period=alarm.period,
+                evaluation_periods=alarm.evaluation_periods,
+                threshold=alarm.threshold,
+                comparison_operator="GreaterThanThreshold",
+                treat_missing_data=alarm.treat_missing_data,
+                alarm_actions=[topic_arn],
+                ok_actions=[topic_arn],
+                tags=dict(args.tags),
+                opts=self._child,
+            )
+
+    def _log_delivery(self, own_key_arn: pulumi.Output[str] | None) -> list[dict[str, Any]]:
+        args = self._args
+        deliveries = []
+        for log_type in ("slow-log", "engine-log"):
+            group = aws.cloudwatch.LogGroup(
+                f"{self._name}-{log_type}",
+                name=f"/aws/elasticache/{args.cache_id}/{log_type}",
+                retention_in_days=args.observability.log_retention_days,
+                kms_key_id=own_key_arn,
+                tags=dict(args.tags),
+                opts=self._child,
+            )
+            deliveries.append(
+                {
+                    "destination": group.name,
+                    "destination_type": "cloudwatch-logs",
+                    "log_format": "json",
+                    "log_type": log_type,
+                }
+            )
+        return deliveries
 
     def _security_group(self) -> aws.ec2.SecurityGroup:
         args = self._args
@@ -189,6 +264,8 @@ class Cache(pulumi.ComponentResource):
         security_group: aws.ec2.SecurityGroup,
         user_group: aws.elasticache.UserGroup | None,
         kms_key_arn: pulumi.Input[str] | None,
+        topic_arn: pulumi.Input[str],
+        own_key_arn: pulumi.Output[str] | None,
     ) -> None:
         args = self._args
         node = args.node
@@ -283,12 +360,16 @@ class Cache(pulumi.ComponentResource):
             maintenance_window=args.maintenance_window,
             auto_minor_version_upgrade=True,
             apply_immediately=args.apply_immediately,
+            log_delivery_configurations=self._log_delivery(own_key_arn),
+            notification_topic_arn=topic_arn,
             tags=tags,
             **topology,
             **access,
             # Placement is create-time only in AWS; a later shard or replica count change must not read as a
             # change of the original shards' placement (that would replace the whole cache).
-            opts=self._opts(ignore_changes=["nodeGroupConfigurations"]),
+            opts=pulumi.ResourceOptions.merge(
+                self._protected(), pulumi.ResourceOptions(ignore_changes=["nodeGroupConfigurations"])
+            ),
         )
         self.arn = group.arn
         if node.cluster_mode_enabled:
@@ -330,11 +411,49 @@ class Cache(pulumi.ComponentResource):
             kms_key_id=kms_key_arn,
             network_type="ipv4",
             tags=dict(args.tags),
-            opts=self._child,
+            # AWS replaces a serverless cache whose subnets change; a subnet for a newly added app AZ waits for
+            # the next deliberate replacement rather than emptying the cache.
+            opts=pulumi.ResourceOptions.merge(self._protected(), pulumi.ResourceOptions(ignore_changes=["subnetIds"])),
         )
         self.arn = cache.arn
         self.endpoint = cache.endpoints.apply(lambda endpoints: endpoints[0].address)
         self.reader_endpoint = cache.reader_endpoints.apply(lambda endpoints: endpoints[0].address)
+
+
+def _key_policy(account_id: str, region: str, cache_id: str) -> str:
+    """The account administers the key; CloudWatch may use it for this cache's logs and alarm topic only."""
+    statements = [
+        {
+            "Sid": "AccountAdministersTheKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchLogsEncryptsThisCachesLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:aws:logs:{region}:{account_id}:log-group:/aws/elasticache/{cache_id}/*"
+                    )
+                }
+            },
+        },
+        {
+            "Sid": "AlarmsAndEventsPublishToTheEncryptedTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": ["cloudwatch.amazonaws.com", "elasticache.amazonaws.com"]},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def _connect_policy(cache_arn: pulumi.Output[str], user_arns: list[pulumi.Output[str]]) -> pulumi.Output[str]:

@@ -152,6 +152,89 @@ class Serverless:
 
 
 @dataclass(frozen=True)
+class ExpectedLoad:
+    """What the cache is expected to carry; prices serverless caches and sizes the advice. All optional."""
+
+    data_gb: float | None = None
+    requests_per_second: float | None = None
+    item_kb: float | None = None
+    snapshot_gb: float | None = None
+
+    def as_tags(self) -> dict[str, str]:
+        """Tags that let any cost tool (the policy pack's budget policy among them) price the same load."""
+        values = {
+            "expectedDataGb": self.data_gb,
+            "expectedRequestsPerSecond": self.requests_per_second,
+            "expectedItemKb": self.item_kb,
+        }
+        return {key: f"{value:g}" for key, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """CloudWatch alarm thresholds; a cache alarms when a metric stays above one for three minutes."""
+
+    engine_cpu_percent: float = 80
+    memory_percent: float = 85
+    evictions: float = 0
+    """Evictions per five minutes; a hot cache (workload `cache`) evicts by design and defaults to 10000."""
+    connections: float = 10_000
+    replication_lag_seconds: float = 30
+    ecpu_percent_of_limit: float = 80
+    """Serverless: ECPUs per second as a share of `limits.maxEcpuPerSecond`."""
+    data_percent_of_limit: float = 80
+    """Serverless: data stored as a share of `limits.maxDataGb`."""
+    throttled_commands: float = 0
+    """Serverless: throttled commands per five minutes."""
+
+
+@dataclass(frozen=True)
+class Observability:
+    log_retention_days: int
+    """Retention of the slow-log and engine-log groups (node-based caches)."""
+    alarm_topic_arn: str | None
+    """SNS topic for alarms and failover events; None: the component creates one."""
+    thresholds: AlarmThresholds
+
+
+@dataclass(frozen=True)
+class Protection:
+    protect: bool
+    """Pulumi refuses to delete or replace a protected cache (production default)."""
+    retain_on_delete: bool
+    """Removing the cache from config leaves it running in AWS, out of Pulumi's hands."""
+    allow_replacement: bool
+    """Lets an edit that AWS can only apply by replacing the cache (an outage and an empty cache) through."""
+
+
+@dataclass(frozen=True)
+class DeployedCache:
+    """What the last `pulumi up` deployed for a cache, as exported in the stack output `deployedCaches`."""
+
+    cache_id: str
+    type: str
+    engine: str
+    engine_version: str
+    port: int
+    kms_key: str
+    """`aws-owned`, `create`, or the key ARN."""
+    sharded: bool
+    data_tiering: bool
+
+    def to_export(self) -> dict[str, object]:
+        return {
+            "cacheId": self.cache_id,
+            "type": self.type,
+            "engine": self.engine,
+            "engineVersion": self.engine_version,
+            "port": self.port,
+            "kmsKey": self.kms_key,
+            "sharded": self.sharded,
+            "dataTiering": self.data_tiering,
+        }
+
+
+@dataclass(frozen=True)
 class CacheArgs:
     """Everything the `Cache` component needs, validated and with every default resolved."""
 
@@ -171,14 +254,33 @@ class CacheArgs:
     kms_key: KmsKey
     tags: Mapping[str, str]
     """Tags on every resource the component creates."""
+    observability: Observability
+    protection: Protection
     node: NodeBased | None = None
     serverless: Serverless | None = None
+    expected_load: ExpectedLoad = ExpectedLoad()
     apply_immediately: bool = True
     description: str = ""
+    account_id: str | None = None
+    """Needed only to write the key policy of a KMS key the component creates."""
+    region: str = ""
 
     @property
     def port(self) -> int:
         return self.node.port if self.node else 6379
+
+    def deployed(self) -> DeployedCache:
+        kms = self.kms_key.arn if self.kms_key.choice is KmsKeyChoice.ARN else self.kms_key.choice.value
+        return DeployedCache(
+            cache_id=self.cache_id,
+            type="serverless" if self.serverless else "node",
+            engine=self.engine.value,
+            engine_version=self.engine_version,
+            port=self.port,
+            kms_key=kms or "",
+            sharded=bool(self.node and self.node.cluster_mode_enabled),
+            data_tiering=bool(self.node and self.node.data_tiering),
+        )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal, Union
 
 import pulumi
@@ -22,16 +22,21 @@ from pydantic.alias_generators import to_camel
 
 from components import aws_rules, placement
 from components.spec import (
+    AlarmThresholds,
     Auth,
     AuthMode,
     Backup,
     CacheArgs,
+    DeployedCache,
     Engine,
     EvictionPolicy,
+    ExpectedLoad,
     KmsKey,
     KmsKeyChoice,
     Network,
     NodeBased,
+    Observability,
+    Protection,
     Serverless,
     StackSpec,
     Workload,
@@ -100,6 +105,32 @@ class LimitsConfig(_Model):
     ) = None
 
 
+class ThresholdsConfig(_Model):
+    engine_cpu_percent: Annotated[float, Field(gt=0, le=100)] | None = None
+    memory_percent: Annotated[float, Field(gt=0, le=100)] | None = None
+    evictions: Annotated[float, Field(ge=0)] | None = None
+    connections: Annotated[float, Field(gt=0, le=65_000)] | None = None
+    replication_lag_seconds: Annotated[float, Field(gt=0)] | None = None
+    ecpu_percent_of_limit: Annotated[float, Field(gt=0, le=100)] | None = None
+    data_percent_of_limit: Annotated[float, Field(gt=0, le=100)] | None = None
+    throttled_commands: Annotated[float, Field(ge=0)] | None = None
+
+
+class ObservabilityConfig(_Model):
+    log_retention_days: int | None = None
+    alarm_topic_arn: (
+        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$")] | None
+    ) = None
+    alarms: ThresholdsConfig = ThresholdsConfig()
+
+
+class ExpectedLoadConfig(_Model):
+    average_data_gb: Annotated[float, Field(gt=0, le=100_000)] | None = None
+    requests_per_second: Annotated[float, Field(ge=0, le=100_000_000)] | None = None
+    average_item_kb: Annotated[float, Field(gt=0, le=512_000)] | None = None
+    snapshot_gb: Annotated[float, Field(ge=0, le=100_000)] | None = None
+
+
 class CacheConfig(_Model):
     workload: Workload
     type: Literal["node", "serverless"] = "node"
@@ -124,6 +155,11 @@ class CacheConfig(_Model):
     kms_key: str | None = None
     apply_immediately: bool = True
     tags: dict[str, str] | None = None
+    expected_load: ExpectedLoadConfig | None = None
+    observability: ObservabilityConfig | None = None
+    protect: bool | None = None
+    retain_on_delete: bool = False
+    allow_replacement: bool = False
 
 
 class CacheSecretsConfig(_Model):
@@ -201,9 +237,36 @@ TOP_LEVEL_KEYS = (
     "tags",
     "network",
     "encryption",
+    "observability",
     "caches",
     SECRETS_KEY,
 )
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+DEFAULT_LOG_RETENTION_DAYS = {True: 30, False: 7}
+HOT_CACHE_EVICTIONS_PER_5_MINUTES = 10_000
 
 
 def read_pulumi_config() -> RawStackConfig:
@@ -227,15 +290,27 @@ def _decode(raw: str | None) -> Any:
         return raw
 
 
-def load_stack(raw: RawStackConfig, lookup_subnets: SubnetLookup) -> StackSpec:
-    """Validate everything; raise `ConfigError` with every problem found, or return the spec."""
-    loader = _Loader(raw)
+def load_stack(
+    raw: RawStackConfig,
+    lookup_subnets: SubnetLookup,
+    *,
+    account_id: str | None = None,
+    deployed: Mapping[str, DeployedCache] | None = None,
+) -> StackSpec:
+    """Validate everything; raise `ConfigError` with every problem found, or return the spec.
+
+    `deployed` is what the last `pulumi up` deployed per cache: an edit that AWS can only apply by replacing
+    a cache is refused unless that cache sets `allowReplacement: true`.
+    """
+    loader = _Loader(raw, account_id, deployed or {})
     return loader.load(lookup_subnets)
 
 
 class _Loader:
-    def __init__(self, raw: RawStackConfig) -> None:
+    def __init__(self, raw: RawStackConfig, account_id: str | None, deployed: Mapping[str, DeployedCache]) -> None:
         self.raw = raw
+        self.account_id = account_id
+        self.deployed = deployed
         self.problems: list[Problem] = []
 
     def problem(self, path: str, value: Any, message: str, *, secret: bool = False) -> None:
@@ -275,6 +350,7 @@ class _Loader:
         tags = self.check_tags(values.get("tags", {}), "tags")
         network_config = self.parse(NetworkConfig, values.get("network"), "network")
         encryption = self.parse(EncryptionConfig, values.get("encryption", {}), "encryption")
+        stack_observability = self.parse(ObservabilityConfig, values.get("observability", {}), "observability")
         secrets = self.parse_secrets(values.get(SECRETS_KEY, {}))
 
         raw_caches = values.get("caches")
@@ -300,7 +376,7 @@ class _Loader:
 
         stack_kms = self.kms_choice(encryption.kms_key, "encryption.kmsKey", region) if encryption else None
         specs = []
-        if network is not None and stack_kms is not None and tags is not None:
+        if network is not None and stack_kms is not None and tags is not None and stack_observability is not None:
             common_tags = {**tags, "environment": environment, "managedBy": "pulumi"}
             for name, cache in caches.items():
                 spec = self.resolve_cache(
@@ -313,8 +389,10 @@ class _Loader:
                     common_tags,
                     secrets.get(name),
                     region,
+                    stack_observability,
                 )
                 if spec is not None:
+                    self.check_replacement(name, cache, spec)
                     specs.append(spec)
 
         if self.problems:
@@ -450,6 +528,7 @@ class _Loader:
         common_tags: Mapping[str, str],
         secrets: CacheSecretsConfig | None,
         region: str | None,
+        stack_observability: ObservabilityConfig,
     ) -> CacheArgs | None:
         before = len(self.problems)
         path = f"caches.{name}"
@@ -494,9 +573,11 @@ class _Loader:
                 )
             node = self.resolve_node(path, config, network, production)
 
-        if len(self.problems) > before or backup is None or auth is None:
+        observability = self.resolve_observability(path, config, stack_observability, production)
+        if len(self.problems) > before or backup is None or auth is None or observability is None:
             return None
         profile = PROFILES[config.workload]
+        load = config.expected_load or ExpectedLoadConfig()
         return CacheArgs(
             name=name,
             cache_id=cache_id,
@@ -509,11 +590,87 @@ class _Loader:
             maintenance_window=maintenance_window,
             kms_key=kms,
             tags={**common_tags, **tags, "workload": config.workload.value, "cache": name},
+            observability=observability,
+            protection=Protection(
+                protect=production if config.protect is None else config.protect,
+                retain_on_delete=config.retain_on_delete,
+                allow_replacement=config.allow_replacement,
+            ),
             node=node,
             serverless=server,
+            expected_load=ExpectedLoad(
+                data_gb=load.average_data_gb,
+                requests_per_second=load.requests_per_second,
+                item_kb=load.average_item_kb,
+                snapshot_gb=load.snapshot_gb,
+            ),
             apply_immediately=config.apply_immediately,
             description=config.description or f"{name}: {profile.purpose} ({config.workload.value})",
+            account_id=self.account_id,
+            region=region or "",
         )
+
+    def resolve_observability(
+        self, path: str, config: CacheConfig, stack: ObservabilityConfig, production: bool
+    ) -> Observability | None:
+        own = config.observability or ObservabilityConfig()
+        retention = own.log_retention_days or stack.log_retention_days or DEFAULT_LOG_RETENTION_DAYS[production]
+        if retention not in LOG_RETENTION_DAYS:
+            key = (
+                f"{path}.observability.logRetentionDays" if own.log_retention_days else "observability.logRetentionDays"
+            )
+            self.problem(
+                key, retention, f"CloudWatch keeps logs for one of {', '.join(map(str, LOG_RETENTION_DAYS))} days"
+            )
+            return None
+        defaults = AlarmThresholds(
+            evictions=HOT_CACHE_EVICTIONS_PER_5_MINUTES if config.workload is Workload.CACHE else 0
+        )
+        merged = {
+            field: getattr(own.alarms, field) if field in own.alarms.model_fields_set else getattr(stack.alarms, field)
+            for field in ThresholdsConfig.model_fields
+        }
+        thresholds = replace(defaults, **{k: v for k, v in merged.items() if v is not None})
+        return Observability(
+            log_retention_days=retention,
+            alarm_topic_arn=own.alarm_topic_arn or stack.alarm_topic_arn,
+            thresholds=thresholds,
+        )
+
+    def check_replacement(self, name: str, config: CacheConfig, spec: CacheArgs) -> None:
+        """Refuse edits that AWS can only apply by replacing the cache, unless the cache allows it."""
+        before = self.deployed.get(name)
+        if before is None or config.allow_replacement:
+            return
+        after = spec.deployed()
+        path = f"caches.{name}"
+        why = (
+            "AWS can only apply this by replacing the cache: an outage and an empty cache. Revert it, or set "
+            f"{path}.allowReplacement: true to accept that"
+        )
+        if before.cache_id != after.cache_id:
+            self.problem(path, after.cache_id, f"changes the cache id from {before.cache_id}; {why}")
+        if before.type != after.type:
+            self.problem(f"{path}.type", after.type, f"was {before.type}; {why}")
+            return
+        if after.type == "node" and before.engine == "valkey" and after.engine == "redis":
+            self.problem(f"{path}.engine", "redis", f"was valkey; moving back to Redis OSS is not in place; {why}")
+        elif before.engine == after.engine and _older(after.engine_version, before.engine_version):
+            key = "majorEngineVersion" if after.type == "serverless" else "engineVersion"
+            self.problem(f"{path}.{key}", after.engine_version, f"downgrades {before.engine_version}; {why}")
+        if before.port != after.port:
+            self.problem(f"{path}.port", after.port, f"was {before.port}; {why}")
+        if before.kms_key != after.kms_key:
+            self.problem(f"{path}.kmsKey", after.kms_key, f"changes the at-rest key from {before.kms_key}; {why}")
+        if before.sharded != after.sharded:
+            self.problem(
+                f"{path}.shards",
+                config.shards,
+                f"turns cluster mode {'on' if after.sharded else 'off'}; {why} (or migrate through cluster mode "
+                "compatible by hand)",
+            )
+        if before.data_tiering != after.data_tiering:
+            self.problem(f"{path}.nodeType", spec.node.node_type if spec.node else None, f"toggles data tiering; {why}")
 
     def resolve_auth(
         self,
@@ -699,6 +856,13 @@ class _Loader:
             port=config.port or DEFAULT_PORT,
             data_tiering=data_tiering,
         )
+
+
+def _older(version: str, than: str) -> bool:
+    try:
+        return aws_rules.version_tuple(version) < aws_rules.version_tuple(than)
+    except ValueError:
+        return False
 
 
 def _snake(camel: str) -> str:

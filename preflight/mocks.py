@@ -16,6 +16,7 @@ from pulumi.runtime.proto import resource_pb2
 
 ACCOUNT_ID = "123456789012"
 GET_SUBNET = "aws:ec2/getSubnet:getSubnet"
+GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
 _REGION_CODES = {"us-east-1": "use1", "us-east-2": "use2", "us-west-2": "usw2", "eu-west-1": "euw1"}
 
 
@@ -32,9 +33,16 @@ def _hex(*parts: str, length: int = 17) -> str:
 class AwsMocks(Mocks):
     """Answers registrations with the outputs AWS would compute, and `get_subnet` from a subnet->AZ map."""
 
-    def __init__(self, region: str, subnets: Mapping[str, SubnetAnswer]) -> None:
+    def __init__(
+        self,
+        region: str,
+        subnets: Mapping[str, SubnetAnswer],
+        previous_outputs: Mapping[str, Any] | None = None,
+    ) -> None:
         self.region = region
         self.subnets = dict(subnets)
+        self.previous_outputs = dict(previous_outputs or {})
+        """The stack's outputs from its last update, as a StackReference to the stack itself would read them."""
         self._outputs: dict[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
             "aws:ec2/securityGroup:SecurityGroup": self._security_group,
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": self._sg_rule,
@@ -48,6 +56,10 @@ class AwsMocks(Mocks):
             "aws:kms/key:Key": self._kms_key,
             "aws:kms/alias:Alias": self._kms_alias,
             "random:index/randomPassword:RandomPassword": self._random_password,
+            "pulumi:pulumi:StackReference": self._stack_reference,
+            "aws:sns/topic:Topic": self._named_arn("sns", "name"),
+            "aws:cloudwatch/logGroup:LogGroup": self._log_group,
+            "aws:cloudwatch/metricAlarm:MetricAlarm": self._named_arn("cloudwatch", "name", "alarm:"),
         }
 
     def arn(self, service: str, resource: str) -> str:
@@ -61,6 +73,8 @@ class AwsMocks(Mocks):
         return handler(args.name, inputs)
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == GET_CALLER_IDENTITY:
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/preflight", "userId": "AIDA"}, []
         if args.token == GET_SUBNET:
             subnet_id = args.args.get("id", "")
             answer = self.subnets.get(subnet_id)
@@ -91,6 +105,23 @@ class AwsMocks(Mocks):
             }
 
         return outputs
+
+    def _named_arn(
+        self, service: str, name_key: str, separator: str = ""
+    ) -> Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
+        def outputs(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+            physical = inputs.get(name_key) or f"{name}-{_hex(name, length=7)}"
+            return physical, {**inputs, name_key: physical, "arn": self.arn(service, f"{separator}{physical}")}
+
+        return outputs
+
+    def _log_group(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        group = inputs.get("name") or f"{name}-{_hex(name, length=7)}"
+        return group, {**inputs, "name": group, "arn": self.arn("logs", f"log-group:{group}")}
+
+    def _stack_reference(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        stack = inputs.get("name", name)
+        return stack, {"name": stack, "outputs": self.previous_outputs, "secretOutputNames": []}
 
     def _security_group(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         group_id = f"sg-{_hex('sg', name)}"

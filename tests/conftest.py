@@ -31,6 +31,7 @@ USER = "aws:elasticache/user:User"
 USER_GROUP = "aws:elasticache/userGroup:UserGroup"
 KMS_KEY = "aws:kms/key:Key"
 COMPONENT = "elasticache:index:Cache"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 STACKS = ("dev", "prod")
 
 

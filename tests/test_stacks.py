@@ -16,6 +16,7 @@ from tests.conftest import (
     REPLICATION_GROUP,
     SECURITY_GROUP,
     SERVERLESS_CACHE,
+    STACK_REFERENCE,
     STACKS,
     SUBNET_GROUP,
     USER,
@@ -36,7 +37,7 @@ def test_every_configured_cache_becomes_one_component(stack, run) -> None:
     plan = run(stack)
     components = {r.name for r in plan.of_type(COMPONENT)}
     assert components == set(stack.get("caches"))
-    assert set(plan.exports) == components
+    assert set(plan.exports) == components | {"deployedCaches"}
 
 
 def test_replication_groups_encrypt_in_transit_and_at_rest(stack, run) -> None:
@@ -207,7 +208,12 @@ def test_tags_on_every_taggable_resource(stack, run) -> None:
     plan = run(stack)
     common = stack.get("tags")
     for resource in plan.resources:
-        if resource.type in (COMPONENT, "aws:kms/alias:Alias", "random:index/randomPassword:RandomPassword"):
+        if resource.type in (
+            COMPONENT,
+            STACK_REFERENCE,
+            "aws:kms/alias:Alias",
+            "random:index/randomPassword:RandomPassword",
+        ):
             continue
         tags = resource.inputs.get("tags")
         assert tags, f"{resource.type} {resource.name} has no tags"
@@ -225,7 +231,7 @@ def test_tags_on_every_taggable_resource(stack, run) -> None:
 def test_children_are_named_after_their_component(stack, run) -> None:
     plan = run(stack)
     for resource in plan.resources:
-        if resource.type == COMPONENT:
+        if resource.type in (COMPONENT, STACK_REFERENCE):
             continue
         cache = resource.parent.split("::")[-1]
         assert resource.name.startswith(f"{cache}-"), resource.name
