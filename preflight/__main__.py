@@ -110,18 +110,27 @@ def _check(args: argparse.Namespace) -> int:
             )
         if not args.json:
             # Each stack as soon as it is done: with --all-stacks the first report need not wait for the last.
-            sys.stdout.write(report.render_text(result, unicode=report.unicode_ok(sys.stdout)))
-            sys.stdout.write("\n" if len(stacks) > 1 else "")
-            sys.stdout.flush()
+            text = report.render_text(result, unicode=report.unicode_ok(sys.stdout))
+            _emit(text + ("\n" if len(stacks) > 1 else ""))
     if args.json:
-        sys.stdout.write(report.render_json(results, all_stacks=args.all_stacks) + "\n")
+        _emit(report.render_json(results, all_stacks=args.all_stacks) + "\n")
         for result in results:
             for failure in result.failures:
                 # stdout holds only the document: say why on stderr too, for whoever reads the CI log.
                 print(f"preflight {result.stack}: {failure.kind} error: {failure.message}", file=sys.stderr)
     elif len(results) > 1:
-        sys.stdout.write(report.render_summary(results))
+        _emit(report.render_summary(results))
     return max(result.exit_code for result in results)
+
+
+def _emit(text: str) -> None:
+    """Write to stdout; a reader that went away (`| head`) does not change the verdict or the exit code."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Further writes (and the final flush) go nowhere instead of raising again.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
 
 
 if __name__ == "__main__":

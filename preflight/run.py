@@ -1,13 +1,13 @@
 """One offline preflight of one stack: the program under the SDK's mocks, checked by the policy pack over gRPC.
 
 `run_preflight` never raises for anything a user can get wrong (stack file, subnets file, policy config, stack
-config, the program, the pack): it returns a `PreflightResult` whose `errors` say what went wrong, so the CLI,
-the tests and the benchmark all see one shape. Only interruptions (KeyboardInterrupt and the like) propagate,
-after the pack process has been stopped.
+config, the program, the pack): it returns a `PreflightResult` whose `failures` say what went wrong, so the
+CLI, the tests and the benchmark all see one shape. Only interruptions (KeyboardInterrupt and the like)
+propagate, after the pack process has been stopped.
 
 Time goes into three places: importing the Pulumi SDK and pulumi_aws, running the program, and the pack's
-start-up and analysis. The pack is started first, in a background thread, so that it boots (and is configured)
-on the other core while this process imports and runs the program.
+start-up and analysis. The pack process is launched first and connected to (and configured) from a thread, so
+that it boots on the other core while this process imports and runs the program.
 """
 
 from __future__ import annotations
