@@ -115,11 +115,17 @@ def run_program(
     config: StackConfig,
     *,
     subnets: Mapping[str, SubnetAnswer] | None = None,
+    previous_outputs: Mapping[str, Any] | None = None,
     project_dir: Path = PROJECT_DIR,
 ) -> Plan:
-    """Run `__main__.py` once for `config` and return the plan. Program errors propagate unchanged."""
+    """Run `__main__.py` once for `config` and return the plan. Program errors propagate unchanged.
+
+    `previous_outputs` are the stack's outputs from its last update (`pulumi stack output --json`), as the
+    program reads them back; without them the run is a stack's first update.
+    """
     region = config.get("aws:region") or "us-east-1"
-    mocks = AwsMocks(str(region), stand_in_subnets(config) if subnets is None else subnets)
+    answers = stand_in_subnets(config) if subnets is None else subnets
+    mocks = AwsMocks(str(region), answers, previous_outputs)
     monitor = RecordingMonitor(mocks)
     # A fresh root stack resource per run: set_mocks only creates one when none exists.
     settings.ROOT.set(None)

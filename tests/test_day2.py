@@ -1,0 +1,448 @@
+"""Day-2: edits that must not replace a cache, edits that are refused, logs, alarms, protection, secrets."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.stack_config import ConfigError
+from preflight.mocks import SubnetAnswer
+from preflight.model import Plan, PlannedResource
+from preflight.program import StackConfig, run_program, stand_in_subnets
+from tests.conftest import (
+    KMS_KEY,
+    PARAMETER_GROUP,
+    REPLICATION_GROUP,
+    SECURITY_GROUP,
+    SERVERLESS_CACHE,
+    SUBNET_GROUP,
+    USER,
+    edit,
+    edit_cache,
+    is_secret,
+    one,
+)
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "aws:sns/topic:Topic"
+
+# Inputs whose change makes AWS (through the provider) replace the resource: aws-elasticache-rules.md.
+REPLACES = {
+    REPLICATION_GROUP: (
+        "replicationGroupId",
+        "atRestEncryptionEnabled",
+        "kmsKeyId",
+        "dataTieringEnabled",
+        "networkType",
+        "port",
+        "subnetGroupName",
+        "snapshotArns",
+        "snapshotName",
+        "globalReplicationGroupId",
+        "nodeGroupConfigurations",
+    ),
+    SERVERLESS_CACHE: ("name", "kmsKeyId", "subnetIds", "snapshotArnsToRestores"),
+    PARAMETER_GROUP: ("name", "family", "description"),
+    SUBNET_GROUP: ("name",),
+    SECURITY_GROUP: ("name", "description", "vpcId"),
+    KMS_KEY: (),
+}
+DATA_HOLDERS = (REPLICATION_GROUP, SERVERLESS_CACHE, KMS_KEY)
+
+
+def replacements(before: Plan, after: Plan) -> list[str]:
+    """What the engine would replace going from `before` to `after`, or delete outright among data holders."""
+    found = []
+    old = {r.urn: r for r in before.resources}
+    new = {r.urn: r for r in after.resources}
+    for urn, resource in old.items():
+        if resource.type in DATA_HOLDERS and urn not in new:
+            found.append(f"{resource.name} deleted")
+    for urn, resource in new.items():
+        previous = old.get(urn)
+        if previous is None or resource.type not in REPLACES:
+            continue
+        for key in REPLACES[resource.type]:
+            if key in resource.options.ignore_changes:
+                continue
+            if previous.inputs.get(key) != resource.inputs.get(key):
+                found.append(f"{resource.name}.{key}: {previous.inputs.get(key)!r} -> {resource.inputs.get(key)!r}")
+        if resource.type == REPLICATION_GROUP and previous.inputs["engine"] == "valkey" != resource.inputs["engine"]:
+            found.append(f"{resource.name}.engine: valkey -> {resource.inputs['engine']}")
+    return found
+
+
+_FIRST_DEPLOYS: dict[str, Plan] = {}
+
+
+def first_deploy(config: StackConfig, subnets: dict[str, SubnetAnswer] | None = None) -> Plan:
+    """The plan of a stack's first update; many tests start from the same one, and a Plan is immutable data."""
+    key = json.dumps(
+        [config.stack, sorted(config.values.items()), sorted((subnets or {}).items(), key=str)], default=str
+    )
+    if key not in _FIRST_DEPLOYS:
+        _FIRST_DEPLOYS[key] = run_program(config, subnets=subnets)
+    return _FIRST_DEPLOYS[key]
+
+
+def redeploy(before: StackConfig, after: StackConfig, subnets: dict[str, SubnetAnswer] | None = None) -> list[str]:
+    first = first_deploy(before, subnets)
+    second = run_program(after, subnets=subnets, previous_outputs=first.exports)
+    return replacements(first, second)
+
+
+def three_az(config: StackConfig) -> tuple[StackConfig, dict[str, SubnetAnswer]]:
+    """The dev stack with a third private subnet in us-east-1c, not (yet) an app AZ."""
+    network = config.get("network")
+    extra = "subnet-0c33d4e5f6071829a"
+    answers = {**stand_in_subnets(config), extra: SubnetAnswer("us-east-1c", network["vpcId"])}
+    widened = config.with_values(network={**network, "subnetIds": [*network["subnetIds"], extra]})
+    return widened, answers
+
+
+IN_PLACE_EDITS: dict[str, tuple[str, Callable[[StackConfig], StackConfig]]] = {
+    "bigger node type": ("prod", lambda c: edit_cache(c, "sessions", nodeType="cache.r7g.xlarge")),
+    "smaller node type": ("prod", lambda c: edit_cache(c, "sessions", nodeType="cache.m7g.large")),
+    "one more replica": ("prod", lambda c: edit_cache(c, "sessions", replicas=3)),
+    "one fewer replica": ("prod", lambda c: edit_cache(c, "sessions", replicas=3)),
+    "more shards": ("prod", lambda c: edit_cache(c, "retrieval", shards=4)),
+    "minor upgrade": ("prod", lambda c: edit_cache(c, "sessions", engineVersion="8.2")),
+    "parameter change": ("prod", lambda c: edit_cache(c, "retrieval", parameters={"maxmemory-samples": 5})),
+    "eviction policy change": ("prod", lambda c: edit_cache(c, "retrieval", evictionPolicy="allkeys-lru")),
+    "new tags": ("prod", lambda c: c.with_values(tags={**c.get("tags"), "owner": "payments"})),
+    "new cache tag": ("prod", lambda c: edit_cache(c, "sessions", tags={"tier": "gold"})),
+    "maintenance window": ("prod", lambda c: edit_cache(c, "sessions", maintenanceWindow="tue:05:00-tue:06:00")),
+    "snapshot window": (
+        "prod",
+        lambda c: edit_cache(c, "sessions", backup={"retentionDays": 14, "window": "01:00-02:00"}),
+    ),
+    "alarm threshold": (
+        "prod",
+        lambda c: edit_cache(c, "sessions", observability={"alarms": {"engineCpuPercent": 70}}),
+    ),
+    "stack alarm threshold": ("prod", lambda c: c.with_values(observability={"alarms": {"memoryPercent": 75}})),
+    "expected load": ("prod", lambda c: edit_cache(c, "sessions", expectedLoad={"averageDataGb": 3})),
+}
+
+
+@pytest.mark.parametrize("edit_name", list(IN_PLACE_EDITS))
+def test_day2_edit_keeps_every_replacement_trigger(edit_name: str, stack_config) -> None:
+    stack, change = IN_PLACE_EDITS[edit_name]
+    base = stack_config(stack)
+    if edit_name == "one fewer replica":
+        base, change = change(base), lambda c: edit_cache(c, "sessions", replicas=2)
+    assert redeploy(base, change(base)) == []
+
+
+def test_major_upgrade_creates_the_new_parameter_group_first(prod) -> None:
+    before = edit_cache(prod, "sessions", engineVersion="7.2")
+    first = first_deploy(before)
+    second = run_program(prod, previous_outputs=first.exports)
+    assert replacements(first, second) == []
+    old_group = one(first, PARAMETER_GROUP, "sessions")
+    new_group = one(second, PARAMETER_GROUP, "sessions")
+    # A new logical resource: the engine creates it, updates the cache to it, then deletes the old one.
+    assert old_group.urn != new_group.urn
+    assert (old_group.inputs["family"], new_group.inputs["family"]) == ("valkey7", "valkey8")
+    assert one(second, REPLICATION_GROUP, "sessions").inputs["parameterGroupName"] == new_group.outputs["name"]
+
+
+def test_redis_to_valkey_is_in_place_with_a_valkey_parameter_group(prod) -> None:
+    before = edit_cache(prod, "sessions", engine="redis", engineVersion="7.1")
+    first = first_deploy(before)
+    second = run_program(prod, previous_outputs=first.exports)
+    assert replacements(first, second) == []
+    group = one(second, REPLICATION_GROUP, "sessions").inputs
+    assert (group["engine"], group["engineVersion"]) == ("valkey", "8.1")
+    assert one(second, PARAMETER_GROUP, "sessions").inputs["family"] == "valkey8"
+
+
+def test_added_app_az_is_in_place_for_node_and_serverless_caches(dev) -> None:
+    widened, answers = three_az(dev)
+    grown = edit(
+        widened, "network", lambda n: {**n, "appAvailabilityZones": [*n["appAvailabilityZones"], "us-east-1c"]}
+    )
+    grown = edit_cache(grown, "sessions", replicas=2)
+    assert redeploy(widened, grown, answers) == []
+    plan = run_program(grown, subnets=answers)
+    assert one(plan, REPLICATION_GROUP, "sessions").inputs["preferredCacheClusterAzs"] == [
+        "us-east-1a",
+        "us-east-1b",
+        "us-east-1c",
+    ]
+    assert "subnetIds" in one(plan, SERVERLESS_CACHE, "prompts").options.ignore_changes
+
+
+def test_the_comparison_sees_a_replacement(prod) -> None:
+    # The guard of this file's other tests: a port change is a replacement, and it is noticed.
+    changed = edit_cache(prod, "sessions", port=6380, allowReplacement=True)
+    assert any(".port:" in found for found in redeploy(prod, changed))
+
+
+REFUSED_EDITS: dict[str, tuple[str, Callable[[StackConfig], StackConfig], str]] = {
+    "valkey to redis": (
+        "prod",
+        lambda c: edit_cache(c, "sessions", engine="redis", engineVersion="7.1"),
+        "caches.sessions.engine",
+    ),
+    "version downgrade": (
+        "prod",
+        lambda c: edit_cache(c, "sessions", engineVersion="8.0"),
+        "caches.sessions.engineVersion",
+    ),
+    "serverless major downgrade": (
+        "dev",
+        lambda c: edit_cache(c, "prompts", majorEngineVersion="7"),
+        "caches.prompts.majorEngineVersion",
+    ),
+    "port change": ("prod", lambda c: edit_cache(c, "sessions", port=6380), "caches.sessions.port"),
+    "kms key change": ("prod", lambda c: edit_cache(c, "sessions", kmsKey="aws-owned"), "caches.sessions.kmsKey"),
+    "cluster mode on": ("prod", lambda c: edit_cache(c, "sessions", shards=2), "caches.sessions.shards"),
+    "node to serverless": (
+        "dev",
+        lambda c: edit_cache(
+            c,
+            "sessions",
+            type="serverless",
+            workload="cache",
+            engineVersion=None,
+            nodeType=None,
+            replicas=None,
+            maintenanceWindow=None,
+            limits={"maxDataGb": 1, "maxEcpuPerSecond": 1000},
+        ),
+        "caches.sessions.type",
+    ),
+    "data tiering": (
+        "prod",
+        lambda c: edit_cache(c, "sessions", nodeType="cache.r6gd.xlarge"),
+        "caches.sessions.nodeType",
+    ),
+    "cache id change": ("prod", lambda c: c.with_values(namePrefix="prod2"), "caches.sessions"),
+}
+
+
+@pytest.mark.parametrize("edit_name", list(REFUSED_EDITS))
+def test_replacing_edit_is_refused_with_an_explanation(edit_name: str, stack_config) -> None:
+    stack, change, path = REFUSED_EDITS[edit_name]
+    base = stack_config(stack)
+    deployed = first_deploy(base).exports
+    with pytest.raises(ConfigError) as raised:
+        run_program(change(base), previous_outputs=deployed)
+    problems = {p.path: p.message for p in raised.value.problems}
+    assert path in problems, problems
+    assert "replacing the cache" in problems[path]
+    assert "allowReplacement: true" in problems[path]
+
+
+@pytest.mark.parametrize("edit_name", ["valkey to redis", "port change", "kms key change"])
+def test_allow_replacement_lets_the_edit_through(edit_name: str, stack_config) -> None:
+    stack, change, _ = REFUSED_EDITS[edit_name]
+    base = stack_config(stack)
+    deployed = first_deploy(base).exports
+    changed = edit_cache(change(base), "sessions", allowReplacement=True)
+    assert run_program(changed, previous_outputs=deployed).resources
+
+
+def test_first_deployment_has_nothing_to_refuse(prod) -> None:
+    assert run_program(edit_cache(prod, "sessions", port=6380)).resources
+
+
+def test_deployed_facts_are_exported_for_the_next_run(prod, run) -> None:
+    facts = run(prod).exports["deployedCaches"]
+    assert facts["sessions"] == {
+        "cacheId": "prod-sessions",
+        "type": "node",
+        "engine": "valkey",
+        "engineVersion": "8.1",
+        "port": 6379,
+        "kmsKey": "create",
+        "sharded": False,
+        "dataTiering": False,
+    }
+    assert facts["retrieval"]["sharded"] is True
+
+
+# -- observability -------------------------------------------------------------------------------------------
+
+
+def test_slow_and_engine_logs_go_to_encrypted_log_groups(prod, run) -> None:
+    plan = run(prod)
+    group = one(plan, REPLICATION_GROUP, "sessions")
+    groups = {g.inputs["name"]: g for g in plan.of_type(LOG_GROUP) if g.parent.endswith("::sessions")}
+    assert set(groups) == {"/aws/elasticache/prod-sessions/slow-log", "/aws/elasticache/prod-sessions/engine-log"}
+    key = one(plan, KMS_KEY, "sessions")
+    for log_group in groups.values():
+        assert log_group.inputs["retentionInDays"] == 30
+        assert log_group.inputs["kmsKeyId"] == key.outputs["arn"]
+    deliveries = {d["logType"]: d for d in group.inputs["logDeliveryConfigurations"]}
+    assert set(deliveries) == {"slow-log", "engine-log"}
+    for log_type, delivery in deliveries.items():
+        assert delivery["destinationType"] == "cloudwatch-logs"
+        assert delivery["logFormat"] == "json"
+        assert delivery["destination"] == f"/aws/elasticache/prod-sessions/{log_type}"
+
+
+def test_key_policy_lets_cloudwatch_use_the_key_for_this_cache_only(prod, run) -> None:
+    key = one(run(prod), KMS_KEY, "sessions")
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    logs = statements["CloudWatchLogsEncryptsThisCachesLogs"]
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"].endswith(
+        "log-group:/aws/elasticache/prod-sessions/*"
+    )
+    assert statements["AccountAdministersTheKey"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+
+
+def test_log_retention_comes_from_config_and_is_checked(dev, run) -> None:
+    plan = run(dev.with_values(observability={"logRetentionDays": 14}))
+    assert {g.inputs["retentionInDays"] for g in plan.of_type(LOG_GROUP)} == {14}
+    with pytest.raises(ConfigError) as raised:
+        run(dev.with_values(observability={"logRetentionDays": 10}))
+    assert raised.value.problems[0].path == "observability.logRetentionDays"
+
+
+def alarms_of(plan: Plan, cache: str) -> dict[str, PlannedResource]:
+    return {a.inputs["name"]: a for a in plan.of_type(ALARM) if a.parent.endswith(f"::{cache}")}
+
+
+def test_every_node_gets_its_alarms_naming_the_node(prod, run) -> None:
+    plan = run(prod)
+    alarms = alarms_of(plan, "sessions")
+    nodes = one(plan, REPLICATION_GROUP, "sessions").outputs["memberClusters"]
+    assert nodes == ["prod-sessions-001", "prod-sessions-002", "prod-sessions-003"]
+    for node in nodes:
+        suffix = node.removeprefix("prod-sessions-")
+        for metric, slug in (
+            ("EngineCPUUtilization", "engine-cpu"),
+            ("DatabaseMemoryUsagePercentage", "memory"),
+            ("Evictions", "evictions"),
+            ("CurrConnections", "connections"),
+            ("ReplicationLag", "replication-lag"),
+        ):
+            alarm = alarms[f"prod-sessions-{suffix}-{slug}"]
+            assert alarm.inputs["metricName"] == metric
+            assert alarm.inputs["dimensions"] == {"CacheClusterId": node}
+            assert node in alarm.inputs["alarmDescription"]
+    assert len(alarms) == 15
+
+
+def test_sharded_cache_alarms_cover_every_shard_member(prod, run) -> None:
+    plan = run(prod)
+    alarms = alarms_of(plan, "retrieval")
+    members = one(plan, REPLICATION_GROUP, "retrieval").outputs["memberClusters"]
+    assert {a.inputs["dimensions"]["CacheClusterId"] for a in alarms.values()} == set(members)
+    assert "prod-retrieval-0003-002-engine-cpu" in alarms
+
+
+def test_alarms_and_failover_events_go_to_the_cache_topic(prod, run) -> None:
+    plan = run(prod)
+    topic = one(plan, TOPIC, "sessions")
+    assert topic.inputs["kmsMasterKeyId"] == one(plan, KMS_KEY, "sessions").outputs["arn"]
+    assert one(plan, REPLICATION_GROUP, "sessions").inputs["notificationTopicArn"] == topic.outputs["arn"]
+    for alarm in alarms_of(plan, "sessions").values():
+        assert alarm.inputs["alarmActions"] == [topic.outputs["arn"]]
+        assert alarm.inputs["okActions"] == [topic.outputs["arn"]]
+    assert plan.exports["sessions"]["alarmTopicArn"] == topic.outputs["arn"]
+
+
+def test_thresholds_default_per_workload_and_follow_config(prod, run) -> None:
+    configured = edit_cache(prod, "sessions", observability={"alarms": {"engineCpuPercent": 65, "evictions": 5}})
+    configured = configured.with_values(observability={"alarms": {"memoryPercent": 75, "engineCpuPercent": 90}})
+    plan = run(configured)
+    sessions = alarms_of(plan, "sessions")
+    assert sessions["prod-sessions-001-engine-cpu"].inputs["threshold"] == 65  # the cache's own setting wins
+    assert sessions["prod-sessions-001-memory"].inputs["threshold"] == 75  # the stack's setting
+    assert sessions["prod-sessions-001-evictions"].inputs["threshold"] == 5
+    retrieval = alarms_of(plan, "retrieval")
+    assert retrieval["prod-retrieval-0001-001-engine-cpu"].inputs["threshold"] == 90
+    assert retrieval["prod-retrieval-0001-001-evictions"].inputs["threshold"] == 10_000  # a hot cache evicts
+    assert alarms_of(plan, "ratelimit")["prod-ratelimit-001-evictions"].inputs["threshold"] == 0
+
+
+def test_serverless_alarms_are_relative_to_the_usage_limits(dev, run) -> None:
+    plan = run(dev)
+    alarms = alarms_of(plan, "prompts")
+    limits = dev.get("caches")["prompts"]["limits"]
+    assert set(alarms) == {"dev-prompts-ecpu", "dev-prompts-data-stored", "dev-prompts-throttled"}
+    assert alarms["dev-prompts-ecpu"].inputs["threshold"] == limits["maxEcpuPerSecond"] * 60 * 0.8
+    assert alarms["dev-prompts-data-stored"].inputs["threshold"] == limits["maxDataGb"] * 10**9 * 0.8
+    assert alarms["dev-prompts-throttled"].inputs["metricName"] == "ThrottledCmds"
+    for alarm in alarms.values():
+        assert alarm.inputs["dimensions"] == {"clusterId": "dev-prompts"}
+
+
+def test_an_existing_topic_replaces_the_created_one(dev, run) -> None:
+    arn = "arn:aws:sns:us-east-1:123456789012:oncall"
+    plan = run(dev.with_values(observability={"alarmTopicArn": arn}))
+    assert not plan.of_type(TOPIC)
+    assert {a.inputs["alarmActions"][0] for a in plan.of_type(ALARM)} == {arn}
+
+
+# -- data protection -------------------------------------------------------------------------------------------
+
+
+def test_prod_caches_and_their_keys_are_protected(prod, run) -> None:
+    plan = run(prod)
+    for name in prod.get("caches"):
+        assert one(plan, REPLICATION_GROUP, name).options.protect is True
+        assert one(plan, KMS_KEY, name).options.protect is True
+        assert one(plan, REPLICATION_GROUP, name).inputs["finalSnapshotIdentifier"] == f"prod-{name}-final"
+
+
+def test_dev_is_unprotected_but_can_retain_on_delete(dev, run) -> None:
+    plan = run(edit_cache(dev, "sessions", retainOnDelete=True))
+    sessions = one(plan, REPLICATION_GROUP, "sessions")
+    assert sessions.options.protect is False
+    assert sessions.options.retain_on_delete is True
+    assert one(plan, SERVERLESS_CACHE, "prompts").options.retain_on_delete is False
+
+
+def test_protection_can_be_set_per_cache(prod, run) -> None:
+    plan = run(edit_cache(prod, "ratelimit", protect=False))
+    assert one(plan, REPLICATION_GROUP, "ratelimit").options.protect is False
+
+
+# -- secrets ------------------------------------------------------------------------------------------------
+
+
+TOKEN = "Token-0123456789abcdef"
+PASSWORD = "Password-0123456789ab"
+
+
+def walk(value: Any, path: str = "") -> list[tuple[str, Any, bool]]:
+    """Every leaf with its path and whether a secret wrapper encloses it."""
+    if is_secret(value):
+        return [(path, leaf, True) for _, leaf, _ in walk(value["value"], path)]
+    if isinstance(value, dict):
+        return [item for k, v in value.items() for item in walk(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [item for i, v in enumerate(value) for item in walk(v, f"{path}[{i}]")]
+    return [(path, value, False)]
+
+
+def test_secrets_are_never_in_plain_text_in_inputs_or_exports(prod, run) -> None:
+    config = edit_cache(prod, "ratelimit", auth={"mode": "token"})
+    config = edit_cache(config, "sessions", auth={"mode": "password", "users": ["api"]})
+    config = config.with_values(
+        cacheSecrets={"ratelimit": {"authToken": TOKEN}, "sessions": {"passwords": {"api": PASSWORD}}}
+    )
+    plan = run(config)
+    carried = []
+    for resource in plan.resources:
+        for path, leaf, wrapped in walk(resource.inputs, resource.name):
+            if isinstance(leaf, str) and (TOKEN in leaf or PASSWORD in leaf):
+                assert wrapped, f"{path} carries a secret in plain text"
+                carried.append(path)
+    assert sorted(carried) == ["ratelimit-replication-group.authTokenWo", "sessions-user-api.passwordsWo"]
+    exported = json.dumps(copy.deepcopy(plan.exports))
+    assert TOKEN not in exported
+    assert PASSWORD not in exported
+    users = [u for u in plan.of_type(USER) if u.inputs["userName"] == "default"]
+    assert users
+    assert all(is_secret(u.inputs["passwordsWo"]) for u in users)
