@@ -2,8 +2,59 @@
 
 The program, the offline preflight and the policy pack all import this package, so it uses the standard
 library only (the pack's own virtualenv has nothing but pulumi and pulumi-policy).
+
+```python
+from pricing import Load, estimate_node_based, estimate_serverless, load_table
+
+table = load_table()
+estimate_node_based(table, "us-east-1", "valkey", "cache.r7g.large", nodes=3, retention_days=7).monthly_usd
+estimate_serverless(table, "us-east-1", "valkey", Load(data_gb=2, requests_per_second=500)).to_dict()
+```
 """
 
+from pricing.model import (
+    CROSS_AZ_ASSUMPTIONS,
+    DEFAULT_HEADROOM,
+    DEFAULT_READ_FRACTION,
+    GB_PER_GIB,
+    Advice,
+    CrossAz,
+    Estimate,
+    Line,
+    Load,
+    ReservedOption,
+    ServerlessLimits,
+    advise,
+    cross_az,
+    ecpus_per_request,
+    estimate_node_based,
+    estimate_serverless,
+    smallest_node_type,
+)
 from pricing.table import NodeSpec, Price, PriceTable, load_table, node_family, normalise_engine
 
-__all__ = ["NodeSpec", "Price", "PriceTable", "load_table", "node_family", "normalise_engine"]
+__all__ = [
+    "CROSS_AZ_ASSUMPTIONS",
+    "DEFAULT_HEADROOM",
+    "DEFAULT_READ_FRACTION",
+    "GB_PER_GIB",
+    "Advice",
+    "CrossAz",
+    "Estimate",
+    "Line",
+    "Load",
+    "NodeSpec",
+    "Price",
+    "PriceTable",
+    "ReservedOption",
+    "ServerlessLimits",
+    "advise",
+    "cross_az",
+    "ecpus_per_request",
+    "estimate_node_based",
+    "estimate_serverless",
+    "load_table",
+    "node_family",
+    "normalise_engine",
+    "smallest_node_type",
+]
