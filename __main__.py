@@ -4,7 +4,9 @@ import pulumi
 
 from components import Cache, load_stack, read_pulumi_config
 from components.aws_lookups import lookup_account_id, lookup_subnets
+from components.costs import cache_cost, stack_cost
 from components.deployed_state import DEPLOYED_CACHES_OUTPUT, read_deployed_caches
+from pricing import load_table
 
 spec = load_stack(
     read_pulumi_config(),
@@ -13,8 +15,12 @@ spec = load_stack(
     deployed=read_deployed_caches(),
 )
 
+prices = load_table()
+costs = {}
 for cache_args in spec.caches:
     cache = Cache(cache_args.name, cache_args)
-    pulumi.export(cache_args.name, cache.exports)
+    costs[cache_args.name] = cache_cost(prices, cache_args)
+    pulumi.export(cache_args.name, {**cache.exports, "monthlyCost": costs[cache_args.name]})
 
+pulumi.export("monthlyCost", stack_cost(costs))
 pulumi.export(DEPLOYED_CACHES_OUTPUT, {args.name: args.deployed().to_export() for args in spec.caches})

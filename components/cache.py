@@ -362,7 +362,7 @@ class Cache(pulumi.ComponentResource):
             apply_immediately=args.apply_immediately,
             log_delivery_configurations=self._log_delivery(own_key_arn),
             notification_topic_arn=topic_arn,
-            tags=tags,
+            tags={**tags, **args.expected_load.as_tags()},
             **topology,
             **access,
             # Placement is create-time only in AWS; a later shard or replica count change must not read as a
@@ -410,7 +410,7 @@ class Cache(pulumi.ComponentResource):
             user_group_id=user_group.user_group_id,
             kms_key_id=kms_key_arn,
             network_type="ipv4",
-            tags=dict(args.tags),
+            tags={**args.tags, **args.expected_load.as_tags()},
             # AWS replaces a serverless cache whose subnets change; a subnet for a newly added app AZ waits for
             # the next deliberate replacement rather than emptying the cache.
             opts=pulumi.ResourceOptions.merge(self._protected(), pulumi.ResourceOptions(ignore_changes=["subnetIds"])),

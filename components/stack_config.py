@@ -41,7 +41,7 @@ from components.spec import (
     StackSpec,
     Workload,
 )
-from components.workloads import PROFILES, default_retention_days
+from components.workloads import PROFILES, SERVERLESS_WORKLOADS, default_retention_days
 
 PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production", "prd"})
 DEFAULT_MAINTENANCE_WINDOW = "sun:05:00-sun:06:00"
@@ -755,7 +755,7 @@ class _Loader:
 
     def resolve_serverless(self, path: str, config: CacheConfig, network: Network) -> Serverless | None:
         limits = config.limits
-        if config.workload not in (Workload.CACHE, Workload.AGENT_MEMORY):
+        if config.workload not in SERVERLESS_WORKLOADS:
             self.problem(
                 f"{path}.type",
                 "serverless",

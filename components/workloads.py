@@ -29,6 +29,10 @@ PROFILES: dict[Workload, WorkloadProfile] = {
     Workload.AGENT_MEMORY: WorkloadProfile(EvictionPolicy.VOLATILE_LRU, True, "short-lived agent memory"),
 }
 
+# A serverless cache evicts keys with a TTL (LRU) once it reaches its data limit, and its eviction cannot be
+# configured: only workloads that tolerate that eviction may run serverless.
+SERVERLESS_WORKLOADS = frozenset({Workload.CACHE, Workload.AGENT_MEMORY})
+
 # Backup retention in days. Production keeps a week (two for state users would miss), other environments
 # keep a day so that a restore can still be rehearsed.
 RETENTION_DAYS = {

@@ -37,7 +37,7 @@ def test_every_configured_cache_becomes_one_component(stack, run) -> None:
     plan = run(stack)
     components = {r.name for r in plan.of_type(COMPONENT)}
     assert components == set(stack.get("caches"))
-    assert set(plan.exports) == components | {"deployedCaches"}
+    assert set(plan.exports) == components | {"deployedCaches", "monthlyCost"}
 
 
 def test_replication_groups_encrypt_in_transit_and_at_rest(stack, run) -> None:
@@ -215,10 +215,17 @@ def test_tags_on_every_taggable_resource(stack, run) -> None:
             "random:index/randomPassword:RandomPassword",
         ):
             continue
-        tags = resource.inputs.get("tags")
+        tags = dict(resource.inputs.get("tags") or {})
         assert tags, f"{resource.type} {resource.name} has no tags"
         cache = resource.parent.split("::")[-1]
         workload = stack.get("caches")[cache]["workload"]
+        if resource.type in (REPLICATION_GROUP, SERVERLESS_CACHE):
+            # The expected load travels with the cache, so any cost tool prices the same load.
+            expected = stack.get("caches")[cache].get("expectedLoad", {})
+            assert tags.pop("expectedDataGb") == f"{expected['averageDataGb']:g}"
+            assert tags.pop("expectedRequestsPerSecond") == f"{expected['requestsPerSecond']:g}"
+            if "averageItemKb" in expected:
+                assert tags.pop("expectedItemKb") == f"{expected['averageItemKb']:g}"
         assert tags == {
             **common,
             "environment": stack.stack,
@@ -241,6 +248,7 @@ def test_exports_have_one_shape_and_a_connect_policy(stack, run) -> None:
     plan = run(stack)
     for name, cache in stack.get("caches").items():
         exported = plan.exports[name]
+        assert exported["monthlyCost"]["complete"] is True
         assert exported["tls"] is True
         assert exported["port"] == 6379
         assert exported["engine"] == cache.get("engine", "valkey")

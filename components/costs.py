@@ -1,0 +1,123 @@
+"""Monthly cost of each cache, from the repository's one cost model (`pricing/`), for the stack's exports.
+
+Kept out of `Cache` itself: the component stays usable without the price table, and the figure the program
+exports is the one the preflight prints and the policy pack's budget policy judges.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components import placement
+from components.spec import CacheArgs
+from components.workloads import SERVERLESS_WORKLOADS
+from pricing import (
+    Estimate,
+    Load,
+    PriceTable,
+    ServerlessLimits,
+    advise,
+    cross_az,
+    estimate_node_based,
+    estimate_serverless,
+)
+
+
+def _load(args: CacheArgs) -> Load:
+    expected = args.expected_load
+    return Load(
+        data_gb=expected.data_gb,
+        requests_per_second=expected.requests_per_second,
+        item_kb=expected.item_kb or 1.0,
+        snapshot_gb=expected.snapshot_gb,
+    )
+
+
+def _estimate(table: PriceTable, args: CacheArgs, load: Load) -> Estimate:
+    if args.serverless is not None:
+        limits = args.serverless
+        return estimate_serverless(
+            table,
+            args.region,
+            args.engine.value,
+            load,
+            args.backup.retention_days,
+            ServerlessLimits(
+                max_data_gb=limits.max_data_gb,
+                max_ecpu_per_second=limits.max_ecpu_per_second,
+                min_data_gb=limits.min_data_gb,
+                min_ecpu_per_second=limits.min_ecpu_per_second,
+            ),
+        )
+    node = args.node
+    assert node is not None
+    return estimate_node_based(
+        table,
+        args.region,
+        args.engine.value,
+        node.node_type,
+        node.node_count,
+        args.backup.retention_days,
+        load,
+        shards=node.shards or 1,
+    )
+
+
+def _compact(estimate: Estimate) -> dict[str, Any]:
+    """The export keeps each line's figure and arithmetic; sources stay in the preflight's JSON report."""
+    return {
+        "usd": round(estimate.monthly_usd, 2),
+        "complete": estimate.complete,
+        "atMost": estimate.at_most,
+        "unknown": list(estimate.unknown),
+        "lines": [{"label": line.label, "usd": line.usd, "detail": line.detail} for line in estimate.lines],
+    }
+
+
+def cache_cost(table: PriceTable, args: CacheArgs) -> dict[str, Any]:
+    load = _load(args)
+    cost = _compact(_estimate(table, args, load))
+    node = args.node
+    replicas = node.replicas if node else 1
+    current = node.node_type if node else "serverless"
+    advice = advise(
+        table,
+        args.region,
+        args.engine.value,
+        load,
+        replicas,
+        (node.shards or 1) if node else 1,
+        current,
+        retention_days=args.backup.retention_days,
+    )
+    recommendation, reasons = advice.recommendation, list(advice.reasons)
+    if recommendation == "serverless" and args.workload not in SERVERLESS_WORKLOADS:
+        recommendation = "node-based"
+        reasons.insert(
+            0,
+            f"serverless would cost less, but it evicts keys with a TTL at its data limit and a "
+            f"{args.workload.value} cache must not lose keys: it stays node-based",
+        )
+    cost["advice"] = {
+        "recommendation": recommendation,
+        "reasons": reasons,
+        "breakEvenRequestsPerSecond": advice.to_dict()["breakEvenRequestsPerSecond"],
+        "reserved": [option.to_dict() for option in advice.reserved],
+    }
+    if node is not None and load.requests_per_second is not None:
+        layouts = placement.shard_layouts(args.network.app_availability_zones, node.shards or 1, node.replicas)
+        transfer = cross_az(table, args.network.app_availability_zones, layouts[0].azs, load)
+        cost["crossAz"] = {
+            "placedUsd": transfer.placed.usd,
+            "leftToAwsUsd": transfer.left_to_aws.usd,
+            "savingUsd": transfer.saving_usd,
+        }
+    return cost
+
+
+def stack_cost(per_cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "usd": round(sum(cost["usd"] for cost in per_cache.values()), 2),
+        "complete": all(cost["complete"] for cost in per_cache.values()),
+        "caches": {name: cost["usd"] for name, cost in per_cache.items()},
+    }
