@@ -13,7 +13,7 @@ import pulumi
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-COPIED = ("Pulumi.yaml", "__main__.py", "components", "policies", "preflight")
+COPIED = ("Pulumi.yaml", "__main__.py", "components", "pricing", "policies", "preflight")
 SKIPPED = shutil.ignore_patterns("venv", ".pytest_cache", "*.pyc.*")
 
 
