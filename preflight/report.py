@@ -306,6 +306,7 @@ def stack_document(result: PreflightResult) -> dict[str, Any]:
                 "name": resource.name,
                 "parent": resource.parent,
                 "custom": resource.custom,
+                "protect": resource.options.protect,
                 "inputs": public(resource.inputs),
             }
             if resource.type == COMPONENT:
@@ -442,6 +443,7 @@ def _tree(result: PreflightResult, glyphs: _Glyphs) -> list[str]:
         lines.append(
             f"    {prefix}{glyphs.last if last else glyphs.tee}{resource.type}  {resource.name}"
             + (f"  ({detail})" if detail else "")
+            + ("  [protected]" if resource.options.protect else "")
         )
         inner = prefix + (glyphs.space if last else glyphs.pipe)
         children = tree.get(resource.urn, [])
