@@ -1,15 +1,30 @@
 """Cost: the stack's ElastiCache spend stays within the environment's monthly budget.
 
-The budget check and the pricing are separate on purpose: `budget_policy(model)` takes any `CostModel`, and
-the pack registers `monthly_budget`, built from `COST_MODEL`. Until a model exists the policy reports that it
-cannot price (not applicable, with the reason), never a made-up number.
+Every cache is priced from its own properties with the repository's cost model (`pricing/`), the same one the
+program and the preflight use, so a preview shows the figure the program reports:
+
+- replication groups: `nodeType` x nodes (`numCacheClusters`, or per shard `replicasPerNodeGroup` /
+  `nodeGroupConfigurations[].replicaCount` + 1), plus backups from `snapshotRetentionLimit`;
+- serverless caches: `engine`, `cacheUsageLimits`, `snapshotRetentionLimit`;
+- standalone clusters (Memcached, or one Redis OSS/Valkey node): `nodeType` x `numCacheNodes`; a cluster that
+  belongs to a replication group is priced with its group, never twice.
+
+Expected load comes from optional tags on the cache (`expectedDataGb`, `expectedRequestsPerSecond`,
+`expectedItemKb`). Without them a serverless cache is priced at its usage limits and a node-based cache's
+backups at its nodes' memory: "at most" figures, never guesses. The region is the resource's `region`, else its
+provider's, else the policy's `region` setting. A cache or part the model cannot price (a region or node type
+without data, a value not known until apply) is named in the result, not counted as zero in silence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+import math
+import sys
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -21,40 +36,27 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from guardrails.common import CACHE_TYPES, settings
-from guardrails.props import NotKnownAtPreview
+from guardrails.availability import nodes_per_shard
+from guardrails.common import (
+    CACHE_TYPES,
+    CLUSTER,
+    REPLICATION_GROUP,
+    SERVERLESS_CACHE,
+    engine,
+    is_group_member,
+    settings,
+)
+from guardrails.props import MISSING, NotKnownAtPreview, Props, Unknown, is_unknown
 
+if TYPE_CHECKING:
+    from pricing import Estimate, Load, PriceTable
 
-@dataclass(frozen=True)
-class CostLine:
-    """One priced resource."""
-
-    urn: str
-    name: str
-    monthly_usd: float
-    basis: str
-    """How the figure was reached (node type x count x hours, GB-hours, ...), shown to the reader."""
-
-
-@dataclass(frozen=True)
-class CostEstimate:
-    lines: tuple[CostLine, ...]
-    unpriced: tuple[str, ...] = ()
-    """Resources the model could not price, each with why (an unknown node type at preview, no price data)."""
-
-    @property
-    def monthly_usd(self) -> float:
-        return sum(line.monthly_usd for line in self.lines)
-
-
-class CostModel(Protocol):
-    """Prices a stack's resources; a model must say what it could not price rather than guess."""
-
-    def estimate(self, resources: Sequence[PolicyResource]) -> CostEstimate: ...
-
-
-COST_MODEL: CostModel | None = None
-"""The pack's pricing. None: no model yet, the budget cannot be checked."""
+REPOSITORY = Path(__file__).resolve().parents[2]
+LOAD_TAGS = {
+    "expectedDataGb": "data_gb",
+    "expectedRequestsPerSecond": "requests_per_second",
+    "expectedItemKb": "item_kb",
+}
 
 SCHEMA = PolicyConfigSchema(
     properties={
@@ -64,59 +66,284 @@ SCHEMA = PolicyConfigSchema(
             "default": 0,
             "description": "Monthly ElastiCache budget of the stack in USD (on demand); 0: no budget set.",
         },
+        "region": {
+            "type": "string",
+            "minLength": 1,
+            "default": "us-east-1",
+            "description": "Region to price a cache in when neither the cache's `region` nor its provider's says.",
+        },
     }
 )
 
 
-def budget_policy(model: CostModel | None) -> StackValidationPolicy:
-    """The `elasticache-monthly-budget` policy, pricing with `model`."""
+def cost_model() -> ModuleType:
+    """The repository's `pricing` package. Raises ImportError when the pack runs without it.
 
-    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        budget = float(settings(args, SCHEMA)["monthlyBudgetUsd"])
-        caches = [resource for resource in args.resources if resource.resource_type in CACHE_TYPES]
-        if not caches:
-            args.not_applicable("the stack has no ElastiCache caches")
-        if budget <= 0:
-            args.not_applicable("no `monthlyBudgetUsd` configured for this environment")
-        if model is None:
-            args.not_applicable(
-                f"cannot price ElastiCache yet: this pack has no cost model, so the ${budget:,.2f}/month budget "
-                "is not checked"
-            )
-        estimate = model.estimate(args.resources)
-        total = estimate.monthly_usd
-        if total > budget:
-            lines = "; ".join(
-                f"{line.name} ${line.monthly_usd:,.2f} ({line.basis})"
-                for line in sorted(estimate.lines, key=lambda line: -line.monthly_usd)
-            )
-            report(
-                f"ElastiCache in this stack costs about ${total:,.2f}/month (on demand), over the "
-                f"${budget:,.2f} budget: {lines}."
-                + (f" Not priced: {'; '.join(estimate.unpriced)}." if estimate.unpriced else "")
-            )
-        elif estimate.unpriced:
-            raise NotKnownAtPreview(
-                f"priced ${total:,.2f}/month of a ${budget:,.2f} budget, but could not price: "
-                + "; ".join(estimate.unpriced)
-            )
+    The pack ships inside this repository so that `pulumi preview --policy-pack policies` prices a stack with
+    the same model and price table the program and the preflight use; the CLI only puts the pack's own
+    directory on `sys.path`, so the repository root (the parent of `policies/`) is added here, last, so that
+    it can shadow nothing the pack or its virtualenv provides. A pack published on its own has no `pricing/`.
+    """
+    if str(REPOSITORY) not in sys.path:
+        sys.path.append(str(REPOSITORY))
+    return importlib.import_module("pricing")
 
-    return StackValidationPolicy(
-        name="elasticache-monthly-budget",
-        description="The stack's ElastiCache resources fit the environment's monthly budget.",
-        validate=validate,
-        enforcement_level=EnforcementLevel.ADVISORY,
-        config_schema=SCHEMA,
-        severity=Severity.LOW,
-        tags=["cost", "budget"],
-        remediation_steps=(
-            "Use smaller or fewer nodes (or reserved nodes for steady load), lower serverless usage limits, or "
-            "raise `monthlyBudgetUsd` for this environment."
-        ),
-        url="https://aws.amazon.com/elasticache/pricing/",
+
+@dataclass(frozen=True)
+class CachePrice:
+    """One cache of the stack, priced (`estimate`) or not (`problem` says why)."""
+
+    name: str
+    region: str
+    region_source: str
+    estimate: Estimate | None = None
+    problem: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def monthly_usd(self) -> float:
+        return self.estimate.monthly_usd if self.estimate is not None else 0.0
+
+    @property
+    def unpriced(self) -> tuple[str, ...]:
+        """What of this cache could not be priced, each with why."""
+        if self.estimate is None:
+            return (f"{self.name}: {self.problem}",)
+        return tuple(f"{self.name}: {part}" for part in self.estimate.unknown)
+
+    def describe(self) -> str:
+        if self.estimate is None:
+            return f"{self.name}: not priced ({self.problem})"
+        bound = "at most" if self.estimate.at_most else "about"
+        parts = "; ".join(
+            f"{line.label} {'not priced' if line.usd is None else f'${line.usd:,.2f}'} = {line.detail}"
+            for line in self.estimate.lines
+        )
+        notes = f" Note: {'; '.join(self.notes)}." if self.notes else ""
+        return f"{self.name} {bound} ${self.monthly_usd:,.2f} ({self.estimate.subject}: {parts}).{notes}"
+
+
+# -- reading a cache ------------------------------------------------------------------------------------------
+
+
+def _region(props: Props, resource: PolicyResource, configured: str) -> tuple[Any, str]:
+    own = props.text("region")
+    if is_unknown(own):
+        return own, "the cache's `region`"
+    if isinstance(own, str) and own.strip():
+        return own.strip(), "the cache's `region`"
+    provider = getattr(resource, "provider", None)
+    if provider is not None:
+        region = Props(provider.props).text("region")
+        if isinstance(region, str) and region.strip():
+            return region.strip(), "its provider's `region`"
+    return configured, "the policy's `region` setting"
+
+
+def _expected_load(props: Props, pricing: ModuleType) -> tuple[Load, tuple[str, ...]]:
+    """The `expected*` tags as a `Load`; a tag that is not a usable number is ignored and named in a note."""
+    tags: dict[str, Any] = {}
+    for key in ("tagsAll", "tags"):
+        value = props.peek(key)
+        if isinstance(value, dict):
+            tags.update(value)
+    values: dict[str, float] = {}
+    notes = []
+    for tag, field in LOAD_TAGS.items():
+        if tag not in tags:
+            continue
+        raw = tags[tag]
+        if isinstance(raw, Unknown):
+            notes.append(f"tag `{tag}` is not known until apply: ignored")
+            continue
+        try:
+            number = float(str(raw).strip())
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number) or number < 0 or (field == "item_kb" and number == 0):
+            notes.append(f"tag `{tag}` = {raw!r} is not a usable number: ignored")
+            continue
+        values[field] = number
+    return pricing.Load(**values), tuple(notes)
+
+
+def _whole(props: Props, value: Any, what: str, default: int | None = None) -> int | None:
+    """A non-negative whole number, `default` when unset; None (with the reason recorded) otherwise."""
+    if value is MISSING and default is not None:
+        return default
+    if is_unknown(value):
+        return None
+    if isinstance(value, float) and math.isfinite(value) and value >= 0 and value.is_integer():
+        return int(value)
+    props.cannot_check(f"{what} is {'unset' if value is MISSING else repr(value)}, not a whole number of 0 or more")
+    return None
+
+
+def _text(props: Props, key: str, why_needed: str) -> str | None:
+    value = props.text(key)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if value is MISSING or isinstance(value, str):
+        props.cannot_check(f"no `{key}` ({why_needed})")
+    return None
+
+
+def _price_replication_group(
+    props: Props, pricing: ModuleType, table: PriceTable, region: str, load: Load
+) -> Estimate | None:
+    kind = engine(props, REPLICATION_GROUP)
+    node_type = _text(props, "nodeType", "a global datastore secondary takes its primary's; price the primary")
+    counts = nodes_per_shard(props)
+    per_shard = [_whole(props, count, "a shard's node count") for count in counts]
+    retention = _whole(props, props.number("snapshotRetentionLimit"), "`snapshotRetentionLimit`", default=0)
+    if not isinstance(kind, str) or node_type is None or retention is None or None in per_shard:
+        return None
+    nodes = sum(count for count in per_shard if count is not None)
+    return pricing.estimate_node_based(
+        table, region, kind, node_type, nodes, retention, load, shards=max(1, len(per_shard))
     )
 
 
-monthly_budget = budget_policy(COST_MODEL)
+def _price_cluster(props: Props, pricing: ModuleType, table: PriceTable, region: str, load: Load) -> Estimate | None:
+    kind = engine(props, CLUSTER)
+    if kind is MISSING:
+        props.cannot_check("no `engine`")
+    node_type = _text(props, "nodeType", "nothing to price the nodes by")
+    nodes = _whole(props, props.number("numCacheNodes"), "`numCacheNodes`", default=1)
+    retention = 0
+    if kind != "memcached":
+        retention = _whole(props, props.number("snapshotRetentionLimit"), "`snapshotRetentionLimit`", default=0)
+    if not isinstance(kind, str) or node_type is None or nodes is None or retention is None:
+        return None
+    return pricing.estimate_node_based(table, region, kind, node_type, nodes, retention, load)
+
+
+def _limit(props: Props, *path: str | int) -> float | None:
+    value = props.number(*path)
+    if value is MISSING or is_unknown(value):
+        return None
+    if isinstance(value, float) and math.isfinite(value) and value >= 0:
+        return value
+    props.cannot_check(f"`{'.'.join(str(p) for p in path)}` = {value!r} is not a number of 0 or more")
+    return None
+
+
+def _price_serverless(props: Props, pricing: ModuleType, table: PriceTable, region: str, load: Load) -> Estimate | None:
+    kind = _text(props, "engine", "nothing to price it by")
+    unit = props.text("cacheUsageLimits", "dataStorage", "unit")
+    if isinstance(unit, str) and unit.strip().upper() != "GB":
+        props.cannot_check(f"`cacheUsageLimits.dataStorage.unit` is {unit!r}; only GB is priced")
+    limits = pricing.ServerlessLimits(
+        max_data_gb=_limit(props, "cacheUsageLimits", "dataStorage", "maximum"),
+        min_data_gb=_limit(props, "cacheUsageLimits", "dataStorage", "minimum"),
+        max_ecpu_per_second=_limit(props, "cacheUsageLimits", "ecpuPerSeconds", 0, "maximum"),
+        min_ecpu_per_second=_limit(props, "cacheUsageLimits", "ecpuPerSeconds", 0, "minimum"),
+    )
+    retention = _whole(props, props.number("snapshotRetentionLimit"), "`snapshotRetentionLimit`", default=0)
+    if kind is None or retention is None:
+        return None
+    return pricing.estimate_serverless(table, region, kind, load, retention, limits)
+
+
+_PRICERS = {
+    REPLICATION_GROUP: _price_replication_group,
+    SERVERLESS_CACHE: _price_serverless,
+    CLUSTER: _price_cluster,
+}
+
+
+def price_cache(resource: PolicyResource, pricing: ModuleType, table: PriceTable, configured_region: str) -> CachePrice:
+    """Price one cache resource; never raises for what its properties hold."""
+    props = Props(resource.props, subject=resource.name)
+    region, region_source = _region(props, resource, configured_region)
+    load, notes = _expected_load(props, pricing)
+    estimate: Estimate | None = None
+    if isinstance(region, str):
+        try:
+            estimate = _PRICERS[resource.resource_type](props, pricing, table, region, load)
+        except ValueError as error:
+            props.cannot_check(str(error))
+    problem = props.undecided()
+    if estimate is None or problem:
+        # Strip the subject prefix `undecided()` adds: the cache's name leads the line already.
+        reason = (problem or "could not be priced").replace(f"{resource.name}: ", "")
+        return CachePrice(resource.name, str(region) if isinstance(region, str) else "?", region_source, None, reason)
+    return CachePrice(resource.name, region, region_source, estimate, None, notes)
+
+
+def price_stack(resources: list[PolicyResource], pricing: ModuleType, configured_region: str) -> list[CachePrice]:
+    """Every cache of the stack, priced; clusters that belong to a replication group are left to the group."""
+    table = pricing.load_table()
+    priced = []
+    for resource in resources:
+        if resource.resource_type not in CACHE_TYPES:
+            continue
+        if resource.resource_type == CLUSTER and is_group_member(Props(resource.props)):
+            continue
+        priced.append(price_cache(resource, pricing, table, configured_region))
+    return priced
+
+
+# -- the policy -----------------------------------------------------------------------------------------------
+
+
+def _regions(caches: list[CachePrice]) -> str:
+    seen = dict.fromkeys(f"{cache.region} ({cache.region_source})" for cache in caches)
+    return ", ".join(seen)
+
+
+def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
+    config = settings(args, SCHEMA)
+    budget = float(config["monthlyBudgetUsd"])
+    caches = [resource for resource in args.resources if resource.resource_type in CACHE_TYPES]
+    if not caches:
+        args.not_applicable("the stack has no ElastiCache caches")
+    if budget <= 0:
+        args.not_applicable("no `monthlyBudgetUsd` configured for this environment")
+    try:
+        pricing = cost_model()
+        priced = price_stack(list(args.resources), pricing, str(config["region"]))
+    except (ImportError, OSError, ValueError, KeyError) as error:
+        args.not_applicable(
+            f"cannot price ElastiCache: the cost model (`pricing/` beside `policies/`) is unavailable ({error}), so "
+            f"the ${budget:,.2f}/month budget is not checked"
+        )
+    total = sum(cache.monthly_usd for cache in priced)
+    unpriced = [part for cache in priced for part in cache.unpriced]
+    ceilings = any(cache.estimate is not None and cache.estimate.at_most for cache in priced)
+    if total > budget:
+        lines = " ".join(cache.describe() for cache in sorted(priced, key=lambda cache: -cache.monthly_usd))
+        bound = (
+            " (an upper bound: caches without `expectedDataGb`/`expectedRequestsPerSecond` tags are priced at their "
+            "usage limits and node memory, marked 'at most')"
+            if ceilings
+            else ""
+        )
+        report(
+            f"ElastiCache in this stack costs about ${total:,.2f}/month on demand{bound}, over the ${budget:,.2f} "
+            f"budget. Priced in {_regions(priced)}. {lines}"
+            + (f" Not priced: {'; '.join(unpriced)}." if unpriced else "")
+        )
+    elif unpriced:
+        raise NotKnownAtPreview(
+            f"priced ${total:,.2f}/month of a ${budget:,.2f} budget, but could not price: " + "; ".join(unpriced)
+        )
+
+
+monthly_budget = StackValidationPolicy(
+    name="elasticache-monthly-budget",
+    description="The stack's ElastiCache resources fit the environment's monthly budget.",
+    validate=_validate,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    config_schema=SCHEMA,
+    severity=Severity.LOW,
+    tags=["cost", "budget"],
+    remediation_steps=(
+        "Use smaller or fewer nodes (or reserved nodes for steady load), lower serverless usage limits, tag caches "
+        "with `expectedDataGb`/`expectedRequestsPerSecond` so they are priced at their expected load rather than "
+        "their limits, or raise `monthlyBudgetUsd` for this environment."
+    ),
+    url="https://aws.amazon.com/elasticache/pricing/",
+)
 
 POLICIES = [monthly_budget]
