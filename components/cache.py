@@ -332,6 +332,7 @@ class Cache(pulumi.ComponentResource):
             access = {
                 "auth_token_wo": pulumi.Output.secret(token.get_secret_value()),
                 "auth_token_wo_version": args.auth.token_version,
+                "auth_token_update_strategy": args.auth.token_update_strategy,
             }
 
         group = aws.elasticache.ReplicationGroup(
@@ -350,7 +351,7 @@ class Cache(pulumi.ComponentResource):
             at_rest_encryption_enabled=True,
             kms_key_id=kms_key_arn,
             transit_encryption_enabled=True,
-            transit_encryption_mode="required",
+            transit_encryption_mode=node.transit_encryption_mode,
             automatic_failover_enabled=highly_available,
             multi_az_enabled=highly_available,
             data_tiering_enabled=node.data_tiering,

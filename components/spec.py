@@ -95,7 +95,9 @@ class Auth:
     token: SecretStr | None = None
     """AUTH token (token mode), from secret config; sent write-only."""
     token_version: int = 1
-    """Bump to rotate the AUTH token."""
+    """Bump to send a changed AUTH token (it is write-only)."""
+    token_update_strategy: str = "ROTATE"
+    """How a changed token is applied: ROTATE keeps the old one valid too, SET then drops it."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ class NodeBased:
     """Extra parameter group settings, sorted by name."""
     port: int
     data_tiering: bool
+    transit_encryption_mode: str = "required"
+    """`preferred` only as the middle step of turning TLS on for a cache that had it off."""
 
     @property
     def cluster_mode_enabled(self) -> bool:

@@ -81,6 +81,7 @@ class AuthConfig(_Model):
     access_string: Annotated[str, Field(min_length=1)] | None = None
     password_version: Annotated[int, Field(ge=1)] = 1
     token_version: Annotated[int, Field(ge=1)] = 1
+    token_update_strategy: Literal["ROTATE", "SET"] = "ROTATE"
 
 
 class BackupConfig(_Model):
@@ -146,6 +147,7 @@ class CacheConfig(_Model):
     port: Annotated[int, Field(ge=1024, le=65535)] | None = None
     data_tiering: bool | None = None
     maintenance_window: str | None = None
+    transit_encryption_mode: Literal["required", "preferred"] = "required"
     # serverless
     major_engine_version: str | None = None
     limits: LimitsConfig | None = None
@@ -168,6 +170,7 @@ class CacheSecretsConfig(_Model):
 
 
 NODE_ONLY_KEYS = (
+    "transitEncryptionMode",
     "engineVersion",
     "nodeType",
     "replicas",
@@ -740,6 +743,7 @@ class _Loader:
             password_version=auth.password_version,
             token=token if auth.mode is AuthMode.TOKEN else None,
             token_version=auth.token_version,
+            token_update_strategy=auth.token_update_strategy,
         )
 
     def resolve_backup(self, path: str, config: CacheConfig, production: bool, serverless: bool) -> Backup | None:
@@ -855,6 +859,7 @@ class _Loader:
             parameters=tuple(parameters),
             port=config.port or DEFAULT_PORT,
             data_tiering=data_tiering,
+            transit_encryption_mode=config.transit_encryption_mode,
         )
 
 

@@ -446,3 +446,26 @@ def test_secrets_are_never_in_plain_text_in_inputs_or_exports(prod, run) -> None
     users = [u for u in plan.of_type(USER) if u.inputs["userName"] == "default"]
     assert users
     assert all(is_secret(u.inputs["passwordsWo"]) for u in users)
+
+
+# -- migrations ---------------------------------------------------------------------------------------------
+
+
+def test_tls_migration_step_is_preferred_then_required(prod, run) -> None:
+    step_one = run(edit_cache(prod, "sessions", transitEncryptionMode="preferred"))
+    group = one(step_one, REPLICATION_GROUP, "sessions").inputs
+    assert (group["transitEncryptionEnabled"], group["transitEncryptionMode"]) == (True, "preferred")
+    assert redeploy(edit_cache(prod, "sessions", transitEncryptionMode="preferred"), prod) == []
+    with pytest.raises(ConfigError) as raised:
+        run(edit_cache(prod, "sessions", transitEncryptionMode="off"))
+    assert raised.value.problems[0].path == "caches.sessions.transitEncryptionMode"
+
+
+def test_token_rotation_strategy_reaches_the_replication_group(prod, run) -> None:
+    config = edit_cache(prod, "ratelimit", auth={"mode": "token", "tokenVersion": 2, "tokenUpdateStrategy": "SET"})
+    config = config.with_values(cacheSecrets={"ratelimit": {"authToken": TOKEN}})
+    group = one(run(config), REPLICATION_GROUP, "ratelimit").inputs
+    assert group["authTokenUpdateStrategy"] == "SET"
+    assert group["authTokenWoVersion"] == 2
+    rotate = edit_cache(config, "ratelimit", auth={"mode": "token", "tokenVersion": 2})
+    assert one(run(rotate), REPLICATION_GROUP, "ratelimit").inputs["authTokenUpdateStrategy"] == "ROTATE"
