@@ -8,6 +8,7 @@ $/GB-month beyond one free snapshot for node-based caches; 730 h a month.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -218,12 +219,19 @@ def test_without_the_cost_model_the_policy_is_not_applicable(monkeypatch: pytest
 # -- robustness ------------------------------------------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
     max_leaves=6,
 )
 replacement = st.sampled_from([UNKNOWN, "3eeb2bf0-c639-47a8-9e75-3b44932eb421", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2"])
 replacement = replacement | json_values
+
+
+regions = st.sampled_from(["us-east-1", "eu-west-1"]) | st.text(max_size=12)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -238,7 +246,7 @@ def test_no_property_value_crashes_the_budget(data: st.DataObject) -> None:
         if data.draw(st.booleans()):
             properties["tags"] = {"expectedDataGb": data.draw(replacement), "expectedItemKb": data.draw(replacement)}
         items[index] = replace(item, properties=properties)
-    outcome = check_stack(monthly_budget, items, config={"monthlyBudgetUsd": 500, "region": data.draw(st.text())})
+    outcome = check_stack(monthly_budget, items, config={"monthlyBudgetUsd": 500, "region": data.draw(regions)})
     assert outcome.violations or outcome.advisory or outcome.not_applicable or outcome.passed
 
 
@@ -355,3 +363,15 @@ def test_the_dev_stack_over_its_budget_is_advisory(plans: dict[str, Plan]) -> No
     [(level, message)] = budget_results(without_load_tags(plans["dev"]), "dev", budget=100)
     assert level == "advisory"
     assert f"costs about ${DEV:,.2f}/month" in message
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_pack_judges_the_figure_the_program_exports(plans: dict[str, Plan], stack: str) -> None:
+    exported = plans[stack].exports["monthlyCost"]
+    [(_, message)] = budget_results(list(plans[stack].resources), stack, budget=0.01)
+    found = re.search(r"costs about \$([\d,]+\.\d\d)/month", message)
+    assert found is not None
+    # The export adds per-cache figures already rounded to cents: the totals may differ by that rounding.
+    assert float(found.group(1).replace(",", "")) == pytest.approx(exported["usd"], abs=0.011)
+    for usd in exported["caches"].values():
+        assert f"${usd:,.2f} (" in message
