@@ -9,6 +9,9 @@ and 0.0023 $/million ECPU, Redis OSS 0.125 and 0.0034; backups 0.085 $/GB-month;
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -312,3 +315,16 @@ def test_everything_renders_as_json() -> None:
     assert decoded[1]["monthlyUsd"] == 337.25
     assert decoded[2]["recommendation"] in ("serverless", "node-based")
     assert decoded[3]["assumptions"]
+
+
+def test_the_model_needs_only_the_standard_library() -> None:
+    # The policy pack's own virtualenv has nothing but pulumi and pulumi-policy: `-S` leaves out site-packages.
+    repository = Path(__file__).resolve().parents[2]
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import pricing;"
+        "t = pricing.load_table(); print(round(pricing.estimate_node_based(t, 'us-east-1', 'valkey',"
+        " 'cache.r7g.large', 3).monthly_usd, 3))"
+    )
+    found = subprocess.run([sys.executable, "-S", "-c", probe, str(repository)], capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "383.688"
