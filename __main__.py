@@ -20,7 +20,7 @@ costs = {}
 for cache_args in spec.caches:
     cache = Cache(cache_args.name, cache_args)
     costs[cache_args.name] = cache_cost(prices, cache_args)
-    pulumi.export(cache_args.name, {**cache.exports, "monthlyCost": costs[cache_args.name]})
+    pulumi.export(cache_args.name, {**cache.exports, "monthlyCost": costs[cache_args.name].export})
 
 pulumi.export("monthlyCost", stack_cost(costs))
 pulumi.export(DEPLOYED_CACHES_OUTPUT, {args.name: args.deployed().to_export() for args in spec.caches})

@@ -6,6 +6,7 @@ exports is the one the preflight prints and the policy pack's budget policy judg
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from components import placement
@@ -74,9 +75,19 @@ def _compact(estimate: Estimate) -> dict[str, Any]:
     }
 
 
-def cache_cost(table: PriceTable, args: CacheArgs) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CacheCost:
+    export: dict[str, Any]
+    """The cache's `monthlyCost` export."""
+    monthly_usd: float
+    """Unrounded, so that the stack total rounds once, as the policy pack's total does."""
+    complete: bool
+
+
+def cache_cost(table: PriceTable, args: CacheArgs) -> CacheCost:
     load = _load(args)
-    cost = _compact(_estimate(table, args, load))
+    estimate = _estimate(table, args, load)
+    cost = _compact(estimate)
     node = args.node
     replicas = node.replicas if node else 1
     current = node.node_type if node else "serverless"
@@ -112,12 +123,12 @@ def cache_cost(table: PriceTable, args: CacheArgs) -> dict[str, Any]:
             "leftToAwsUsd": transfer.left_to_aws.usd,
             "savingUsd": transfer.saving_usd,
         }
-    return cost
+    return CacheCost(cost, estimate.monthly_usd, estimate.complete)
 
 
-def stack_cost(per_cache: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def stack_cost(per_cache: dict[str, CacheCost]) -> dict[str, Any]:
     return {
-        "usd": round(sum(cost["usd"] for cost in per_cache.values()), 2),
-        "complete": all(cost["complete"] for cost in per_cache.values()),
-        "caches": {name: cost["usd"] for name, cost in per_cache.items()},
+        "usd": round(sum(cost.monthly_usd for cost in per_cache.values()), 2),
+        "complete": all(cost.complete for cost in per_cache.values()),
+        "caches": {name: cost.export["usd"] for name, cost in per_cache.items()},
     }
