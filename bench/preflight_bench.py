@@ -33,7 +33,8 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-COPIED = ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "__main__.py", "components", "policies", "preflight")
+SKIPPED = {"venv", "tests", "bench"}
+"""Not part of what a stack run needs; hidden entries (.git, caches) are skipped too."""
 
 
 @dataclass
@@ -53,13 +54,15 @@ class Runs:
 
 
 def copy_project(destination: Path) -> None:
+    """The program with everything it imports, its stacks, the pack and the preflight; not the bytecode."""
     ignore = shutil.ignore_patterns("venv", "__pycache__")
-    for name in COPIED:
-        source = REPO / name
+    for source in REPO.iterdir():
+        if source.name.startswith(".") or source.name in SKIPPED:
+            continue
         if source.is_dir():
-            shutil.copytree(source, destination / name, ignore=ignore)
+            shutil.copytree(source, destination / source.name, ignore=ignore)
         else:
-            shutil.copy2(source, destination / name)
+            shutil.copy2(source, destination / source.name)
 
 
 def generate_stack(project: Path, caches: int) -> str:

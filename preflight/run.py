@@ -348,7 +348,10 @@ class _PackBoot:
             info: AnalyzerInfo = self.pack.info()
             self.summary = PolicyPackSummary(info.name, info.version, {})
             self.pack.configure(self.config)
-            levels = {name: level for name, (level, _) in reconcile_config(info, self.config).items()}
+            policies = {policy.name for policy in info.policies}
+            reconciled = reconcile_config(info, self.config)
+            # Not `all`: the CLI passes it on as if it were a policy, but it is only a default.
+            levels = {name: level for name, (level, _) in reconciled.items() if name in policies}
             self.summary = PolicyPackSummary(info.name, info.version, levels)
         except BaseException as error:
             self._error = error
