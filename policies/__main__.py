@@ -13,6 +13,7 @@ from guardrails import (
     maintenance,
     network,
     nodes,
+    operations,
     parameters,
     placement,
     serverless,
@@ -36,6 +37,7 @@ PolicyPack(
         *nodes.POLICIES,
         *serverless.POLICIES,
         *tags.POLICIES,
+        *operations.POLICIES,
         *cost.POLICIES,
     ],
 )

@@ -63,8 +63,8 @@ def _config(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return json_format.MessageToDict(struct)
 
 
-def _options(parent: str | None = None) -> PolicyResourceOptions:
-    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+def _options(parent: str | None = None, *, protect: bool = False) -> PolicyResourceOptions:
+    return PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
 
 
 @dataclass
@@ -109,6 +109,7 @@ def check(
     config: Mapping[str, Any] | None = None,
     provider: Mapping[str, Any] | None = None,
     name: str = "subject",
+    protect: bool = False,
 ) -> Outcome:
     """Run one resource policy on one resource's inputs."""
     urn = f"urn:pulumi:test::project::{resource_type}::{name}"
@@ -123,7 +124,13 @@ def check(
         else None
     )
     args = ResourceValidationArgs(
-        resource_type, _through_the_wire(properties), urn, name, _options(), provider_resource, _config(config)
+        resource_type,
+        _through_the_wire(properties),
+        urn,
+        name,
+        _options(protect=protect),
+        provider_resource,
+        _config(config),
     )
     return _run(policy, args)
 

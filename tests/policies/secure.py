@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from preflight.model import PlannedResource
+from preflight.model import PlannedResource, ResourceOptions
 from tests.policies.harness import DROP, UNKNOWN, Item, secret, urn_of, with_
 
 APP_AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -73,6 +73,15 @@ REPLICATION_GROUP: dict[str, Any] = {
     "maintenanceWindow": "sun:05:00-sun:06:00",
     "autoMinorVersionUpgrade": True,
     "applyImmediately": True,
+    "logDeliveryConfigurations": [
+        {
+            "destination": f"/aws/elasticache/sessions-prod/{log_type}",
+            "destinationType": "cloudwatch-logs",
+            "logFormat": "json",
+            "logType": log_type,
+        }
+        for log_type in ("slow-log", "engine-log")
+    ],
     "userGroupIds": ["sessions-prod"],
     "tags": SESSIONS_TAGS,
 }
@@ -200,6 +209,7 @@ def ingress_rule(group_id: str, low: int, high: int, cache_tags: dict[str, str])
 
 
 RG = "aws:elasticache/replicationGroup:ReplicationGroup"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 SLS = "aws:elasticache/serverlessCache:ServerlessCache"
 PG = "aws:elasticache/parameterGroup:ParameterGroup"
 SNG = "aws:elasticache/subnetGroup:SubnetGroup"
@@ -267,7 +277,33 @@ def secure_items() -> list[Item]:
             SERVERLESS_CACHE,
             {"securityGroupIds": ["prompts-sg"], "userGroupId": ["prompts-users"], "kmsKeyId": ["key"]},
         ),
+        *(
+            Item(ALARM, f"sessions-{metric}", alarm(metric, {"CacheClusterId": "sessions-prod-001"}))
+            for metric in ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage")
+        ),
+        *(
+            Item(ALARM, f"prompts-{metric}", alarm(metric, {"clusterId": "prompts-prod"}))
+            for metric in ("ElastiCacheProcessingUnits", "BytesUsedForCache")
+        ),
     ]
+
+
+def alarm(metric: str, dimensions: dict[str, str]) -> dict[str, Any]:
+    return {
+        "namespace": "AWS/ElastiCache",
+        "metricName": metric,
+        "dimensions": dimensions,
+        "statistic": "Average",
+        "threshold": 80,
+        "comparisonOperator": "GreaterThanThreshold",
+        "period": 60,
+        "evaluationPeriods": 3,
+        "alarmActions": ["arn:aws:sns:us-east-1:123456789012:oncall"],
+    }
+
+
+# Serverless caches take no final snapshot: the secure deployment protects them.
+PROTECTED = frozenset({"prompts-serverless"})
 
 
 # What each resource's provider computes (the ids other resources' inputs were made from).
@@ -305,6 +341,7 @@ def planned(items: list[Item]) -> list[PlannedResource]:
                 outputs=outputs,
                 dependencies=tuple(sorted({urn for urns in dependencies.values() for urn in urns})),
                 property_dependencies=dependencies,
+                options=ResourceOptions(protect=item.name in PROTECTED),
                 id=outputs.get("id", f"{item.name}-id"),
             )
         )

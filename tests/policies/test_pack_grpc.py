@@ -22,6 +22,7 @@ from guardrails import (
     maintenance,
     network,
     nodes,
+    operations,
     parameters,
     placement,
     serverless,
@@ -46,6 +47,7 @@ MODULES = (
     maintenance,
     network,
     nodes,
+    operations,
     parameters,
     placement,
     serverless,
@@ -103,7 +105,8 @@ def test_info_lists_every_policy_with_its_schema(pack: PolicyPack) -> None:
         assert reported.remediation_steps == policy.remediation_steps
         assert list(reported.tags) == policy.tags
         assert reported.policy_type == ("stack" if isinstance(policy, StackValidationPolicy) else "resource")
-        expected_level = "advisory" if policy.name == "elasticache-monthly-budget" else "mandatory"
+        advisory = ("elasticache-monthly-budget", "elasticache-log-delivery", "elasticache-alarms")
+        expected_level = "advisory" if policy.name in advisory else "mandatory"
         assert reported.enforcement_level == expected_level
         if policy.config_schema is None:
             assert reported.config_schema is None
@@ -149,12 +152,15 @@ def test_the_environment_configs_are_valid_and_differ_only_where_environments_do
         "elasticache-backup-retention",
         "elasticache-encryption-at-rest",
         "elasticache-monthly-budget",
+        "elasticache-data-protection",
     }
     assert PROD["elasticache-backup-retention"]["minimumRetentionDays"] == 7
     assert DEV["elasticache-same-az-placement"]["appAvailabilityZones"] == ["us-east-1a", "us-east-1b"]
     assert PROD["elasticache-same-az-placement"]["appAvailabilityZones"] == ["us-east-1a", "us-east-1b", "us-east-1c"]
     assert DEV["elasticache-monthly-budget"]["enforcementLevel"] == "advisory"
     assert PROD["elasticache-monthly-budget"]["enforcementLevel"] == "mandatory"
+    # A dev cache is disposable; in prod nothing may be deleted without a final snapshot or protection.
+    assert (DEV["elasticache-data-protection"], PROD["elasticache-data-protection"]) == ("advisory", "mandatory")
     for document in (DEV, PROD):
         assert document["all"] == "mandatory"
         assert document["elasticache-required-tags"]["requiredTags"] == ["environment", "team", "costCentre"]

@@ -1,0 +1,223 @@
+"""Living with a cache: logs to read, alarms that wake someone, and no data lost to a delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from guardrails.common import DOCS, REDIS_FAMILY, REPLICATION_GROUP, SERVERLESS_CACHE, engine, settings
+from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
+
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+NAMESPACE = "AWS/ElastiCache"
+
+# -- log delivery ----------------------------------------------------------------------------------------------
+
+LOG_SCHEMA = PolicyConfigSchema(
+    properties={
+        "requiredLogTypes": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["slow-log", "engine-log"]},
+            "default": ["slow-log", "engine-log"],
+            "description": "Log types every replication group delivers (`logDeliveryConfigurations[].logType`).",
+        },
+    }
+)
+
+
+def _validate_logs(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == SERVERLESS_CACHE:
+        args.not_applicable("serverless caches have no slow-log or engine-log delivery; watch their metrics")
+    if args.resource_type != REPLICATION_GROUP:
+        return
+    props = Props(args.props)
+    kind = engine(props, args.resource_type)
+    if is_unknown(kind):
+        props.finish()
+    if kind not in REDIS_FAMILY:
+        args.not_applicable(f"engine {kind}: no slow-log or engine-log")
+    required = [str(t) for t in settings(args, LOG_SCHEMA)["requiredLogTypes"]]
+    deliveries = props.items("logDeliveryConfigurations")
+    if not isinstance(deliveries, Unknown):
+        delivered = set()
+        for index, delivery in enumerate(deliveries or []):
+            if isinstance(delivery, Unknown):
+                props.note(delivery)
+                continue
+            log_type = props.text("logDeliveryConfigurations", index, "logType")
+            destination = props.get("logDeliveryConfigurations", index, "destination")
+            if isinstance(log_type, str) and destination is not MISSING:
+                delivered.add(log_type)
+        missing = [t for t in required if t not in delivered]
+        if missing and not props.unknown:
+            report(
+                f"No delivery of {', '.join(missing)}: slow commands and engine events (failovers, evictions "
+                "storms) leave no trace to debug from. Add `logDeliveryConfigurations` entries (CloudWatch Logs or "
+                "Kinesis Firehose, format json)."
+            )
+    props.finish()
+
+
+log_delivery = ResourceValidationPolicy(
+    name="elasticache-log-delivery",
+    description="Replication groups deliver their slow log and engine log.",
+    validate=_validate_logs,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    config_schema=LOG_SCHEMA,
+    severity=Severity.LOW,
+    tags=["observability", "logging"],
+    remediation_steps=(
+        "Add `logDeliveryConfigurations` with `logType` slow-log and engine-log, `destinationType` "
+        "cloudwatch-logs and `logFormat` json, to log groups with a retention."
+    ),
+    url=f"{DOCS}/Log_Delivery.html",
+)
+
+# -- alarms ------------------------------------------------------------------------------------------------------
+
+ALARM_SCHEMA = PolicyConfigSchema(
+    properties={
+        "nodeMetrics": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["EngineCPUUtilization", "DatabaseMemoryUsagePercentage"],
+            "description": "Metrics each replication group needs an alarm on (dimension CacheClusterId of a node).",
+        },
+        "serverlessMetrics": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["ElastiCacheProcessingUnits", "BytesUsedForCache"],
+            "description": "Metrics each serverless cache needs an alarm on (dimension clusterId).",
+        },
+    }
+)
+
+
+def _alarm_targets(alarm: Props) -> tuple[str | None, str | None, bool] | None:
+    """(metric, the cache id the alarm watches, whether it notifies anyone); None when not an ElastiCache alarm."""
+    namespace = alarm.get("namespace")
+    metric = alarm.get("metricName")
+    if isinstance(namespace, Unknown) or isinstance(metric, Unknown):
+        return None
+    if namespace != NAMESPACE:
+        return None
+    dims = alarm.mapping("dimensions")
+    if not isinstance(dims, dict):
+        return None
+    node = dims.get("CacheClusterId")
+    serverless = dims.get("clusterId")
+    actions = alarm.present("alarmActions")
+    watched = serverless if isinstance(serverless, str) else node if isinstance(node, str) else None
+    return str(metric), watched, actions is True or isinstance(actions, Unknown)
+
+
+def _belongs_to(watched: str, cache_id: str, serverless: bool) -> bool:
+    # Nodes of a replication group are named after it: <id>-001, or <id>-0001-001 when sharded.
+    return watched == cache_id if serverless else watched.startswith(f"{cache_id}-")
+
+
+def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None:
+    config = settings(args, ALARM_SCHEMA)
+    readers: list[Props] = []
+    alarms: list[tuple[str, str, bool]] = []
+    caches: list[tuple[PolicyResource, Props, str, bool]] = []
+    for resource in args.resources:
+        if resource.resource_type == METRIC_ALARM:
+            reader = Props(resource.props, f"alarm {resource.name}")
+            target = _alarm_targets(reader)
+            if target and target[1]:
+                alarms.append((target[0] or "", target[1], target[2]))
+            continue
+        if resource.resource_type not in (REPLICATION_GROUP, SERVERLESS_CACHE):
+            continue
+        serverless = resource.resource_type == SERVERLESS_CACHE
+        reader = Props(resource.props, f"{resource.resource_type.split(':')[-1]} {resource.name}")
+        readers.append(reader)
+        cache_id: Any = reader.get("name" if serverless else "replicationGroupId")
+        if isinstance(cache_id, Unknown):
+            continue
+        if cache_id is MISSING:
+            reader.cannot_check("no explicit id, so its alarms cannot be matched to it before apply")
+            continue
+        caches.append((resource, reader, str(cache_id), serverless))
+    for resource, _reader, cache_id, serverless in caches:
+        wanted = config["serverlessMetrics" if serverless else "nodeMetrics"]
+        covered = {
+            metric for metric, watched, notifies in alarms if notifies and _belongs_to(watched, cache_id, serverless)
+        }
+        missing = [str(metric) for metric in wanted if metric not in covered]
+        if missing:
+            report(
+                f"{resource.name} ({cache_id}) has no alarm that notifies anyone on {', '.join(missing)}: the first "
+                "sign of a full or saturated cache would be the application's errors. Add CloudWatch alarms with "
+                "`alarmActions` for these metrics.",
+                resource.urn,
+            )
+    finish_all(readers)
+
+
+alarms_present = StackValidationPolicy(
+    name="elasticache-alarms",
+    description="Every cache has CloudWatch alarms, with actions, on its saturation metrics.",
+    validate=_validate_alarms,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    config_schema=ALARM_SCHEMA,
+    severity=Severity.LOW,
+    tags=["observability", "alarms"],
+    remediation_steps=(
+        "Create `aws.cloudwatch.MetricAlarm`s in namespace AWS/ElastiCache per node (dimension CacheClusterId) "
+        "or per serverless cache (dimension clusterId), with `alarmActions` pointing at an SNS topic."
+    ),
+    url=f"{DOCS}/CacheMetrics.WhichShouldIMonitor.html",
+)
+
+# -- data protection -------------------------------------------------------------------------------------------
+
+
+def _validate_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (REPLICATION_GROUP, SERVERLESS_CACHE):
+        return
+    if args.opts.protect:
+        return
+    if args.resource_type == SERVERLESS_CACHE:
+        report(
+            "The serverless cache is not protected, and serverless caches take no final snapshot: a delete or "
+            "replacement loses its data. Set the `protect` resource option."
+        )
+        return
+    props = Props(args.props)
+    # An identifier not known until apply is still one that will be set.
+    final_snapshot = props.peek("finalSnapshotIdentifier")
+    if final_snapshot is MISSING or final_snapshot == "":
+        report(
+            "Neither `protect` nor `finalSnapshotIdentifier` is set: deleting or replacing this replication group "
+            "loses its data. Set the `protect` resource option, or a `finalSnapshotIdentifier`."
+        )
+    props.finish()
+
+
+data_protection = ResourceValidationPolicy(
+    name="elasticache-data-protection",
+    description="A cache can't be deleted without a final snapshot unless it is protected.",
+    validate=_validate_protection,
+    severity=Severity.HIGH,
+    tags=["backups", "data-protection"],
+    remediation_steps=(
+        "Set the `protect` resource option on the cache (Pulumi then refuses to delete or replace it), or set "
+        "`finalSnapshotIdentifier` on replication groups."
+    ),
+    url=f"{DOCS}/backups-manual.html",
+)
+
+POLICIES = [log_delivery, alarms_present, data_protection]

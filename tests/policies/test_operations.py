@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from typing import Any
+
+from guardrails.operations import alarms_present, data_protection, log_delivery
+
+from tests.policies.harness import DROP, UNKNOWN, UNKNOWN_ARRAY, Item, check, check_stack, with_
+from tests.policies.secure import REPLICATION_GROUP, RG, SERVERLESS_CACHE, SLS
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DELIVERIES = [
+    {
+        "destination": "/aws/elasticache/g/slow-log",
+        "destinationType": "cloudwatch-logs",
+        "logFormat": "json",
+        "logType": "slow-log",
+    },
+    {
+        "destination": "/aws/elasticache/g/engine-log",
+        "destinationType": "cloudwatch-logs",
+        "logFormat": "json",
+        "logType": "engine-log",
+    },
+]
+
+
+def test_log_delivery_of_both_logs_passes() -> None:
+    assert check(log_delivery, RG, with_(REPLICATION_GROUP, logDeliveryConfigurations=DELIVERIES)).passed
+
+
+def test_missing_log_types_are_named() -> None:
+    none = check(log_delivery, RG, with_(REPLICATION_GROUP, logDeliveryConfigurations=DROP))
+    assert "No delivery of slow-log, engine-log" in none.text()
+    slow_only = check(log_delivery, RG, with_(REPLICATION_GROUP, logDeliveryConfigurations=DELIVERIES[:1]))
+    assert "No delivery of engine-log" in slow_only.text()
+    relaxed = check(
+        log_delivery,
+        RG,
+        with_(REPLICATION_GROUP, logDeliveryConfigurations=DELIVERIES[:1]),
+        config={"requiredLogTypes": ["slow-log"]},
+    )
+    assert relaxed.passed
+
+
+def test_log_delivery_unknown_or_not_applicable() -> None:
+    unknown = check(log_delivery, RG, with_(REPLICATION_GROUP, logDeliveryConfigurations=UNKNOWN_ARRAY))
+    assert unknown.violations == []
+    assert "logDeliveryConfigurations" in (unknown.advisory or "")
+    assert check(log_delivery, SLS, SERVERLESS_CACHE).not_applicable
+    assert check(log_delivery, RG, with_(REPLICATION_GROUP, engine=UNKNOWN)).advisory
+
+
+def alarm(name: str, metric: str, dims: dict[str, str], actions: Any = ("arn:aws:sns:us-east-1:1:t",)) -> Item:
+    props: dict[str, Any] = {"namespace": "AWS/ElastiCache", "metricName": metric, "dimensions": dims}
+    if actions is not None:
+        props["alarmActions"] = list(actions) if isinstance(actions, tuple) else actions
+    return Item(ALARM, name, props)
+
+
+def node_alarms(group_id: str, actions: Any = ("arn:aws:sns:us-east-1:1:t",)) -> list[Item]:
+    return [
+        alarm(f"{group_id}-{n}-{m}", m, {"CacheClusterId": f"{group_id}-00{n}"}, actions)
+        for n in (1, 2)
+        for m in ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage")
+    ]
+
+
+def test_caches_with_alarms_that_notify_pass() -> None:
+    cache = Item(RG, "sessions", REPLICATION_GROUP)
+    server = Item(SLS, "prompts", SERVERLESS_CACHE)
+    server_alarms = [
+        alarm(f"p-{m}", m, {"clusterId": SERVERLESS_CACHE["name"]})
+        for m in ("ElastiCacheProcessingUnits", "BytesUsedForCache")
+    ]
+    outcome = check_stack(alarms_present, [cache, server, *node_alarms("sessions-prod"), *server_alarms])
+    assert outcome.passed, outcome
+
+
+def test_missing_alarms_and_alarms_without_actions_are_flagged() -> None:
+    cache = Item(RG, "sessions", REPLICATION_GROUP)
+    bare = check_stack(alarms_present, [cache])
+    assert "sessions (sessions-prod) has no alarm that notifies anyone on EngineCPUUtilization" in bare.text()
+    silent = check_stack(alarms_present, [cache, *node_alarms("sessions-prod", actions=None)])
+    assert "EngineCPUUtilization, DatabaseMemoryUsagePercentage" in silent.text()
+    # Alarms of another group whose id merely shares a prefix do not count.
+    other = check_stack(alarms_present, [cache, *node_alarms("sessions-prod2")])
+    assert other.violations
+    server = check_stack(alarms_present, [Item(SLS, "prompts", SERVERLESS_CACHE)])
+    assert "ElastiCacheProcessingUnits, BytesUsedForCache" in server.text()
+
+
+def test_alarm_policy_config_and_unknown_ids() -> None:
+    cache = Item(RG, "sessions", REPLICATION_GROUP)
+    only_cpu = node_alarms("sessions-prod")[:1]
+    assert check_stack(alarms_present, [cache, *only_cpu], config={"nodeMetrics": ["EngineCPUUtilization"]}).passed
+    unknown = check_stack(alarms_present, [Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId=UNKNOWN))])
+    assert unknown.violations == []
+    assert "replicationGroupId" in (unknown.advisory or "")
+    autonamed = check_stack(alarms_present, [Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId=DROP))])
+    assert "no explicit id" in (autonamed.advisory or "")
+    unknown_actions = check_stack(alarms_present, [cache, *node_alarms("sessions-prod", actions=UNKNOWN_ARRAY)])
+    assert unknown_actions.violations == []
+
+
+def test_protected_or_final_snapshot_passes() -> None:
+    assert check(data_protection, RG, REPLICATION_GROUP).passed  # finalSnapshotIdentifier set
+    assert check(data_protection, RG, with_(REPLICATION_GROUP, finalSnapshotIdentifier=DROP), protect=True).passed
+    assert check(data_protection, SLS, SERVERLESS_CACHE, protect=True).passed
+
+
+def test_unprotected_without_final_snapshot_is_flagged() -> None:
+    group = check(data_protection, RG, with_(REPLICATION_GROUP, finalSnapshotIdentifier=DROP))
+    assert "Neither `protect` nor `finalSnapshotIdentifier`" in group.text()
+    server = check(data_protection, SLS, SERVERLESS_CACHE)
+    assert "serverless caches take no final snapshot" in server.text()
+    unknown = check(data_protection, RG, with_(REPLICATION_GROUP, finalSnapshotIdentifier=UNKNOWN))
+    assert unknown.passed  # a value will come
