@@ -13,21 +13,24 @@ import pulumi
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-COPIED = ("Pulumi.yaml", "__main__.py", "components", "pricing", "policies", "preflight")
-SKIPPED = shutil.ignore_patterns("venv", ".pytest_cache", "*.pyc.*")
+SKIPPED = {"venv", "tests", "bench"}
+"""Not needed by a stack run; hidden entries (.git, tool caches) are skipped too."""
+IGNORED = shutil.ignore_patterns("venv", ".pytest_cache", "*.pyc.*")
 
 
 def copy_project(destination: Path) -> Path:
-    """The program, its stacks, the pack and the preflight; compiled bytecode kept so runs stay fast."""
+    """Everything a stack run needs: the program and whatever it imports, the stacks, the pack, the preflight.
+
+    Compiled bytecode is kept so that runs stay fast.
+    """
     destination.mkdir(parents=True, exist_ok=True)
-    for name in COPIED:
-        source = REPO / name
+    for source in REPO.iterdir():
+        if source.name.startswith(".") or source.name in SKIPPED:
+            continue
         if source.is_dir():
-            shutil.copytree(source, destination / name, ignore=SKIPPED)
+            shutil.copytree(source, destination / source.name, ignore=IGNORED)
         else:
-            shutil.copy2(source, destination / name)
-    for stack_file in REPO.glob("Pulumi.*.yaml"):
-        shutil.copy2(stack_file, destination / stack_file.name)
+            shutil.copy2(source, destination / source.name)
     return destination
 
 
