@@ -22,5 +22,8 @@ test: lint
 preflight: $(BIN)/.installed
 	$(BIN)/python -m preflight $(STACK)
 
+bench: $(BIN)/.installed
+	$(BIN)/python bench/preflight_bench.py
+
 clean:
 	rm -rf $(VENV) policies/venv .pytest_cache .hypothesis .ruff_cache

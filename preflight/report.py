@@ -344,6 +344,7 @@ def stack_document(result: PreflightResult) -> dict[str, Any]:
         "caches": caches,
         "resources": resources,
         "policyResults": grouped,
+        "cost": cost_document(plan.exports) if plan else None,
         "exports": public(plan.exports) if plan else {},
         "timings": {step: round(seconds, 3) for step, seconds in result.timings.items()},
     }
@@ -399,10 +400,14 @@ def render_text(result: PreflightResult, *, unicode: bool = True) -> str:
     if result.pack is not None and result.plan is not None and not result.failures:
         lines.append("")
         lines += _policies(result)
+    cost = cost_document(result.plan.exports) if result.plan is not None else None
+    if cost is not None:
+        lines.append("")
+        lines += _cost_table(cost)
     if result.plan is not None and result.plan.exports:
         lines.append("")
-        lines.append("Outputs:")
-        lines += _value_lines(public(result.plan.exports), "    ")
+        lines.append("Outputs:" + (" (monthlyCost: see Monthly cost above)" if cost is not None else ""))
+        lines += _value_lines(_without_cost(public(result.plan.exports)), "    ")
     if result.failures:
         lines.append("")
         for failure in result.failures:
@@ -410,6 +415,80 @@ def render_text(result: PreflightResult, *, unicode: bool = True) -> str:
     lines.append("")
     lines.append(_verdict_line(result))
     return "\n".join(lines) + "\n"
+
+
+COST_EXPORT = "monthlyCost"
+
+
+def cost_document(exports: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The program's cost exports as one table: the figures the policy pack's budget policy judges too."""
+    total = exports.get(COST_EXPORT)
+    if not isinstance(total, dict):
+        return None
+    caches = []
+    for name in sorted(total.get("caches", {})):
+        cost = exports.get(name, {}).get(COST_EXPORT) if isinstance(exports.get(name), dict) else None
+        if not isinstance(cost, dict):
+            continue
+        advice = cost.get("advice") or {}
+        cross = cost.get("crossAz") or {}
+        caches.append(
+            {
+                "name": name,
+                "monthlyUsd": cost.get("usd"),
+                "complete": cost.get("complete"),
+                "atMost": cost.get("atMost"),
+                "unknown": cost.get("unknown", []),
+                "lines": cost.get("lines", []),
+                "recommendation": advice.get("recommendation"),
+                "reasons": advice.get("reasons", []),
+                "breakEvenRequestsPerSecond": advice.get("breakEvenRequestsPerSecond"),
+                "sameAzSavingUsd": cross.get("savingUsd"),
+            }
+        )
+    return {"monthlyUsd": total.get("usd"), "complete": total.get("complete"), "caches": caches}
+
+
+def _money(value: Any) -> str:
+    return f"${value:,.2f}" if isinstance(value, int | float) else "unknown"
+
+
+def _cost_table(cost: Mapping[str, Any]) -> list[str]:
+    header = ("cache", "monthly", "advice", "break-even", "same-AZ saves")
+    rows = [header]
+    for cache in cost["caches"]:
+        monthly = _money(cache["monthlyUsd"]) + (" at most" if cache["atMost"] else "")
+        if not cache["complete"]:
+            monthly += " + unpriced"
+        even = cache["breakEvenRequestsPerSecond"]
+        rows.append(
+            (
+                cache["name"],
+                monthly,
+                cache["recommendation"] or "",
+                f"{even:,.0f} req/s" if isinstance(even, int | float) and even > 0 else "-",
+                _money(cache["sameAzSavingUsd"]) if cache["sameAzSavingUsd"] is not None else "-",
+            )
+        )
+    total = _money(cost["monthlyUsd"]) + ("" if cost["complete"] else " + unpriced")
+    rows.append(("total", total, "", "", ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["Monthly cost (on demand, from pricing/prices.json):"]
+    lines += ["    " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    for cache in cost["caches"]:
+        for part in cache["unknown"]:
+            lines.append(f"    {cache['name']}: not priced: {part}")
+    return lines
+
+
+def _without_cost(exports: Any) -> Any:
+    if not isinstance(exports, dict):
+        return exports
+    return {
+        key: ({k: v for k, v in value.items() if k != COST_EXPORT} if isinstance(value, dict) else value)
+        for key, value in exports.items()
+        if key != COST_EXPORT
+    }
 
 
 def _subnets_line(result: PreflightResult) -> str:
