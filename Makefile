@@ -17,7 +17,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 preflight: $(BIN)/.installed
 	$(BIN)/python -m preflight $(STACK)

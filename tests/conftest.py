@@ -7,6 +7,7 @@ before it returns), so assertions on a `Plan` see resolved values, never skipped
 from __future__ import annotations
 
 import copy
+import gc
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -18,6 +19,10 @@ from components.stack_config import RawStackConfig, SubnetInfo, load_stack
 from preflight.mocks import AwsMocks, RecordingMonitor, SubnetAnswer
 from preflight.model import Plan, PlannedResource
 from preflight.program import StackConfig, read_stack_config, run_program
+
+# Each program run allocates hundreds of thousands of short-lived objects (futures, protobufs); with the default
+# thresholds the cyclic collector walks every live object of the session again and again.
+gc.set_threshold(200_000, 50, 100)
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
