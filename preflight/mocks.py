@@ -47,19 +47,19 @@ class AwsMocks(Mocks):
             "aws:ec2/securityGroup:SecurityGroup": self._security_group,
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": self._sg_rule,
             "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": self._sg_rule,
-            "aws:elasticache/subnetGroup:SubnetGroup": self._named("subnetgroup", "name"),
-            "aws:elasticache/parameterGroup:ParameterGroup": self._named("parametergroup", "name"),
-            "aws:elasticache/user:User": self._named("user", "userId"),
-            "aws:elasticache/userGroup:UserGroup": self._named("usergroup", "userGroupId"),
+            "aws:elasticache/subnetGroup:SubnetGroup": self._named("elasticache", "name", "subnetgroup:"),
+            "aws:elasticache/parameterGroup:ParameterGroup": self._named("elasticache", "name", "parametergroup:"),
+            "aws:elasticache/user:User": self._named("elasticache", "userId", "user:"),
+            "aws:elasticache/userGroup:UserGroup": self._named("elasticache", "userGroupId", "usergroup:"),
             "aws:elasticache/replicationGroup:ReplicationGroup": self._replication_group,
             "aws:elasticache/serverlessCache:ServerlessCache": self._serverless_cache,
             "aws:kms/key:Key": self._kms_key,
             "aws:kms/alias:Alias": self._kms_alias,
             "random:index/randomPassword:RandomPassword": self._random_password,
             "pulumi:pulumi:StackReference": self._stack_reference,
-            "aws:sns/topic:Topic": self._named_arn("sns", "name"),
-            "aws:cloudwatch/logGroup:LogGroup": self._log_group,
-            "aws:cloudwatch/metricAlarm:MetricAlarm": self._named_arn("cloudwatch", "name", "alarm:"),
+            "aws:sns/topic:Topic": self._named("sns", "name"),
+            "aws:cloudwatch/logGroup:LogGroup": self._named("logs", "name", "log-group:"),
+            "aws:cloudwatch/metricAlarm:MetricAlarm": self._named("cloudwatch", "name", "alarm:"),
         }
 
     def arn(self, service: str, resource: str) -> str:
@@ -95,29 +95,16 @@ class AwsMocks(Mocks):
 
     # -- per-type outputs ----------------------------------------------------------------------------------
 
-    def _named(self, arn_kind: str, id_key: str) -> Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
-        def outputs(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-            physical = inputs.get(id_key) or f"{name}-{_hex(name, length=7)}"
-            return physical, {
-                **inputs,
-                id_key: physical,
-                "arn": self.arn("elasticache", f"{arn_kind}:{physical}"),
-            }
-
-        return outputs
-
-    def _named_arn(
-        self, service: str, name_key: str, separator: str = ""
+    def _named(
+        self, service: str, name_key: str, arn_prefix: str = ""
     ) -> Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]:
+        """Outputs of a resource whose id is its (given or autonamed) name and whose ARN ends with it."""
+
         def outputs(name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             physical = inputs.get(name_key) or f"{name}-{_hex(name, length=7)}"
-            return physical, {**inputs, name_key: physical, "arn": self.arn(service, f"{separator}{physical}")}
+            return physical, {**inputs, name_key: physical, "arn": self.arn(service, f"{arn_prefix}{physical}")}
 
         return outputs
-
-    def _log_group(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        group = inputs.get("name") or f"{name}-{_hex(name, length=7)}"
-        return group, {**inputs, "name": group, "arn": self.arn("logs", f"log-group:{group}")}
 
     def _stack_reference(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         stack = inputs.get("name", name)
