@@ -182,6 +182,7 @@ NODE_ONLY_KEYS = (
     "maintenanceWindow",
 )
 SERVERLESS_ONLY_KEYS = ("majorEngineVersion", "limits")
+CACHE_FIELD_OF_KEY = {field.alias: name for name, field in CacheConfig.model_fields.items()}
 
 
 @dataclass(frozen=True)
@@ -536,12 +537,12 @@ class _Loader:
         before = len(self.problems)
         path = f"caches.{name}"
         serverless = config.type == "serverless"
-        set_keys = {to_camel(field) for field in config.model_fields_set}
         wrong_keys = NODE_ONLY_KEYS if serverless else SERVERLESS_ONLY_KEYS
+        other = "node-based" if serverless else "serverless"
         for key in wrong_keys:
-            if key in set_keys:
-                other = "node-based" if serverless else "serverless"
-                self.problem(f"{path}.{key}", getattr(config, _snake(key)), f"only for {other} caches; remove it")
+            field = CACHE_FIELD_OF_KEY[key]
+            if field in config.model_fields_set:
+                self.problem(f"{path}.{key}", getattr(config, field), f"only for {other} caches; remove it")
 
         cache_id = f"{prefix}-{name}"
         if (why := aws_rules.check_resource_id(cache_id)) is not None:
@@ -868,10 +869,6 @@ def _older(version: str, than: str) -> bool:
         return aws_rules.version_tuple(version) < aws_rules.version_tuple(than)
     except ValueError:
         return False
-
-
-def _snake(camel: str) -> str:
-    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), camel)
 
 
 def _describe(model: type[BaseModel], item: Any, loc: list[str], path: str, *, secret: bool) -> Problem:
