@@ -10,7 +10,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components import aws_rules, placement
-from components.observability import AlarmSpec, node_alarms, serverless_alarms
+from components.observability import NAMESPACE, AlarmSpec, node_alarms, serverless_alarms
 from components.spec import AuthMode, CacheArgs, KmsKeyChoice
 
 TOKEN = "elasticache:index:Cache"
@@ -137,7 +137,7 @@ class Cache(pulumi.ComponentResource):
                 f"{self._name}-alarm-{alarm.slug}",
                 name=f"{args.cache_id}-{alarm.slug}",
                 alarm_description=alarm.description,
-                namespace="AWS/ElastiCache",
+                namespace=NAMESPACE,
                 metric_name=alarm.metric,
                 statistic=alarm.statistic,
                 dimensions=alarm.dimensions,

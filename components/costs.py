@@ -112,7 +112,9 @@ def cache_cost(table: PriceTable, args: CacheArgs) -> CacheCost:
     cost["advice"] = {
         "recommendation": recommendation,
         "reasons": reasons,
-        "breakEvenRequestsPerSecond": advice.to_dict()["breakEvenRequestsPerSecond"],
+        "breakEvenRequestsPerSecond": (
+            None if advice.break_even_requests_per_second is None else round(advice.break_even_requests_per_second, 1)
+        ),
         "reserved": [option.to_dict() for option in advice.reserved],
     }
     if node is not None and load.requests_per_second is not None:
