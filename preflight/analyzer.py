@@ -38,7 +38,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -55,6 +55,7 @@ __all__ = [
     "AnalyzerInfo",
     "Diagnostic",
     "NotApplicable",
+    "PendingAnalysis",
     "PolicyInfo",
     "PolicyPack",
     "PolicyPackError",
@@ -409,6 +410,14 @@ class PolicyPack:
 
     def analyze_detailed(self, resource: PlannedResource, *, provider: PlannedResource | None = None) -> AnalysisResult:
         """Like `analyze`, also returning which policies declared themselves not applicable, and why."""
+        return self.analyze_async(resource, provider=provider).result()
+
+    def analyze_async(self, resource: PlannedResource, *, provider: PlannedResource | None = None) -> PendingAnalysis:
+        """Send `Analyze` without waiting for the answer, as the engine does while the program is still running.
+
+        The pack serves several calls at once and queues the rest, so a caller can keep it busy from one
+        thread; `result()` waits for this one. The connection must be made first (`connect()`).
+        """
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type,
             urn=resource.urn,
@@ -418,14 +427,17 @@ class PolicyPack:
         )
         if provider is not None:
             request.provider.CopyFrom(_provider(provider))
-        response = self._call("Analyze", request)
-        return self._result(response, default_urn=resource.urn)
+        return PendingAnalysis(self, "Analyze", self._call_async("Analyze", request), resource.urn)
 
     def analyze_stack(self, resources: Sequence[PlannedResource]) -> list[Diagnostic]:
         """`AnalyzeStack` over every resource (see the module docstring for which properties it gets)."""
         return list(self.analyze_stack_detailed(resources).diagnostics)
 
     def analyze_stack_detailed(self, resources: Sequence[PlannedResource]) -> AnalysisResult:
+        return self.analyze_stack_async(resources).result()
+
+    def analyze_stack_async(self, resources: Sequence[PlannedResource]) -> PendingAnalysis:
+        """Send `AnalyzeStack` without waiting: the pack works through it alongside queued `Analyze` calls."""
         by_urn = {resource.urn: resource for resource in resources}
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
@@ -444,7 +456,7 @@ class PolicyPack:
             provider = by_urn.get(_provider_urn(resource.provider))
             if provider is not None:
                 entry.provider.CopyFrom(_provider(provider))
-        return self._result(self._call("AnalyzeStack", request), default_urn="")
+        return PendingAnalysis(self, "AnalyzeStack", self._call_async("AnalyzeStack", request), "")
 
     def _stack_state(self, resource: PlannedResource) -> dict[str, Any]:
         if not self.dry_run:
@@ -492,9 +504,20 @@ class PolicyPack:
         try:
             return getattr(self._stub, method)(request, timeout=self.rpc_timeout)
         except grpc.RpcError as error:
-            details = error.details() if hasattr(error, "details") else str(error)
-            code = error.code().name if hasattr(error, "code") else "?"
-            raise PolicyPackError(f"{method} failed ({code}): {details}" + self._stderr_tail()) from error
+            raise self._rpc_failure(method, error) from error
+
+    def _call_async(self, method: str, request: Any) -> grpc.Future:
+        stub = self._stub
+        if stub is None:
+            self.connect()
+            stub = self._stub
+        assert stub is not None
+        return getattr(stub, method).future(request, timeout=self.rpc_timeout)
+
+    def _rpc_failure(self, method: str, error: grpc.RpcError) -> PolicyPackError:
+        details = error.details() if hasattr(error, "details") else str(error)
+        code = error.code().name if hasattr(error, "code") else "?"
+        return PolicyPackError(f"{method} failed ({code}): {details}" + self._stderr_tail())
 
     def _stderr_tail(self) -> str:
         if self._stderr is None:
@@ -507,6 +530,30 @@ class PolicyPack:
         except (OSError, ValueError):
             return ""
         return f"\n--- policy pack stderr (tail) ---\n{text}" if text else ""
+
+
+class PendingAnalysis:
+    """An `Analyze` or `AnalyzeStack` call on its way; `result()` waits for the pack's answer."""
+
+    def __init__(self, pack: PolicyPack, method: str, call: grpc.Future, default_urn: str) -> None:
+        self._pack = pack
+        self._method = method
+        self._call = call
+        self._default_urn = default_urn
+
+    def add_done_callback(self, callback: Callable[[], None]) -> None:
+        """`callback()` once the answer (or the failure) is in; at once if it already is."""
+        self._call.add_done_callback(lambda _: callback())
+
+    def result(self) -> AnalysisResult:
+        """The diagnostics; `PolicyPackError` if the call failed (the pack crashed, timed out, refused it)."""
+        try:
+            response = self._call.result()
+        except grpc.RpcError as error:
+            raise self._pack._rpc_failure(self._method, error) from error
+        except grpc.FutureCancelledError as error:
+            raise PolicyPackError(f"{self._method} was cancelled: the policy pack was stopped") from error
+        return self._pack._result(response, default_urn=self._default_urn)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -184,15 +184,22 @@ class AwsMocks(Mocks):
         return "none", {**inputs, "result": value, "bcryptHash": f"$2a$10${_hex('bcrypt', name, length=53)}"}
 
 
+Registered = Callable[[Any, resource_pb2.RegisterResourceResponse], None]
+"""Told of each registration as it happens (on the SDK's RPC thread), with the request and the mock's answer."""
+
+
 class RecordingMonitor(MockMonitor):
     """The SDK's mock monitor, keeping every `RegisterResourceRequest` with the mock's answer."""
 
-    def __init__(self, mocks: Mocks) -> None:
+    def __init__(self, mocks: Mocks, on_registered: Registered | None = None) -> None:
         super().__init__(mocks)
         self.registrations: list[tuple[Any, resource_pb2.RegisterResourceResponse]] = []
+        self.on_registered = on_registered
 
     def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             self.registrations.append((request, response))
+            if self.on_registered is not None:
+                self.on_registered(request, response)
         return response

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import runpy
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,16 +117,27 @@ def run_program(
     subnets: Mapping[str, SubnetAnswer] | None = None,
     previous_outputs: Mapping[str, Any] | None = None,
     project_dir: Path = PROJECT_DIR,
+    on_resource: Callable[[PlannedResource], None] | None = None,
 ) -> Plan:
     """Run `__main__.py` once for `config` and return the plan. Program errors propagate unchanged.
 
     `previous_outputs` are the stack's outputs from its last update (`pulumi stack output --json`), as the
-    program reads them back; without them the run is a stack's first update.
+    program reads them back; without them the run is a stack's first update. `on_resource` is told of each
+    resource as soon as it is registered, as the engine hands each one to the policy packs during a preview
+    (from the SDK's RPC threads: it must be thread-safe and quick).
     """
     region = config.get("aws:region") or "us-east-1"
     answers = stand_in_subnets(config) if subnets is None else subnets
     mocks = AwsMocks(str(region), answers, previous_outputs)
-    monitor = RecordingMonitor(mocks)
+    planned: list[PlannedResource] = []
+
+    def registered(request: Any, response: Any) -> None:
+        resource = _planned(request, response)
+        planned.append(resource)
+        if on_resource is not None:
+            on_resource(resource)
+
+    monitor = RecordingMonitor(mocks, registered)
     # A fresh root stack resource per run: set_mocks only creates one when none exists.
     settings.ROOT.set(None)
     set_mocks(mocks, project=config.project, stack=config.stack, preview=False, monitor=monitor)
@@ -147,7 +158,7 @@ def run_program(
     return Plan(
         project=config.project,
         stack=config.stack,
-        resources=tuple(_planned(request, response) for request, response in monitor.registrations),
+        resources=tuple(planned),
         exports=exports,
     )
 

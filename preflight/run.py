@@ -7,7 +7,9 @@ propagate, after the pack process has been stopped.
 
 Time goes into three places: importing the Pulumi SDK and pulumi_aws, running the program, and the pack's
 start-up and analysis. The pack process is launched first and connected to (and configured) from a thread, so
-that it boots on the other core while this process imports and runs the program.
+that it boots on the other core while this process imports and runs the program. As in a real preview, each
+resource goes to the pack as soon as the program registers it: the pack analyses on the other core while the
+program is still running, and only `AnalyzeStack` (which needs every resource) waits for the program's end.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,15 +28,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from preflight.model import Plan, PlannedResource
 
 if TYPE_CHECKING:
-    from preflight.analyzer import AnalyzerInfo, Diagnostic, PolicyPack
+    from preflight.analyzer import AnalyzerInfo, Diagnostic, PendingAnalysis, PolicyPack
     from preflight.mocks import SubnetAnswer
     from preflight.program import StackConfig
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """Where `Pulumi.yaml` lives (the same as `preflight.program.PROJECT_DIR`, without importing the SDK)."""
 
-ANALYZE_CONCURRENCY = 4
-"""Analyze calls in flight: the pack serves 4 at a time, and overlapping them hides each call's round trip."""
+ANALYZE_IN_FLIGHT = 64
+"""Analyze calls sent and not yet answered. The pack serves 4 at a time and queues the rest, so it never waits
+for the next call; the bound keeps a huge stack's calls from queueing past their deadline."""
 
 
 class Progress(Protocol):
@@ -192,7 +195,8 @@ def run_preflight(
         start_timeout=start_timeout,
         stack_config=config.values,
     )
-    boot = _PackBoot(pack, policy_document, progress)
+    stream = _AnalysisStream(pack)
+    boot = _PackBoot(pack, policy_document, progress, on_ready=stream.open)
     base = PreflightResult(
         project,
         stack,
@@ -205,18 +209,19 @@ def run_preflight(
     )
     try:
         boot.start()
-        plan, program_failure = _run_program(config, subnets, project_dir, progress, timings)
+        plan, program_failure = _run_program(config, subnets, project_dir, progress, timings, stream.submit)
         pack_failure = boot.wait()
         timings["pack"] = boot.seconds
         failures = tuple(f for f in (program_failure, pack_failure) if f is not None)
         if failures or plan is None:
             return replace(base, plan=plan, failures=failures, pack=boot.summary)
         try:
-            diagnostics = _analyze(pack, plan, progress, timings)
+            diagnostics = _finish_analysis(stream, pack, plan, progress, timings)
         except Exception as error:  # PolicyPackError, or the pack dying mid-analysis
             return replace(base, plan=plan, failures=(_pack_failure(error),), pack=boot.summary)
         return replace(base, plan=plan, diagnostics=diagnostics, pack=boot.summary)
     finally:
+        stream.close()
         boot.stop()
         # The result holds this very dict, so the total (pack stopped) is in it.
         timings["total"] = time.perf_counter() - begun
@@ -239,6 +244,7 @@ def _run_program(
     project_dir: Path,
     progress: Progress,
     timings: dict[str, float],
+    on_resource: Callable[[PlannedResource], None],
 ) -> tuple[Plan | None, Failure | None]:
     import pulumi
 
@@ -247,7 +253,7 @@ def _run_program(
     progress.started("program", f"running __main__.py for stack {config.stack} under the SDK's mocks")
     started = time.perf_counter()
     try:
-        plan = run_program(config, subnets=subnets, project_dir=project_dir)
+        plan = run_program(config, subnets=subnets, project_dir=project_dir, on_resource=on_resource)
     except pulumi.RunError as error:
         # ConfigError is a RunError: Pulumi shows these without a traceback, and so does the preflight.
         problems = tuple(
@@ -292,37 +298,100 @@ def _pack_failure(error: BaseException) -> Failure:
     return Failure("policy-pack", f"{type(error).__name__}: {error}")
 
 
-def _analyze(pack: PolicyPack, plan: Plan, progress: Progress, timings: dict[str, float]) -> tuple[Diagnostic, ...]:
-    """Every resource through `Analyze`, the whole plan through `AnalyzeStack`.
+class _AnalysisStream:
+    """`Analyze` for each resource as the program registers it, the way the engine feeds a pack during a preview.
 
-    The pack is the bottleneck (about 1 ms of its CPU per resource), so it always has calls queued: Analyze
-    calls overlap, and AnalyzeStack, which needs nothing but the plan, runs alongside them instead of after.
-    The results are the same in any order; the report sorts them.
+    Resources registered before the pack is configured wait in a backlog that `open()` (called once the pack
+    is ready) sends; after that each one is sent at once. Called from the SDK's RPC threads and the pack's
+    start-up thread alike, so everything is under one lock; a full window (`ANALYZE_IN_FLIGHT`) makes the
+    sender wait for the pack, outside the lock.
     """
-    from concurrent.futures import ThreadPoolExecutor
 
-    progress.started("analysis", f"sending {len(plan.resources)} resources to the policy pack")
+    def __init__(self, pack: PolicyPack, in_flight: int = ANALYZE_IN_FLIGHT) -> None:
+        self.pack = pack
+        self._lock = threading.Lock()
+        self._window = threading.BoundedSemaphore(in_flight)
+        self._backlog: list[PlannedResource] = []
+        self._calls: list[PendingAnalysis] = []
+        self._open = False
+        self._closed = False
+
+    def submit(self, resource: PlannedResource) -> None:
+        with self._lock:
+            if not self._open:
+                self._backlog.append(resource)
+                return
+        self._send(resource)
+
+    def open(self) -> None:
+        """The pack is configured: send the backlog, and every later resource straight away."""
+        with self._lock:
+            self._open = True
+            backlog, self._backlog = self._backlog, []
+        for resource in backlog:
+            self._send(resource)
+
+    def _send(self, resource: PlannedResource) -> None:
+        self._window.acquire()
+        with self._lock:
+            if self._closed:
+                self._window.release()
+                return
+            try:
+                call = self.pack.analyze_async(resource)
+            except BaseException:
+                self._window.release()
+                raise
+            self._calls.append(call)
+        call.add_done_callback(self._window.release)
+
+    def results(self) -> list[Diagnostic]:
+        """Every resource's diagnostics, once the program has finished and the pack is ready (`open()`)."""
+        with self._lock:
+            calls = list(self._calls)
+        diagnostics: list[Diagnostic] = []
+        for call in calls:
+            diagnostics.extend(call.result().diagnostics)
+        return diagnostics
+
+    def close(self) -> None:
+        """Send nothing more (the run is over, or failed)."""
+        with self._lock:
+            self._closed = True
+            self._backlog.clear()
+
+
+def _finish_analysis(
+    stream: _AnalysisStream, pack: PolicyPack, plan: Plan, progress: Progress, timings: dict[str, float]
+) -> tuple[Diagnostic, ...]:
+    """`AnalyzeStack` over the whole plan, then every answer: the Analyze calls have been going since the
+    program registered its first resource, so what is left is the pack's backlog and the stack policies."""
+    progress.started("analysis", f"AnalyzeStack and the policy pack's last Analyze answers ({len(plan.resources)})")
     started = time.perf_counter()
-    resources: Sequence[PlannedResource] = plan.resources
-    diagnostics: list[Diagnostic] = []
-    with ThreadPoolExecutor(ANALYZE_CONCURRENCY + 1) as pool:
-        stack = pool.submit(pack.analyze_stack, resources)
-        for found in pool.map(pack.analyze, resources):
-            diagnostics.extend(found)
-        diagnostics.extend(stack.result())
+    stack = pack.analyze_stack_async(plan.resources)
+    diagnostics = stream.results()
+    diagnostics.extend(stack.result().diagnostics)
     seconds = time.perf_counter() - started
     timings["analysis"] = seconds
-    progress.finished("analysis", f"Analyze x{len(resources)} and AnalyzeStack", seconds)
+    progress.finished("analysis", f"Analyze x{len(plan.resources)} and AnalyzeStack", seconds)
     return tuple(diagnostics)
 
 
 class _PackBoot:
     """Launches the pack, then connects and configures it in a thread while the program runs."""
 
-    def __init__(self, pack: PolicyPack, config: Mapping[str, Any], progress: Progress) -> None:
+    def __init__(
+        self,
+        pack: PolicyPack,
+        config: Mapping[str, Any],
+        progress: Progress,
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
         self.pack = pack
         self.config = config
         self.progress = progress
+        self.on_ready = on_ready
+        """Called from the start-up thread once the pack is connected and configured."""
         self.seconds = 0.0
         self.summary: PolicyPackSummary | None = None
         self._error: BaseException | None = None
@@ -353,6 +422,8 @@ class _PackBoot:
             # Not `all`: the CLI passes it on as if it were a policy, but it is only a default.
             levels = {name: level for name, (level, _) in reconciled.items() if name in policies}
             self.summary = PolicyPackSummary(info.name, info.version, levels)
+            if self.on_ready is not None:
+                self.on_ready()
         except BaseException as error:
             self._error = error
         self.seconds = time.perf_counter() - self._started

@@ -1,0 +1,194 @@
+"""Each resource goes to the pack as the program registers it, as in a preview; the verdict is the same."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import preflight.program
+from preflight.analyzer import AnalysisResult, Diagnostic, PolicyPack
+from preflight.model import PlannedResource
+from preflight.program import read_stack_config, run_program
+from preflight.run import _AnalysisStream, run_preflight
+from tests.preflight.conftest import REPO
+
+pytestmark = pytest.mark.usefixtures("sdk_state")
+
+
+def _key(diagnostic: Diagnostic) -> tuple[str, str, str, str]:
+    return (diagnostic.policy_name, diagnostic.urn, diagnostic.enforcement_level, diagnostic.message)
+
+
+def test_every_resource_is_sent_while_the_program_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    ready = threading.Event()
+    program_done = threading.Event()
+    sent_during_program: list[bool] = []
+    real_open = _AnalysisStream.open
+    real_analyze_async = PolicyPack.analyze_async
+    real_run_program = preflight.program.run_program
+
+    def open_then_signal(self: _AnalysisStream) -> None:
+        real_open(self)
+        ready.set()
+
+    def recording_analyze_async(self: PolicyPack, resource: PlannedResource, **kwargs: object) -> object:
+        sent_during_program.append(not program_done.is_set())
+        return real_analyze_async(self, resource, **kwargs)  # type: ignore[arg-type]
+
+    def program_once_the_pack_listens(*args: object, **kwargs: object) -> object:
+        # However slowly the pack starts here, the program runs only once it is ready to take resources.
+        assert ready.wait(30), "the pack was never configured"
+        try:
+            return real_run_program(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            program_done.set()
+
+    monkeypatch.setattr(_AnalysisStream, "open", open_then_signal)
+    monkeypatch.setattr(PolicyPack, "analyze_async", recording_analyze_async)
+    monkeypatch.setattr(preflight.program, "run_program", program_once_the_pack_listens)
+
+    result = run_preflight("dev")
+
+    assert result.failures == ()
+    assert result.plan is not None
+    assert len(sent_during_program) == len(result.plan.resources)
+    assert all(sent_during_program), "a resource waited for the end of the program to be analysed"
+
+
+def test_streaming_gives_exactly_the_diagnostics_of_one_call_per_resource_after_the_run(tmp_path: Path) -> None:
+    # prod passes; a stricter config makes resource and stack policies find something on many resources.
+    config = json.loads((REPO / "policies" / "config" / "prod.json").read_text())
+    config["elasticache-required-tags"]["requiredTags"].append("dataClassification")
+    config["elasticache-backup-retention"]["minimumRetentionDays"] = 30
+    config["elasticache-monthly-budget"]["monthlyBudgetUsd"] = 1
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps(config))
+
+    streamed = run_preflight("prod", policy_config=strict)
+    assert streamed.failures == ()
+
+    plan = run_program(read_stack_config("prod"))
+    with PolicyPack(REPO / "policies", project=plan.project, stack=plan.stack) as pack:
+        pack.configure(config)
+        one_by_one = [d for resource in plan.resources for d in pack.analyze(resource)]
+        one_by_one += pack.analyze_stack(plan.resources)
+
+    assert sorted(map(_key, streamed.diagnostics)) == sorted(map(_key, one_by_one))
+    policies = {d.policy_name for d in streamed.diagnostics}
+    assert {"elasticache-required-tags", "elasticache-backup-retention", "elasticache-monthly-budget"} <= policies
+    assert len({d.urn for d in streamed.diagnostics}) > 3
+
+
+def test_the_program_hands_over_each_resource_once_in_registration_order() -> None:
+    seen: list[PlannedResource] = []
+
+    plan = run_program(read_stack_config("prod"), on_resource=seen.append)
+
+    assert seen == list(plan.resources)
+    assert len({resource.urn for resource in seen}) == len(seen)
+
+
+# -- the stream on its own, with a pack that answers when told to -------------------------------------------
+
+
+@dataclass
+class _Call:
+    resource: PlannedResource
+    callbacks: list = field(default_factory=list)
+    done: bool = False
+
+    def add_done_callback(self, callback) -> None:
+        if self.done:
+            callback()
+        else:
+            self.callbacks.append(callback)
+
+    def answer(self) -> None:
+        self.done = True
+        for callback in self.callbacks:
+            callback()
+
+    def result(self) -> AnalysisResult:
+        assert self.done, "result() before the answer: the test would block forever"
+        return AnalysisResult((_diagnostic(self.resource),), ())
+
+
+@dataclass
+class _ManualPack:
+    calls: list[_Call] = field(default_factory=list)
+
+    def analyze_async(self, resource: PlannedResource) -> _Call:
+        call = _Call(resource)
+        self.calls.append(call)
+        return call
+
+
+def _diagnostic(resource: PlannedResource) -> Diagnostic:
+    return Diagnostic("p", "pack", f"about {resource.name}", "mandatory", resource.urn, None, "", "")
+
+
+def _resource(index: int) -> PlannedResource:
+    return PlannedResource("t:index:T", f"r{index}", f"urn:r{index}", True, {}, {})
+
+
+def test_resources_before_the_pack_is_ready_wait_and_go_out_in_order_when_it_is() -> None:
+    pack = _ManualPack()
+    stream = _AnalysisStream(pack)  # type: ignore[arg-type]
+
+    stream.submit(_resource(0))
+    stream.submit(_resource(1))
+    assert pack.calls == [], "sent before the pack was configured"
+
+    stream.open()
+    stream.submit(_resource(2))
+
+    assert [call.resource.name for call in pack.calls] == ["r0", "r1", "r2"]
+    for call in pack.calls:
+        call.answer()
+    assert [d.message for d in stream.results()] == ["about r0", "about r1", "about r2"]
+
+
+def test_a_full_window_holds_the_sender_until_the_pack_answers() -> None:
+    pack = _ManualPack()
+    stream = _AnalysisStream(pack, in_flight=2)  # type: ignore[arg-type]
+    stream.open()
+    stream.submit(_resource(0))
+    stream.submit(_resource(1))
+
+    third = threading.Thread(target=stream.submit, args=(_resource(2),), daemon=True)
+    third.start()
+    third.join(0.2)
+    assert third.is_alive(), "a third call went out with two unanswered"
+    assert len(pack.calls) == 2
+
+    pack.calls[0].answer()
+    third.join(5)
+    assert not third.is_alive()
+    assert [call.resource.name for call in pack.calls] == ["r0", "r1", "r2"]
+
+
+def test_a_closed_stream_sends_nothing_more() -> None:
+    pack = _ManualPack()
+    stream = _AnalysisStream(pack)  # type: ignore[arg-type]
+    stream.submit(_resource(0))
+    stream.close()
+    stream.open()
+    stream.submit(_resource(1))
+    assert pack.calls == []
+
+
+def test_a_program_that_fails_midway_still_ends_with_its_own_error(project: Path) -> None:
+    # Resources are already on their way to the pack when the program fails: the run reports the program.
+    main = project / "__main__.py"
+    main.write_text(main.read_text() + '\nraise RuntimeError("stopped after the caches were registered")\n')
+
+    result = run_preflight("dev", project_dir=project)
+
+    assert result.exit_code == 2
+    assert [failure.kind for failure in result.failures] == ["program"]
+    assert "stopped after the caches were registered" in result.failures[0].message
+    assert result.diagnostics == ()
