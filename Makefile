@@ -5,7 +5,7 @@ VENV   := venv
 BIN    := $(VENV)/bin
 STACK  ?= dev
 
-.PHONY: test lint preflight bench clean
+.PHONY: test lint preflight bench floor clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ preflight: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/preflight_bench.py
+
+floor: $(BIN)/.installed
+	$(BIN)/python bench/sdk_floor.py
 
 clean:
 	rm -rf $(VENV) policies/venv .pytest_cache .hypothesis .ruff_cache

@@ -366,14 +366,15 @@ def _finish_analysis(
 ) -> tuple[Diagnostic, ...]:
     """`AnalyzeStack` over the whole plan, then every answer: the Analyze calls have been going since the
     program registered its first resource, so what is left is the pack's backlog and the stack policies."""
-    progress.started("analysis", f"AnalyzeStack and the policy pack's last Analyze answers ({len(plan.resources)})")
+    count = len(plan.resources)
+    progress.started("analysis", f"AnalyzeStack over {count} resources, and the Analyze answers still due")
     started = time.perf_counter()
     stack = pack.analyze_stack_async(plan.resources)
     diagnostics = stream.results()
     diagnostics.extend(stack.result().diagnostics)
     seconds = time.perf_counter() - started
     timings["analysis"] = seconds
-    progress.finished("analysis", f"Analyze x{len(plan.resources)} and AnalyzeStack", seconds)
+    progress.finished("analysis", f"Analyze x{count} (sent as registered) and AnalyzeStack", seconds)
     return tuple(diagnostics)
 
 

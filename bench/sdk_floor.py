@@ -1,0 +1,192 @@
+"""What the two SDKs alone cost for a generated stack's resources: the floor under any preflight of it.
+
+    venv/bin/python bench/sdk_floor.py [--caches 100] [--repeat 5]
+
+Plans the generated stack `bench-<n>` once (as `bench/preflight_bench.py` makes it), then times, medians of
+`--repeat` runs, three things that involve none of this project's code:
+
+- `register`: the Pulumi SDK registering the same resources (same types, names and input values, secrets
+  as plain values) under the SDK's own mock monitor, with mocks that echo the inputs back, and without the
+  per-registration stack traces (as the preflight runs it). This is the cost of `pulumi.CustomResource(...)`
+  itself: no component, no config validation, no cost model, no recording.
+- `analyze`: pulumi-policy's Analyzer servicer handling one `Analyze` per resource, called in-process with the
+  requests the preflight sends (no gRPC), with this pack's policies.
+- `analyze-stack`: the same servicer handling the one `AnalyzeStack`.
+
+`register` runs in this process and `analyze` in the pack's: on two cores they can at best overlap, and
+`AnalyzeStack` can only start once every resource is registered. So no preflight of this stack on this
+machine can finish faster than about max(register, analyze) + analyze-stack, before counting gRPC, imports
+and the program's own work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import preflight_bench  # noqa: E402 - the stack generator lives beside this script
+
+from preflight.analyzer import SECRET_SIG, SIG_KEY, PolicyPack, engine_properties  # noqa: E402
+from preflight.model import PlannedResource  # noqa: E402
+from preflight.program import _without_stack_traces  # noqa: E402
+
+
+def plain(value: Any) -> Any:
+    """Wire-form secrets as their plain values: the SDK takes plain Python values as inputs."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return plain(value.get("value"))
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def register(resources: list[PlannedResource]) -> float:
+    import pulumi
+    from pulumi.runtime import Mocks, set_mocks, settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    class Echo(Mocks):
+        def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+            return f"{args.name}-id", dict(args.inputs)
+
+        def call(self, args: Any) -> tuple[dict[str, Any], list[Any]]:
+            return {}, []
+
+    inputs = [(r.type, r.name, plain(r.inputs)) for r in resources if r.custom]
+    settings.ROOT.set(None)
+    set_mocks(Echo(), project="floor", stack="floor", preview=False)
+
+    async def program() -> None:
+        for type_token, name, properties in inputs:
+            pulumi.CustomResource(type_token, name, dict(properties))
+
+    started = time.perf_counter()
+    with _without_stack_traces():
+        _sync_await(run_pulumi_func(program))
+    return time.perf_counter() - started
+
+
+def servicer(pack_dir: Path, policy_config: dict[str, Any]) -> Any:
+    """pulumi-policy's own servicer with this pack's policies, configured as `Configure` would."""
+    from pulumi.runtime.proto import analyzer_pb2
+    from pulumi_policy import policy as sdk
+
+    sys.path.insert(0, str(pack_dir))
+    modules = [
+        importlib.import_module(f"guardrails.{path.stem}")
+        for path in sorted((pack_dir / "guardrails").glob("*.py"))
+        if not path.stem.startswith("_")
+    ]
+    policies = [policy for module in modules for policy in getattr(module, "POLICIES", [])]
+    analyzer = sdk._PolicyAnalyzerServicer(
+        "floor", "0.0.1", policies, sdk.EnforcementLevel.MANDATORY, None, None, None, None, None, None, None
+    )
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    for name, settings in policy_config.items():
+        if name == "all" or not isinstance(settings, dict):
+            continue
+        entry = request.policyConfig[name]
+        entry.enforcementLevel = analyzer_pb2.MANDATORY
+        entry.properties.update({k: v for k, v in settings.items() if k != "enforcementLevel"})
+    analyzer.Configure(request, None)
+    return analyzer
+
+
+def requests(resources: list[PlannedResource]) -> tuple[list[Any], Any]:
+    """The `Analyze` requests and the `AnalyzeStack` request the preflight sends for these resources."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    from preflight.analyzer import _options, _struct
+
+    analyze = [
+        analyzer_pb2.AnalyzeRequest(
+            type=r.type,
+            urn=r.urn,
+            name=r.name,
+            properties=_struct(engine_properties(r.inputs)),
+            options=_options(r),
+        )
+        for r in resources
+    ]
+    driver = PolicyPack(REPO / "policies", project="floor", stack="floor")
+    stack = analyzer_pb2.AnalyzeStackRequest()
+    for r in resources:
+        stack.resources.add(
+            type=r.type,
+            urn=r.urn,
+            name=r.name,
+            properties=_struct(engine_properties(driver._stack_state(r))),
+            options=_options(r),
+            parent=r.parent or "",
+        )
+    return analyze, stack
+
+
+def timed(action: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--caches", type=int, default=100, help="caches in the generated stack (default 100)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each part (default 5)")
+    args = parser.parse_args()
+    gc.disable()  # as the preflight runs
+
+    with tempfile.TemporaryDirectory(prefix="sdk-floor-") as temp:
+        project = Path(temp)
+        preflight_bench.copy_project(project)
+        stack = preflight_bench.generate_stack(project, args.caches)
+        from preflight.program import read_stack_config, run_program
+
+        config = read_stack_config(stack, project)
+        plan = run_program(config, project_dir=project)
+        policy_config = json.loads((project / "policies" / "config" / f"{stack}.json").read_text())
+        resources = list(plan.resources)
+        analyzer = servicer(project / "policies", policy_config)
+        # The pack reads the stack's config on every call, as it does under the CLI.
+        os.environ["PULUMI_CONFIG"] = json.dumps(dict(config.values))
+        analyze_requests, stack_request = requests(resources)
+
+        times: dict[str, list[float]] = {"register": [], "analyze": [], "analyze-stack": []}
+        for _ in range(args.repeat):
+            times["register"].append(register(resources))
+            times["analyze"].append(timed(lambda: [analyzer.Analyze(r, None) for r in analyze_requests]))
+            times["analyze-stack"].append(timed(lambda: analyzer.AnalyzeStack(stack_request, None)))
+
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
+        f"{' '.join(f'{load:.2f}' for load in os.getloadavg())}; stack {stack}: {len(resources)} resources, "
+        f"{args.repeat} runs each"
+    )
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for name, value in medians.items():
+        print(f"{name:<14}{value:>8.3f}s median  ({min(times[name]):.3f}-{max(times[name]):.3f}s)")
+    floor = max(medians["register"], medians["analyze"]) + medians["analyze-stack"]
+    print(f"floor on two cores: max(register, analyze) + analyze-stack = {floor:.2f}s")
+    sys.stdout.flush()
+    os._exit(0)  # skip the interpreter's teardown of a few hundred thousand objects
+
+
+if __name__ == "__main__":
+    main()
