@@ -301,10 +301,12 @@ def _pack_failure(error: BaseException) -> Failure:
 class _AnalysisStream:
     """`Analyze` for each resource as the program registers it, the way the engine feeds a pack during a preview.
 
-    Resources registered before the pack is configured wait in a backlog that `open()` (called once the pack
-    is ready) sends; after that each one is sent at once. Called from the SDK's RPC threads and the pack's
-    start-up thread alike, so everything is under one lock; a full window (`ANALYZE_IN_FLIGHT`) makes the
-    sender wait for the pack, outside the lock.
+    `submit` runs on the SDK's RPC threads, right after each registration: it sends the request and returns
+    without waiting for the answer (a dedicated sender thread would starve for the interpreter lock while the
+    program runs, and send late). Resources registered before the pack is configured wait in a backlog that
+    `open()` sends. At most `in_flight` calls are unanswered at once: the pack queues the rest, and the bound
+    keeps a huge stack's calls from queueing past their deadline. A failure to send never reaches the
+    program: `results()` reports it.
     """
 
     def __init__(self, pack: PolicyPack, in_flight: int = ANALYZE_IN_FLIGHT) -> None:
@@ -313,6 +315,7 @@ class _AnalysisStream:
         self._window = threading.BoundedSemaphore(in_flight)
         self._backlog: list[PlannedResource] = []
         self._calls: list[PendingAnalysis] = []
+        self._error: BaseException | None = None
         self._open = False
         self._closed = False
 
@@ -332,23 +335,29 @@ class _AnalysisStream:
             self._send(resource)
 
     def _send(self, resource: PlannedResource) -> None:
+        # The lock is held only for bookkeeping: several RPC threads build and send their requests at once.
         self._window.acquire()
+        if self._closed or self._error is not None:
+            self._window.release()
+            return
+        try:
+            call = self.pack.analyze_async(resource)
+        except Exception as error:  # the pack went away: results() reports it
+            self._window.release()
+            self._error = error
+            return
         with self._lock:
-            if self._closed:
-                self._window.release()
-                return
-            try:
-                call = self.pack.analyze_async(resource)
-            except BaseException:
-                self._window.release()
-                raise
             self._calls.append(call)
         call.add_done_callback(self._window.release)
 
     def results(self) -> list[Diagnostic]:
         """Every resource's diagnostics, once the program has finished and the pack is ready (`open()`)."""
         with self._lock:
+            if not self._open:
+                raise RuntimeError("the pack was never ready: nothing was sent")
             calls = list(self._calls)
+        if self._error is not None:
+            raise self._error
         diagnostics: list[Diagnostic] = []
         for call in calls:
             diagnostics.extend(call.result().diagnostics)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import preflight.program
-from preflight.analyzer import AnalysisResult, Diagnostic, PolicyPack
+from preflight.analyzer import AnalysisResult, Diagnostic, PolicyPack, PolicyPackError
 from preflight.model import PlannedResource
 from preflight.program import read_stack_config, run_program
 from preflight.run import _AnalysisStream, run_preflight
@@ -23,17 +23,23 @@ def _key(diagnostic: Diagnostic) -> tuple[str, str, str, str]:
     return (diagnostic.policy_name, diagnostic.urn, diagnostic.enforcement_level, diagnostic.message)
 
 
-def test_every_resource_is_sent_while_the_program_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resources_go_to_the_pack_while_the_program_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     ready = threading.Event()
     program_done = threading.Event()
+    queued_during_program: list[bool] = []
     sent_during_program: list[bool] = []
     real_open = _AnalysisStream.open
+    real_submit = _AnalysisStream.submit
     real_analyze_async = PolicyPack.analyze_async
     real_run_program = preflight.program.run_program
 
     def open_then_signal(self: _AnalysisStream) -> None:
         real_open(self)
         ready.set()
+
+    def recording_submit(self: _AnalysisStream, resource: PlannedResource) -> None:
+        queued_during_program.append(not program_done.is_set())
+        real_submit(self, resource)
 
     def recording_analyze_async(self: PolicyPack, resource: PlannedResource, **kwargs: object) -> object:
         sent_during_program.append(not program_done.is_set())
@@ -48,6 +54,7 @@ def test_every_resource_is_sent_while_the_program_still_runs(monkeypatch: pytest
             program_done.set()
 
     monkeypatch.setattr(_AnalysisStream, "open", open_then_signal)
+    monkeypatch.setattr(_AnalysisStream, "submit", recording_submit)
     monkeypatch.setattr(PolicyPack, "analyze_async", recording_analyze_async)
     monkeypatch.setattr(preflight.program, "run_program", program_once_the_pack_listens)
 
@@ -55,7 +62,8 @@ def test_every_resource_is_sent_while_the_program_still_runs(monkeypatch: pytest
 
     assert result.failures == ()
     assert result.plan is not None
-    assert len(sent_during_program) == len(result.plan.resources)
+    assert len(queued_during_program) == len(sent_during_program) == len(result.plan.resources)
+    assert all(queued_during_program), "a resource was handed over only after the program's end"
     assert all(sent_during_program), "a resource waited for the end of the program to be analysed"
 
 
@@ -119,10 +127,11 @@ class _Call:
 
 @dataclass
 class _ManualPack:
+    answer_at_once: bool = True
     calls: list[_Call] = field(default_factory=list)
 
     def analyze_async(self, resource: PlannedResource) -> _Call:
-        call = _Call(resource)
+        call = _Call(resource, done=self.answer_at_once)
         self.calls.append(call)
         return call
 
@@ -144,16 +153,15 @@ def test_resources_before_the_pack_is_ready_wait_and_go_out_in_order_when_it_is(
     assert pack.calls == [], "sent before the pack was configured"
 
     stream.open()
+    assert [call.resource.name for call in pack.calls] == ["r0", "r1"]
     stream.submit(_resource(2))
+    assert [call.resource.name for call in pack.calls] == ["r0", "r1", "r2"], "not sent at once"
 
-    assert [call.resource.name for call in pack.calls] == ["r0", "r1", "r2"]
-    for call in pack.calls:
-        call.answer()
     assert [d.message for d in stream.results()] == ["about r0", "about r1", "about r2"]
 
 
-def test_a_full_window_holds_the_sender_until_the_pack_answers() -> None:
-    pack = _ManualPack()
+def test_a_full_window_holds_the_next_send_until_the_pack_answers() -> None:
+    pack = _ManualPack(answer_at_once=False)
     stream = _AnalysisStream(pack, in_flight=2)  # type: ignore[arg-type]
     stream.open()
     stream.submit(_resource(0))
@@ -168,7 +176,9 @@ def test_a_full_window_holds_the_sender_until_the_pack_answers() -> None:
     pack.calls[0].answer()
     third.join(5)
     assert not third.is_alive()
-    assert [call.resource.name for call in pack.calls] == ["r0", "r1", "r2"]
+    pack.calls[1].answer()
+    pack.calls[2].answer()
+    assert [d.message for d in stream.results()] == ["about r0", "about r1", "about r2"]
 
 
 def test_a_closed_stream_sends_nothing_more() -> None:
@@ -179,6 +189,19 @@ def test_a_closed_stream_sends_nothing_more() -> None:
     stream.open()
     stream.submit(_resource(1))
     assert pack.calls == []
+
+
+def test_a_failed_send_never_reaches_the_program_and_is_reported_by_results() -> None:
+    class Gone:
+        def analyze_async(self, resource: PlannedResource) -> None:
+            raise PolicyPackError("the policy pack was closed; start a new PolicyPack")
+
+    stream = _AnalysisStream(Gone())  # type: ignore[arg-type]
+    stream.open()
+    stream.submit(_resource(0))  # on the SDK's RPC thread: raising here would fail the program instead
+
+    with pytest.raises(PolicyPackError, match="closed"):
+        stream.results()
 
 
 def test_a_program_that_fails_midway_still_ends_with_its_own_error(project: Path) -> None:
