@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import preflight_bench  # noqa: E402 - the stack generator lives beside this script
 
-from preflight.analyzer import SECRET_SIG, SIG_KEY, PolicyPack, engine_properties  # noqa: E402
+from preflight.analyzer import SECRET_SIG, SIG_KEY, PolicyPack, analyze_request  # noqa: E402
 from preflight.model import PlannedResource  # noqa: E402
 from preflight.program import _without_stack_traces  # noqa: E402
 
@@ -112,32 +112,8 @@ def servicer(pack_dir: Path, policy_config: dict[str, Any]) -> Any:
 
 def requests(resources: list[PlannedResource]) -> tuple[list[Any], Any]:
     """The `Analyze` requests and the `AnalyzeStack` request the preflight sends for these resources."""
-    from pulumi.runtime.proto import analyzer_pb2
-
-    from preflight.analyzer import _options, _struct
-
-    analyze = [
-        analyzer_pb2.AnalyzeRequest(
-            type=r.type,
-            urn=r.urn,
-            name=r.name,
-            properties=_struct(engine_properties(r.inputs)),
-            options=_options(r),
-        )
-        for r in resources
-    ]
-    driver = PolicyPack(REPO / "policies", project="floor", stack="floor")
-    stack = analyzer_pb2.AnalyzeStackRequest()
-    for r in resources:
-        stack.resources.add(
-            type=r.type,
-            urn=r.urn,
-            name=r.name,
-            properties=_struct(engine_properties(driver._stack_state(r))),
-            options=_options(r),
-            parent=r.parent or "",
-        )
-    return analyze, stack
+    driver = PolicyPack(REPO / "policies", project="floor", stack="floor")  # builds requests; never started
+    return [analyze_request(r) for r in resources], driver.analyze_stack_request(resources)
 
 
 def timed(action: Callable[[], Any]) -> float:

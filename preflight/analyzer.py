@@ -59,6 +59,7 @@ __all__ = [
     "PolicyInfo",
     "PolicyPack",
     "PolicyPackError",
+    "analyze_request",
     "reconcile_config",
 ]
 
@@ -418,15 +419,7 @@ class PolicyPack:
         The pack serves several calls at once and queues the rest, so a caller can keep it busy from one
         thread; `result()` waits for this one. The connection must be made first (`connect()`).
         """
-        request = analyzer_pb2.AnalyzeRequest(
-            type=resource.type,
-            urn=resource.urn,
-            name=resource.name,
-            properties=_struct(engine_properties(resource.inputs)),
-            options=_options(resource),
-        )
-        if provider is not None:
-            request.provider.CopyFrom(_provider(provider))
+        request = analyze_request(resource, provider=provider)
         return PendingAnalysis(self, "Analyze", self._call_async("Analyze", request), resource.urn)
 
     def analyze_stack(self, resources: Sequence[PlannedResource]) -> list[Diagnostic]:
@@ -438,6 +431,11 @@ class PolicyPack:
 
     def analyze_stack_async(self, resources: Sequence[PlannedResource]) -> PendingAnalysis:
         """Send `AnalyzeStack` without waiting: the pack works through it alongside queued `Analyze` calls."""
+        request = self.analyze_stack_request(resources)
+        return PendingAnalysis(self, "AnalyzeStack", self._call_async("AnalyzeStack", request), "")
+
+    def analyze_stack_request(self, resources: Sequence[PlannedResource]) -> Any:
+        """The `AnalyzeStackRequest` the engine sends for these resources (their state depends on `dry_run`)."""
         by_urn = {resource.urn: resource for resource in resources}
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
@@ -456,7 +454,7 @@ class PolicyPack:
             provider = by_urn.get(_provider_urn(resource.provider))
             if provider is not None:
                 entry.provider.CopyFrom(_provider(provider))
-        return PendingAnalysis(self, "AnalyzeStack", self._call_async("AnalyzeStack", request), "")
+        return request
 
     def _stack_state(self, resource: PlannedResource) -> dict[str, Any]:
         if not self.dry_run:
@@ -604,6 +602,20 @@ def _engine_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_engine_value(item) for item in value]
     return value
+
+
+def analyze_request(resource: PlannedResource, *, provider: PlannedResource | None = None) -> Any:
+    """The `AnalyzeRequest` the engine sends for one resource: its inputs, before it is created or updated."""
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        urn=resource.urn,
+        name=resource.name,
+        properties=_struct(engine_properties(resource.inputs)),
+        options=_options(resource),
+    )
+    if provider is not None:
+        request.provider.CopyFrom(_provider(provider))
+    return request
 
 
 def _struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
