@@ -7,9 +7,8 @@ Works on a temporary copy of the project, with stacks `bench-<n>` of n caches ge
 with prod's policy config. Every run is a fresh `python -m preflight <stack> --json` subprocess, timed from
 launch to exit; each run's exit code and cache count are checked, so a run that stopped early (a config error)
 cannot pass for a fast one. One warm-up run per stack is not counted (it writes the bytecode caches, even where
-the environment sets PYTHONDONTWRITEBYTECODE). Runs are
-interleaved across stacks so that background load spreads evenly, and the load average is printed: on a
-shared machine, compare medians taken under similar load.
+the environment sets PYTHONDONTWRITEBYTECODE). Runs are interleaved across stacks so that background load
+spreads evenly, and the load average is printed: on a shared machine, compare medians taken under similar load.
 """
 
 from __future__ import annotations

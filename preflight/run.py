@@ -432,14 +432,15 @@ class _PackBoot:
             # Not `all`: the CLI passes it on as if it were a policy, but it is only a default.
             levels = {name: level for name, (level, _) in reconciled.items() if name in policies}
             self.summary = PolicyPackSummary(info.name, info.version, levels)
-            if self.on_ready is not None:
-                self.on_ready()
         except BaseException as error:
             self._error = error
         self.seconds = time.perf_counter() - self._started
         if self._error is None and self.summary is not None:
             what = f"policy pack {self.summary.name}@{self.summary.version} ready, {len(self.summary.levels)} policies"
             self.progress.finished("pack", what, self.seconds)
+            # After the start-up is timed: sending what the program has registered so far is analysis.
+            if self.on_ready is not None:
+                self.on_ready()
         else:
             self.progress.finished("pack", "policy pack failed", self.seconds, ok=False)
 
