@@ -41,7 +41,14 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import preflight_bench  # noqa: E402 - the stack generator lives beside this script
 
-from preflight.analyzer import SECRET_SIG, SIG_KEY, PolicyPack, analyze_request  # noqa: E402
+from preflight.analyzer import (  # noqa: E402
+    SECRET_SIG,
+    SIG_KEY,
+    PolicyPack,
+    analyze_request,
+    analyzer_info,
+    configure_request,
+)
 from preflight.model import PlannedResource  # noqa: E402
 from preflight.program import _without_stack_traces  # noqa: E402
 
@@ -85,8 +92,8 @@ def register(resources: list[PlannedResource]) -> float:
 
 
 def servicer(pack_dir: Path, policy_config: dict[str, Any]) -> Any:
-    """pulumi-policy's own servicer with this pack's policies, configured as `Configure` would."""
-    from pulumi.runtime.proto import analyzer_pb2
+    """pulumi-policy's own servicer with this pack's policies, configured as the preflight configures it."""
+    from google.protobuf import empty_pb2
     from pulumi_policy import policy as sdk
 
     sys.path.insert(0, str(pack_dir))
@@ -99,14 +106,8 @@ def servicer(pack_dir: Path, policy_config: dict[str, Any]) -> Any:
     analyzer = sdk._PolicyAnalyzerServicer(
         "floor", "0.0.1", policies, sdk.EnforcementLevel.MANDATORY, None, None, None, None, None, None, None
     )
-    request = analyzer_pb2.ConfigureAnalyzerRequest()
-    for name, settings in policy_config.items():
-        if name == "all" or not isinstance(settings, dict):
-            continue
-        entry = request.policyConfig[name]
-        entry.enforcementLevel = analyzer_pb2.MANDATORY
-        entry.properties.update({k: v for k, v in settings.items() if k != "enforcementLevel"})
-    analyzer.Configure(request, None)
+    info = analyzer_info(analyzer.GetAnalyzerInfo(empty_pb2.Empty(), None))
+    analyzer.Configure(configure_request(info, policy_config), None)
     return analyzer
 
 

@@ -60,6 +60,8 @@ __all__ = [
     "PolicyPack",
     "PolicyPackError",
     "analyze_request",
+    "analyzer_info",
+    "configure_request",
     "reconcile_config",
 ]
 
@@ -386,7 +388,7 @@ class PolicyPack:
         """`GetAnalyzerInfo`: the pack's policies with names, enforcement levels and config schemas."""
         if self._info is None:
             response = self._call("GetAnalyzerInfo", empty_pb2.Empty())
-            self._info = _analyzer_info(response, _yaml_version(self.pack_dir / "PulumiPolicy.yaml"))
+            self._info = analyzer_info(response, _yaml_version(self.pack_dir / "PulumiPolicy.yaml"))
         return self._info
 
     def configure(self, config: Mapping[str, Any], *, strict: bool = True) -> None:
@@ -396,14 +398,7 @@ class PolicyPack:
         schema does not declare, is an error too (the CLI passes both on silently, so a typo weakens a
         guardrail without a word).
         """
-        info = self.info()
-        reconciled = reconcile_config(info, config, strict=strict)
-        request = analyzer_pb2.ConfigureAnalyzerRequest()
-        for name, (level, properties) in reconciled.items():
-            entry = request.policyConfig[name]
-            entry.enforcementLevel = _LEVEL_TO_PROTO[level]
-            entry.properties.update(properties)
-        self._call("Configure", request)
+        self._call("Configure", configure_request(self.info(), config, strict=strict))
 
     def analyze(self, resource: PlannedResource, *, provider: PlannedResource | None = None) -> list[Diagnostic]:
         """`Analyze` one resource with its inputs (what the engine sends before operating on it)."""
@@ -689,7 +684,8 @@ def _yaml_version(path: Path) -> str:
     return match.group(1) if match else ""
 
 
-def _analyzer_info(response: Any, yaml_version: str) -> AnalyzerInfo:
+def analyzer_info(response: Any, yaml_version: str = "") -> AnalyzerInfo:
+    """A `GetAnalyzerInfo` answer as an `AnalyzerInfo`; `yaml_version` (PulumiPolicy.yaml's) wins if given."""
     policies = []
     for item in response.policies:
         schema: dict[str, Any] | None = None
@@ -757,6 +753,16 @@ def _parse_config(document: Mapping[str, Any]) -> dict[str, tuple[str | None, di
             continue
         result[name] = (level, properties)
     return result
+
+
+def configure_request(info: AnalyzerInfo, document: Mapping[str, Any], *, strict: bool = True) -> Any:
+    """The `ConfigureAnalyzerRequest` for a `--policy-pack-config` document (see `reconcile_config`)."""
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    for name, (level, properties) in reconcile_config(info, document, strict=strict).items():
+        entry = request.policyConfig[name]
+        entry.enforcementLevel = _LEVEL_TO_PROTO[level]
+        entry.properties.update(properties)
+    return request
 
 
 def reconcile_config(
