@@ -3,7 +3,10 @@
     venv/bin/python -m pricing.build_table [--csv PATH] [--check]
 
 The CSV (default `../shared/reference/elasticache-prices.csv` from the repository root) holds one figure per
-row with its source and date; rows whose source says UNCERTAIN are flagged `uncertain`. `facts.json` holds what
+row with its source, date and link (`source_url`); rows whose source says UNCERTAIN are flagged `uncertain`, and
+rows whose source starts `DERIVED (not read)` (Valkey node prices computed from a Redis OSS row, as
+`price-sources.md` beside the CSV explains) are flagged `derived` after checking that the arithmetic they state
+holds against the base row and the Valkey factor of `facts.json`. `facts.json` holds what
 `pricing.md` states in prose (hours per month, the Valkey factor, reserved discounts, serverless minimums,
 backup and transfer prices). Nothing is priced in Python: the table is data, and this script only reshapes it.
 
@@ -18,6 +21,7 @@ import argparse
 import csv
 import hashlib
 import json
+import math
 import re
 import sys
 from collections.abc import Mapping
@@ -44,11 +48,14 @@ COLUMNS = (
     "usd_per_million_ecpu",
     "source",
     "source_date",
+    "source_url",
 )
 _RESERVED = re.compile(r"^node-reserved-(1yr|3yr)-(no|partial|all)-upfront-effective$")
 # Kinds kept in the table but not used by the estimates: Valkey's synchronous-durability add-on and Redis OSS
 # extended support apply to caches that opt in (or run old engine versions), which the estimates do not model.
 _SURCHARGE = re.compile(r"^node-(sync-durability-addon|extended-support-[a-z0-9-]+-surcharge)$")
+# How the CSV writes a derived row: "DERIVED (not read): 0.8 x redis-oss 0.034 from <base row's source>; rule: ...".
+_DERIVED = re.compile(r"^DERIVED \(not read\): (?P<factor>[0-9.]+) x (?P<engine>[a-z-]+) (?P<base>[0-9.]+) from ")
 
 
 class TableError(Exception):
@@ -57,13 +64,46 @@ class TableError(Exception):
 
 def figure(value: Any, unit: str, row: Mapping[str, str]) -> dict[str, Any]:
     source = row["source"].strip()
-    return {
+    result = {
         "value": value,
         "unit": unit,
         "source": source,
         "date": row["source_date"].strip(),
+        "url": row["source_url"].strip(),
         "uncertain": "UNCERTAIN" in source,
     }
+    if source.startswith("DERIVED"):
+        result["derived"] = "?"  # `check_derived` writes how, once it has checked the arithmetic
+    return result
+
+
+def check_derived(on_demand: Mapping[str, Any], factor: float, lines: Mapping[tuple[str, ...], int]) -> None:
+    """Every derived node price is `factor` x the Redis OSS row of the same region and node type it names."""
+    for region, engines in on_demand.items():
+        for engine, prices in engines.items():
+            for node_type, price in prices.items():
+                if not price.get("derived"):
+                    continue
+                line = lines[(region, engine, node_type)]
+                stated = _DERIVED.match(price["source"])
+                if stated is None or ENGINES.get(stated["engine"]) != "redis" or engine != "valkey":
+                    raise TableError(f"line {line}: a derived row must say `DERIVED (not read): F x redis-oss P from`")
+                base = on_demand.get(region, {}).get("redis", {}).get(node_type)
+                if base is None or base.get("derived") or base["value"] != float(stated["base"]):
+                    raise TableError(
+                        f"line {line}: derived from Redis OSS {stated['base']} $/h, but the table's Redis OSS "
+                        f"{node_type} in {region} is {None if base is None else base['value']}"
+                    )
+                if float(stated["factor"]) != factor or not math.isclose(
+                    price["value"], factor * base["value"], abs_tol=5e-7
+                ):
+                    raise TableError(
+                        f"line {line}: {price['value']} is not the Valkey factor {factor} x {base['value']}"
+                    )
+                price["derived"] = (
+                    f"{factor:g} x the Redis OSS price {base['value']:g} $/h of {node_type} in {region} "
+                    f"(Valkey nodes cost {factor:g}x Redis OSS)"
+                )
 
 
 def _number(row: Mapping[str, str], column: str, line: int) -> float:
@@ -101,6 +141,7 @@ def build(csv_text: str, facts: Mapping[str, Any]) -> dict[str, Any]:
     reserved: dict[str, Any] = {}
     surcharges: dict[str, Any] = {}
     serverless: dict[str, Any] = {}
+    on_demand_lines: dict[tuple[str, ...], int] = {}
     for line, row in read_rows(csv_text):
         region = row["region"].strip()
         engine = ENGINES.get(row["engine"].strip().lower())
@@ -108,8 +149,8 @@ def build(csv_text: str, facts: Mapping[str, Any]) -> dict[str, Any]:
         node_type = row["node_type"].strip()
         if not region or engine is None:
             raise TableError(f"line {line}: region {region!r} / engine {row['engine']!r} not understood")
-        if not row["source"].strip() or not row["source_date"].strip():
-            raise TableError(f"line {line}: every figure needs a source and a date")
+        if not row["source"].strip() or not row["source_date"].strip() or not row["source_url"].strip():
+            raise TableError(f"line {line}: every figure needs a source, a date and a link")
         if kind == "serverless":
             prices = {
                 "storage": figure(_number(row, "usd_per_gb_hour", line), "USD/GB-hour", row),
@@ -133,6 +174,7 @@ def build(csv_text: str, facts: Mapping[str, Any]) -> dict[str, Any]:
         surcharge_kind = _SURCHARGE.match(kind)
         if kind == "node-ondemand":
             _put(on_demand, (region, engine, node_type), hourly, line)
+            on_demand_lines[(region, engine, node_type)] = line
         elif reserved_kind:
             term, payment = reserved_kind.group(1), f"{reserved_kind.group(2)}-upfront"
             _put(reserved, (region, engine, node_type, term, payment), hourly, line)
@@ -140,6 +182,12 @@ def build(csv_text: str, facts: Mapping[str, Any]) -> dict[str, Any]:
             _put(surcharges, (region, engine, node_type, surcharge_kind.group(1)), hourly, line)
         else:
             raise TableError(f"line {line}: unknown kind {kind!r}")
+        if hourly.get("derived") and kind != "node-ondemand":
+            raise TableError(f"line {line}: only on-demand node prices may be derived, not {kind!r}")
+    checked = checked_facts(facts)
+    if "valkeyNodePriceFactor" not in checked:
+        raise TableError("facts.json needs `valkeyNodePriceFactor` to check the derived Valkey rows")
+    check_derived(on_demand, float(checked["valkeyNodePriceFactor"]["value"]), on_demand_lines)
     return {
         "format": FORMAT,
         "generatedBy": "pricing/build_table.py from elasticache-prices.csv and pricing/facts.json; do not edit",
@@ -149,7 +197,7 @@ def build(csv_text: str, facts: Mapping[str, Any]) -> dict[str, Any]:
         "reservedEffective": reserved,
         "nodeSurcharges": surcharges,
         "serverless": serverless,
-        "facts": checked_facts(facts),
+        "facts": checked,
     }
 
 

@@ -3,8 +3,10 @@
 Every lookup returns a `Price` that carries its source and date, or None; `why_not_*` says why in words an
 estimate can show. The derivation rules live here and nowhere else:
 
-- a Valkey node price may come from the Redis OSS price of the same region and node type, times the Valkey
-  factor (0.8), marked as derived; families that exist for Valkey only never take a Redis OSS price;
+- a Valkey node price is the table's row, read or derived: the reference CSV derives Valkey rows as 0.8 x the
+  Redis OSS row of the same region and node type only for the families where a Valkey price was read somewhere,
+  and `build_table` checks that arithmetic; no other Valkey price is made up here, and families that exist for
+  Valkey only never take a Redis OSS price;
 - Memcached is priced as Redis OSS (same region and node type, or same region for serverless), marked derived;
 - a reserved-node price is the published effective price when the table has one, else the on-demand price
   less the generic discount for that term and payment option, marked derived;
@@ -28,6 +30,8 @@ PAYMENTS = ("no-upfront", "partial-upfront", "all-upfront")
 ENGINE_NAMES = {"valkey": "Valkey", "redis": "Redis OSS", "memcached": "Memcached"}
 
 _ALIASES = {"valkey": "valkey", "redis": "redis", "redis-oss": "redis", "redis oss": "redis", "memcached": "memcached"}
+_REPOSITORY_REFERENCE = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+@[0-9a-f]{7,40}:[^\s;,()]+")
+"""A public repository at a pinned commit and a path in it, as the reference CSV cites them."""
 _NODE_TYPE = re.compile(r"^cache\.([a-z]+\d+[a-z]*)\.[a-z0-9]+$")
 
 
@@ -53,21 +57,33 @@ class Price:
     uncertain: bool = False
     derived: str = ""
     """Empty when published as is; otherwise how it was derived from other figures (shown to the reader)."""
+    url: str = ""
+    """Where the source can be read (a pinned commit or a page); empty for facts cited by document only."""
+
+    @property
+    def trust(self) -> str:
+        """`read` (taken as published), `derived` (computed from other figures), or either with `uncertain`."""
+        base = "derived" if self.derived else "read"
+        return f"{base}, uncertain" if self.uncertain else base
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """Where each figure this price rests on can be checked: `owner/repo@commit:path`, a page, or a document."""
+        urls = [url for url in self.url.split(" | ") if url]
+        found = []
+        for index, part in enumerate(self.source.split(" | ")):
+            repository = _REPOSITORY_REFERENCE.search(part)
+            if repository:
+                found.append(repository.group(0))
+            elif index < len(urls) and urls[index].startswith("http"):
+                found.append(urls[index])
+            else:
+                found.append(re.split(r";|: '| \(", part, maxsplit=1)[0].strip())
+        return tuple(dict.fromkeys(found))
 
     def cite(self) -> str:
-        """A short citation for one line of an estimate: the price's own source, cut to its name, and date."""
-        head = re.split(r";|: '", self.source.split(" | ")[0], maxsplit=1)[0]
-        parenthesis = head.find(" (")
-        # Keep a short name's parenthesised id ("GitHub doc (search-index id ...)"); drop a long name's aside.
-        if parenthesis >= 25:
-            head = head[:parenthesis]
-        if head.count("(") > head.count(")"):
-            head += ")"
-        if len(head) > 90:
-            words = head[:90].rsplit(" ", 1)[0]
-            head = (words if len(words) >= 45 else head[:90]) + "..."
-        flags = ", UNCERTAIN" if self.uncertain else ""
-        return f"{head.strip()}, {self.date.split(' | ')[0]}{flags}"
+        """A citation for one line of an estimate: where to check it, its date and its trust."""
+        return f"{' + '.join(self.references)}, {self.date.split(' | ')[0]}, {self.trust}"
 
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -77,6 +93,8 @@ class Price:
             "date": self.date,
             "uncertain": self.uncertain,
         }
+        if self.url:
+            result["url"] = self.url
         if self.derived:
             result["derived"] = self.derived
         return result
@@ -89,10 +107,14 @@ def _price(
     source = str(node["source"])
     date = str(node["date"])
     uncertain = bool(node.get("uncertain", False))
+    url = str(node.get("url", ""))
+    if not derived and node.get("derived"):
+        derived = str(node["derived"])
     if also is not None:
         source = f"{source} | {also.source}"
         date = f"{date} | {also.date}"
         uncertain = uncertain or also.uncertain
+        url = " | ".join(part for part in (url, also.url) if part)
     return Price(
         value=float(node["value"]) if value is None else value,
         unit=str(node["unit"]),
@@ -100,6 +122,7 @@ def _price(
         date=date,
         uncertain=uncertain,
         derived=derived,
+        url=url,
     )
 
 
@@ -238,18 +261,6 @@ class PriceTable:
         row = self._published("onDemand", region, name, node_type)
         if row is not None and "value" in row:
             return _price(row)
-        if name == "valkey" and not valkey_only:
-            redis = self._published("onDemand", region, "redis", node_type)
-            if redis is not None and "value" in redis:
-                factor = self.fact("valkeyNodePriceFactor")
-                value = round(factor.value * float(redis["value"]), 6)
-                return _price(
-                    redis,
-                    value=value,
-                    derived=f"{factor.value:g} x the Redis OSS price {float(redis['value']):g} $/h of {node_type} "
-                    f"in {region} (Valkey nodes cost {factor.value:g}x Redis OSS)",
-                    also=factor,
-                )
         if name == "memcached":
             redis = self._published("onDemand", region, "redis", node_type)
             if redis is not None and "value" in redis:
@@ -269,6 +280,11 @@ class PriceTable:
         if node_type not in self.data.get("nodeTypes", {}) and not valkey_only:
             return f"unknown node type {node_type}: no price for it in any region"
         extra = " (Valkey-only family: no Redis OSS price can stand in)" if valkey_only else ""
+        if engine == "valkey" and self._published(section, region, "redis", node_type):
+            extra = (
+                " (the table has its Redis OSS price, but derives Valkey prices only for the families where a "
+                "Valkey price was read)"
+            )
         return f"no {ENGINE_NAMES[engine]} price for {node_type} in {region}{extra}"
 
     def reserved_hourly(self, region: str, engine: str, node_type: str, term: str, payment: str) -> Price | None:
@@ -299,6 +315,7 @@ class PriceTable:
             date=f"{on_demand.date} | {discount.date}",
             uncertain=on_demand.uncertain or discount.uncertain,
             derived=how,
+            url=on_demand.url,
         )
 
     # -- serverless ---------------------------------------------------------------------------------------------

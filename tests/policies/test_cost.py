@@ -191,21 +191,33 @@ def run_with_provider(items: list[Item], provider: dict[str, Any] | None, config
 
 def test_the_region_comes_from_the_cache_then_its_provider_then_the_policy_config() -> None:
     config = {"monthlyBudgetUsd": 1.0, "region": "us-east-1"}
-    kind, message = run_with_provider(secure_items(), {"region": "eu-west-1"}, config)
+    # cache.r6g.large, which the CSV prices outside us-east-1: Valkey eu-west-1 0.1832 (0.8 x Redis OSS 0.229),
+    # ap-northeast-1 0.1976 (0.8 x 0.247), both derived from 2022 vantage rows.
+    r6g = items_with("sessions-replication-group", nodeType="cache.r6g.large")
+    kind, message = run_with_provider(r6g, {"region": "eu-west-1"}, config)
     assert kind == "violation"
     assert "Priced in eu-west-1 (its provider's `region`)" in message
-    # eu-west-1 publishes no Valkey serverless price and no backup price: unknown, never us-east-1's figures.
+    # eu-west-1 has no serverless price and no backup price: unknown, never us-east-1's figures.
     assert "prompts-serverless: data stored: no Valkey serverless price for eu-west-1" in message
     assert "sessions-replication-group: backups: no backup storage price for eu-west-1" in message
-    assert f"sessions-replication-group about ${3 * 0.1944 * 730:,.2f}" in message  # its published Valkey price
+    assert f"sessions-replication-group about ${3 * 0.1832 * 730:,.2f}" in message
 
-    own = items_with("sessions-replication-group", region="ap-northeast-1")
+    own = [
+        replace(item, properties=with_(item.properties, region="ap-northeast-1"))
+        if item.name == "sessions-replication-group"
+        else item
+        for item in r6g
+    ]
     kind, message = run_with_provider(own, {"region": "eu-west-1"}, config)
     assert "ap-northeast-1 (the cache's `region`)" in message
-    assert f"sessions-replication-group about ${3 * 0.2104 * 730:,.2f}" in message
+    assert f"sessions-replication-group about ${3 * 0.1976 * 730:,.2f}" in message
 
-    kind, message = run_with_provider(secure_items(), None, {**config, "region": "sa-east-1"})
-    assert "no node prices for region sa-east-1" in message
+    # The r7g.large the secure stack uses has no eu-west-1 row: named, not priced at us-east-1's 0.1752.
+    kind, message = run_with_provider(secure_items(), {"region": "eu-west-1"}, config)
+    assert "sessions-replication-group: nodes: no Valkey price for cache.r7g.large in eu-west-1" in message
+
+    kind, message = run_with_provider(secure_items(), None, {**config, "region": "il-central-1"})
+    assert "no node prices for region il-central-1" in message
 
 
 def test_without_the_cost_model_the_policy_is_not_applicable(monkeypatch: pytest.MonkeyPatch) -> None:

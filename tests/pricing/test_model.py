@@ -1,9 +1,11 @@
 """The cost model, checked against figures computed by hand from the price table (us-east-1 unless said).
 
-Prices used: Valkey cache.r7g.large 0.1752 $/h, cache.r7g.xlarge 0.3496, cache.t4g.small 0.0256,
-cache.t4g.micro 0.0128, cache.r6g.large 0.1648; Redis OSS cache.t4g.small 0.032; serverless Valkey 0.084 $/GB-hour
-and 0.0023 $/million ECPU, Redis OSS 0.125 and 0.0034; backups 0.085 $/GB-month; cross-AZ 0.01 $/GB each way;
-730 h a month; 1 GiB = 1.073741824 GB.
+Prices used, as the rows of `../shared/reference/elasticache-prices.csv` give them: Valkey cache.r7g.large 0.1752
+$/h and cache.r7g.xlarge 0.3496 (read: Netflix-Skunkworks), cache.t4g.small 0.0256, cache.t4g.micro 0.0128,
+cache.r6g.large 0.1648 (derived: 0.8 x Redis OSS 0.032, 0.016, 0.206 from DefangLabs); Redis OSS cache.t4g.small
+0.032; eu-west-1 Valkey cache.t4g.small 0.0272 (derived: 0.8 x Redis OSS 0.034, a 2022 vantage figure);
+serverless (us-east-1 only) Valkey 0.084 $/GB-hour and 0.0023 $/million ECPU, Redis OSS 0.125 and 0.0034; backups
+0.085 $/GB-month; cross-AZ 0.01 $/GB each way; 730 h a month; 1 GiB = 1.073741824 GB.
 """
 
 from __future__ import annotations
@@ -44,7 +46,10 @@ def test_valkey_nodes() -> None:
     assert estimate.complete
     assert not estimate.at_most
     assert "3 x 0.1752 $/h x 730 h" in estimate.line("nodes").detail
-    assert "2026-10-02" in estimate.line("nodes").detail
+    assert estimate.line("nodes").detail.endswith(
+        "[Netflix-Skunkworks/service-capacity-modeling@dfd59981afd6:service_capacity_modeling/hardware/profiles/"
+        "pricing/aws/3yr-reserved_elasticache-on-demand.json, 2026, read]"
+    )
 
 
 def test_redis_oss_nodes() -> None:
@@ -98,17 +103,22 @@ def test_a_valkey_only_type_without_a_valkey_price() -> None:
 
 
 def test_a_region_without_data() -> None:
-    estimate = estimate_node_based(TABLE, "sa-east-1", "valkey", "cache.r7g.large", 2, retention_days=7)
+    estimate = estimate_node_based(TABLE, "il-central-1", "valkey", "cache.r7g.large", 2, retention_days=7)
     assert estimate.monthly_usd == 0
     assert estimate.line("nodes").usd is None
-    assert "no node prices for region sa-east-1" in estimate.line("nodes").detail
-    assert "no backup storage price for sa-east-1" in estimate.line("backups").detail
+    assert "no node prices for region il-central-1" in estimate.line("nodes").detail
+    assert "no backup storage price for il-central-1" in estimate.line("backups").detail
+    # sa-east-1 has t4g/m6g/r6g prices but none for r7g: the us-east-1 figure is not borrowed.
+    other = estimate_node_based(TABLE, "sa-east-1", "valkey", "cache.r7g.large", 2)
+    assert other.line("nodes").usd is None
+    assert other.line("nodes").detail == "no Valkey price for cache.r7g.large in sa-east-1"
 
 
 def test_a_derived_valkey_price_says_so_and_backups_stay_unknown_where_unpriced() -> None:
     estimate = estimate_node_based(TABLE, "eu-west-1", "valkey", "cache.t4g.small", 2, retention_days=7)
     assert estimate.line("nodes").usd == pytest.approx(2 * 0.8 * 0.034 * 730)
-    assert "derived: 0.8 x the Redis OSS price" in estimate.line("nodes").detail
+    assert "derived: 0.8 x the Redis OSS price 0.034 $/h" in estimate.line("nodes").detail
+    assert "2022-02-13, derived, uncertain" in estimate.line("nodes").detail
     assert estimate.uncertain
     assert estimate.line("backups").usd is None
     assert estimate.monthly_usd == pytest.approx(2 * 0.0272 * 730)
@@ -184,12 +194,17 @@ def test_limits_cap_and_minimums_floor_the_expected_load() -> None:
 
 
 def test_serverless_in_a_region_without_data() -> None:
+    # The CSV has serverless rates for us-east-1 only: no other region borrows them.
     estimate = estimate_serverless(TABLE, "eu-west-1", "valkey", Load(data_gb=1, requests_per_second=10))
     assert estimate.line("data stored").usd is None
-    assert "no Valkey serverless price for eu-west-1" in estimate.line("data stored").detail
+    assert estimate.line("ECPUs").usd is None
+    assert (
+        "no Valkey serverless price for eu-west-1 in the table (known: us-east-1)"
+        in estimate.line("data stored").detail
+    )
     redis = estimate_serverless(TABLE, "eu-west-1", "redis", Load(data_gb=1, requests_per_second=10))
-    assert redis.line("data stored").usd == pytest.approx(1 * 0.14 * 730)
-    assert redis.uncertain
+    assert redis.line("data stored").usd is None
+    assert redis.monthly_usd == 0
 
 
 def test_load_refuses_nonsense() -> None:
@@ -310,7 +325,8 @@ def test_everything_renders_as_json() -> None:
     ]
     decoded = json.loads(json.dumps(documents))
     assert decoded[0]["unknown"] == ["backups: no backup storage price for eu-west-1 in the table (known: us-east-1)"]
-    assert decoded[0]["lines"][0]["sources"][0]["derived"].startswith("0.8 x the Redis OSS price")
+    assert decoded[0]["lines"][0]["sources"][0]["derived"].startswith("0.8 x the Redis OSS price 0.034 $/h")
+    assert decoded[0]["lines"][0]["sources"][0]["url"].startswith("https://github.com/vantage-sh/ec2instances.info/")
     assert decoded[1]["atMost"] is True
     assert decoded[1]["monthlyUsd"] == 337.25
     assert decoded[2]["recommendation"] in ("serverless", "node-based")
