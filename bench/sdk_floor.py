@@ -41,9 +41,8 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import preflight_bench  # noqa: E402 - the stack generator lives beside this script
 
+from elasticache_facts.wire import SECRET_SIG, SIG_KEY  # noqa: E402
 from preflight.analyzer import (  # noqa: E402
-    SECRET_SIG,
-    SIG_KEY,
     PolicyPack,
     analyze_request,
     analyzer_info,

@@ -9,20 +9,8 @@ from __future__ import annotations
 
 import re
 
-from components.spec import Engine, EvictionPolicy, Workload
-
-# Node-based engine versions: Valkey exists from 7.2; Redis OSS 6.x has neither TLS mode "required" nor IAM
-# authentication, both of which the component always uses, so it starts at 7.0.
-ENGINE_VERSIONS: dict[Engine, tuple[str, ...]] = {
-    Engine.VALKEY: ("7.2", "8.0", "8.1", "8.2", "9.0"),
-    Engine.REDIS: ("7.0", "7.1"),
-}
-SERVERLESS_MAJOR_VERSIONS: dict[Engine, tuple[str, ...]] = {
-    Engine.VALKEY: ("7", "8"),
-    Engine.REDIS: ("7",),
-}
-DEFAULT_ENGINE_VERSION: dict[Engine, str] = {Engine.VALKEY: "8.1", Engine.REDIS: "7.1"}
-DEFAULT_SERVERLESS_MAJOR: dict[Engine, str] = {Engine.VALKEY: "8", Engine.REDIS: "7"}
+from elasticache_facts.engines import NODE_VERSIONS, SERVERLESS_MAJORS, Engine
+from elasticache_facts.node_types import REFUSED_FAMILIES, data_tiering_families, node_family
 
 MAX_REPLICAS = 5
 MAX_SHARDS = 500
@@ -31,9 +19,6 @@ SERVERLESS_DATA_GB = (1, 5_000)
 SERVERLESS_ECPU_PER_SECOND = (1_000, 15_000_000)
 ID_MAX_LENGTH = 40
 
-_NODE_TYPE = re.compile(r"^cache\.(?P<family>[a-z]+[0-9]+[a-z]*)\.(?P<size>[a-z0-9]+)$")
-# Families AWS calls previous generation, or that miss features the component relies on (TLS, RBAC).
-PREVIOUS_GENERATION_FAMILIES = frozenset({"t1", "t2", "m1", "m2", "m3", "m4", "r3", "r4", "c1"})
 _ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*$")
 _MAINTENANCE_WINDOW = re.compile(
     r"^(?P<d1>mon|tue|wed|thu|fri|sat|sun):(?P<h1>\d{2}):(?P<m1>\d{2})-"
@@ -49,20 +34,13 @@ _TOKEN_SPECIALS = "!&#$^<>-"
 _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9" + re.escape(_TOKEN_SPECIALS) + r"]+$")
 SECRET_LENGTH = (16, 128)
 
-EVICTING_POLICIES = frozenset(p for p in EvictionPolicy if p is not EvictionPolicy.NOEVICTION)
-
-
-def parameter_group_family(engine: Engine, version: str) -> str:
-    """`valkey8`, `redis7`, ...: the family AWS requires for a parameter group of this engine and version."""
-    return f"{engine.value}{version.split('.')[0]}"
-
 
 def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
 def check_engine_version(engine: Engine, version: str) -> str | None:
-    allowed = ENGINE_VERSIONS[engine]
+    allowed = NODE_VERSIONS[engine]
     if version in allowed:
         return None
     if engine is Engine.REDIS and version.startswith("6"):
@@ -74,26 +52,21 @@ def check_engine_version(engine: Engine, version: str) -> str | None:
 
 
 def check_serverless_major(engine: Engine, major: str) -> str | None:
-    allowed = SERVERLESS_MAJOR_VERSIONS[engine]
+    allowed = SERVERLESS_MAJORS[engine]
     return None if major in allowed else f"allowed serverless {engine.value} major versions are {', '.join(allowed)}"
 
 
-def node_type_family(node_type: str) -> str | None:
-    match = _NODE_TYPE.match(node_type)
-    return match.group("family") if match else None
-
-
 def check_node_type(node_type: str) -> str | None:
-    family = node_type_family(node_type)
+    family = node_family(node_type)
     if family is None:
         return "expected cache.<family>.<size>, e.g. cache.r7g.large or cache.t4g.small"
-    if family in PREVIOUS_GENERATION_FAMILIES:
+    if family in REFUSED_FAMILIES:
         return f"{family} is a previous-generation family; use a current one such as t4g, m7g or r7g"
     return None
 
 
 def supports_data_tiering(node_type: str) -> bool:
-    return node_type_family(node_type) == "r6gd"
+    return node_family(node_type) in data_tiering_families()
 
 
 def check_resource_id(value: str) -> str | None:
@@ -181,29 +154,3 @@ def check_secret(value: str) -> str | None:
     if not _TOKEN_CHARS.match(value):
         return f"may contain only letters, digits and {_TOKEN_SPECIALS}"
     return None
-
-
-def allowed_eviction_policies(workload: Workload) -> frozenset[EvictionPolicy]:
-    """Eviction policies that keep a workload correct.
-
-    A lock or a session must never be evicted to make room (both carry TTLs, so even volatile-* policies would
-    take them); a rate-limit counter may only go when its window is nearly over; agent memory may lose
-    short-lived keys but never the ones without a TTL; a hot cache must evict or it fails writes when full.
-    """
-    return _ALLOWED_EVICTION[workload]
-
-
-_ALLOWED_EVICTION: dict[Workload, frozenset[EvictionPolicy]] = {
-    Workload.CACHE: EVICTING_POLICIES,
-    Workload.SESSIONS: frozenset({EvictionPolicy.NOEVICTION}),
-    Workload.LOCKS: frozenset({EvictionPolicy.NOEVICTION}),
-    Workload.RATE_LIMIT: frozenset({EvictionPolicy.VOLATILE_TTL, EvictionPolicy.NOEVICTION}),
-    Workload.AGENT_MEMORY: frozenset(
-        {
-            EvictionPolicy.VOLATILE_LRU,
-            EvictionPolicy.VOLATILE_LFU,
-            EvictionPolicy.VOLATILE_TTL,
-            EvictionPolicy.NOEVICTION,
-        }
-    ),
-}

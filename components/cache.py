@@ -9,12 +9,14 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components import aws_rules, placement
+from components import placement
 from components.observability import NAMESPACE, AlarmSpec, node_alarms, serverless_alarms
 from components.spec import AuthMode, CacheArgs, KmsKeyChoice
+from elasticache_facts.engines import parameter_group_family
+from elasticache_facts.ports import SERVERLESS_PORTS
+from elasticache_facts.tokens import COMPONENT
 
-TOKEN = "elasticache:index:Cache"
-SERVERLESS_PORTS = (6379, 6380)  # 6380 is the serverless reader endpoint
+TOKEN = COMPONENT
 DISABLED_DEFAULT_ACCESS = "off -@all"
 
 
@@ -279,7 +281,7 @@ class Cache(pulumi.ComponentResource):
             tags=tags,
             opts=self._child,
         )
-        family = aws_rules.parameter_group_family(args.engine, args.engine_version)
+        family = parameter_group_family(args.engine, args.engine_version)
         parameters = [
             ("maxmemory-policy", node.eviction_policy.value),
             ("cluster-enabled", "yes" if node.cluster_mode_enabled else "no"),

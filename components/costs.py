@@ -11,7 +11,7 @@ from typing import Any
 
 from components import placement
 from components.spec import CacheArgs
-from components.workloads import SERVERLESS_WORKLOADS
+from elasticache_facts.workloads import SERVERLESS_WORKLOADS
 from pricing import (
     Estimate,
     Load,

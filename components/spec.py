@@ -13,35 +13,12 @@ from enum import Enum
 
 from pydantic import SecretStr
 
+from elasticache_facts.engines import Engine
+from elasticache_facts.ports import REDIS_PORT
+from elasticache_facts.tags import EXPECTED_LOAD
+from elasticache_facts.workloads import EvictionPolicy, Workload
 
-class Engine(str, Enum):
-    """Cache engines the component provisions. Memcached is out of scope: no TLS-required mode, no RBAC."""
-
-    VALKEY = "valkey"
-    REDIS = "redis"
-
-
-class Workload(str, Enum):
-    """What the cache is for. It decides the eviction policy and how much backup the data deserves."""
-
-    CACHE = "cache"
-    SESSIONS = "sessions"
-    RATE_LIMIT = "rate-limit"
-    LOCKS = "locks"
-    AGENT_MEMORY = "agent-memory"
-
-
-class EvictionPolicy(str, Enum):
-    """`maxmemory-policy` values accepted by Valkey and Redis OSS."""
-
-    ALLKEYS_LRU = "allkeys-lru"
-    ALLKEYS_LFU = "allkeys-lfu"
-    ALLKEYS_RANDOM = "allkeys-random"
-    VOLATILE_LRU = "volatile-lru"
-    VOLATILE_LFU = "volatile-lfu"
-    VOLATILE_RANDOM = "volatile-random"
-    VOLATILE_TTL = "volatile-ttl"
-    NOEVICTION = "noeviction"
+__all__ = ["Engine", "EvictionPolicy", "Workload"]  # the spec's vocabulary, defined with the facts
 
 
 class AuthMode(str, Enum):
@@ -166,12 +143,8 @@ class ExpectedLoad:
 
     def as_tags(self) -> dict[str, str]:
         """Tags that let any cost tool (the policy pack's budget policy among them) price the same load."""
-        values = {
-            "expectedDataGb": self.data_gb,
-            "expectedRequestsPerSecond": self.requests_per_second,
-            "expectedItemKb": self.item_kb,
-        }
-        return {key: f"{value:g}" for key, value in values.items() if value is not None}
+        values = {tag: getattr(self, field) for tag, field in EXPECTED_LOAD.items()}
+        return {tag: f"{value:g}" for tag, value in values.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -271,7 +244,7 @@ class CacheArgs:
 
     @property
     def port(self) -> int:
-        return self.node.port if self.node else 6379
+        return self.node.port if self.node else REDIS_PORT
 
     def deployed(self) -> DeployedCache:
         kms = self.kms_key.arn if self.kms_key.choice is KmsKeyChoice.ARN else self.kms_key.choice.value

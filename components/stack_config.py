@@ -41,12 +41,19 @@ from components.spec import (
     StackSpec,
     Workload,
 )
-from components.workloads import PROFILES, SERVERLESS_WORKLOADS, default_retention_days
+from elasticache_facts import engines
+from elasticache_facts.ports import REDIS_PORT as DEFAULT_PORT
+from elasticache_facts.tags import WORKLOAD as WORKLOAD_TAG
+from elasticache_facts.workloads import (
+    PROFILES,
+    SERVERLESS_WORKLOADS,
+    allowed_eviction_policies,
+    default_retention_days,
+)
 
 PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production", "prd"})
 DEFAULT_MAINTENANCE_WINDOW = "sun:05:00-sun:06:00"
 DEFAULT_BACKUP_WINDOW = "03:00-04:00"
-DEFAULT_PORT = 6379
 DEFAULT_USERS = ("app",)
 DEFAULT_NODE_TYPE = {True: "cache.r7g.large", False: "cache.t4g.small"}
 RESERVED_PARAMETERS = {
@@ -559,12 +566,12 @@ class _Loader:
         engine_version = ""
         maintenance_window = config.maintenance_window or DEFAULT_MAINTENANCE_WINDOW
         if serverless:
-            engine_version = config.major_engine_version or aws_rules.DEFAULT_SERVERLESS_MAJOR[config.engine]
+            engine_version = config.major_engine_version or engines.DEFAULT_SERVERLESS_MAJOR[config.engine]
             if (why := aws_rules.check_serverless_major(config.engine, engine_version)) is not None:
                 self.problem(f"{path}.majorEngineVersion", engine_version, why)
             server = self.resolve_serverless(path, config, network)
         else:
-            engine_version = config.engine_version or aws_rules.DEFAULT_ENGINE_VERSION[config.engine]
+            engine_version = config.engine_version or engines.DEFAULT_VERSION[config.engine]
             if (why := aws_rules.check_engine_version(config.engine, engine_version)) is not None:
                 self.problem(f"{path}.engineVersion", engine_version, why)
             if (why := aws_rules.check_maintenance_window(maintenance_window)) is not None:
@@ -593,7 +600,7 @@ class _Loader:
             backup=backup,
             maintenance_window=maintenance_window,
             kms_key=kms,
-            tags={**common_tags, **tags, "workload": config.workload.value, "cache": name},
+            tags={**common_tags, **tags, WORKLOAD_TAG: config.workload.value, "cache": name},
             observability=observability,
             protection=Protection(
                 protect=production if config.protect is None else config.protect,
@@ -832,7 +839,7 @@ class _Loader:
                 )
 
         eviction = config.eviction_policy or PROFILES[config.workload].eviction_policy
-        allowed = aws_rules.allowed_eviction_policies(config.workload)
+        allowed = allowed_eviction_policies(config.workload)
         if eviction not in allowed:
             self.problem(
                 f"{path}.evictionPolicy",

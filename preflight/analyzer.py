@@ -48,6 +48,15 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from elasticache_facts.wire import (
+    ARCHIVE_SIG,
+    ASSET_SIG,
+    OUTPUT_VALUE_SIG,
+    RESOURCE_REFERENCE_SIG,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+)
 from preflight.model import PlannedResource, ResourceOptions
 
 __all__ = [
@@ -65,13 +74,6 @@ __all__ = [
     "reconcile_config",
 ]
 
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
-ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 _LEVEL_TO_PROTO = {

@@ -14,9 +14,10 @@ from pulumi.runtime import Mocks
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import resource_pb2
 
+from elasticache_facts import tokens
+from elasticache_facts.ports import REDIS_PORT, SERVERLESS_READER_PORT
+
 ACCOUNT_ID = "123456789012"
-GET_SUBNET = "aws:ec2/getSubnet:getSubnet"
-GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
 _REGION_CODES = {"us-east-1": "use1", "us-east-2": "use2", "us-west-2": "usw2", "eu-west-1": "euw1"}
 
 
@@ -44,22 +45,22 @@ class AwsMocks(Mocks):
         self.previous_outputs = dict(previous_outputs or {})
         """The stack's outputs from its last update, as a StackReference to the stack itself would read them."""
         self._outputs: dict[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
-            "aws:ec2/securityGroup:SecurityGroup": self._security_group,
-            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": self._sg_rule,
-            "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": self._sg_rule,
-            "aws:elasticache/subnetGroup:SubnetGroup": self._named("elasticache", "name", "subnetgroup:"),
-            "aws:elasticache/parameterGroup:ParameterGroup": self._named("elasticache", "name", "parametergroup:"),
-            "aws:elasticache/user:User": self._named("elasticache", "userId", "user:"),
-            "aws:elasticache/userGroup:UserGroup": self._named("elasticache", "userGroupId", "usergroup:"),
-            "aws:elasticache/replicationGroup:ReplicationGroup": self._replication_group,
-            "aws:elasticache/serverlessCache:ServerlessCache": self._serverless_cache,
-            "aws:kms/key:Key": self._kms_key,
-            "aws:kms/alias:Alias": self._kms_alias,
-            "random:index/randomPassword:RandomPassword": self._random_password,
-            "pulumi:pulumi:StackReference": self._stack_reference,
-            "aws:sns/topic:Topic": self._named("sns", "name"),
-            "aws:cloudwatch/logGroup:LogGroup": self._named("logs", "name", "log-group:"),
-            "aws:cloudwatch/metricAlarm:MetricAlarm": self._named("cloudwatch", "name", "alarm:"),
+            tokens.SECURITY_GROUP: self._security_group,
+            tokens.INGRESS_RULE: self._sg_rule,
+            tokens.EGRESS_RULE: self._sg_rule,
+            tokens.SUBNET_GROUP: self._named("elasticache", "name", "subnetgroup:"),
+            tokens.PARAMETER_GROUP: self._named("elasticache", "name", "parametergroup:"),
+            tokens.USER: self._named("elasticache", "userId", "user:"),
+            tokens.USER_GROUP: self._named("elasticache", "userGroupId", "usergroup:"),
+            tokens.REPLICATION_GROUP: self._replication_group,
+            tokens.SERVERLESS_CACHE: self._serverless_cache,
+            tokens.KMS_KEY: self._kms_key,
+            tokens.KMS_ALIAS: self._kms_alias,
+            tokens.RANDOM_PASSWORD: self._random_password,
+            tokens.STACK_REFERENCE: self._stack_reference,
+            tokens.SNS_TOPIC: self._named("sns", "name"),
+            tokens.LOG_GROUP: self._named("logs", "name", "log-group:"),
+            tokens.METRIC_ALARM: self._named("cloudwatch", "name", "alarm:"),
         }
 
     def arn(self, service: str, resource: str) -> str:
@@ -73,9 +74,9 @@ class AwsMocks(Mocks):
         return handler(args.name, inputs)
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        if args.token == GET_CALLER_IDENTITY:
+        if args.token == tokens.GET_CALLER_IDENTITY:
             return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/preflight", "userId": "AIDA"}, []
-        if args.token == GET_SUBNET:
+        if args.token == tokens.GET_SUBNET:
             subnet_id = args.args.get("id", "")
             answer = self.subnets.get(subnet_id)
             if answer is None:
@@ -163,8 +164,8 @@ class AwsMocks(Mocks):
             **inputs,
             "id": cache_name,
             "arn": self.arn("elasticache", f"serverlesscache:{cache_name}"),
-            "endpoints": [{"address": host, "port": 6379}],
-            "readerEndpoints": [{"address": host, "port": 6380}],
+            "endpoints": [{"address": host, "port": REDIS_PORT}],
+            "readerEndpoints": [{"address": host, "port": SERVERLESS_READER_PORT}],
             "fullEngineVersion": f"{major}.0",
             "status": "available",
         }

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from elasticache_facts.tokens import COMPONENT, KMS_KEY, REPLICATION_GROUP, SERVERLESS_CACHE, USER, USER_GROUP
+from elasticache_facts.wire import is_secret
 from preflight.model import PlannedResource
 
 if TYPE_CHECKING:
@@ -20,24 +22,12 @@ if TYPE_CHECKING:
     from preflight.mocks import SubnetAnswer
     from preflight.run import Failure, PreflightResult
 
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 SECRET = "[secret]"
-COMPONENT = "elasticache:index:Cache"
-REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
-SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
-USER = "aws:elasticache/user:User"
-USER_GROUP = "aws:elasticache/userGroup:UserGroup"
-KMS_KEY = "aws:kms/key:Key"
 LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
 VERDICTS = {0: "passed", 1: "mandatory policy violations", 2: "error"}
 
 
 # -- values -----------------------------------------------------------------------------------------------------
-
-
-def is_secret(value: Any) -> bool:
-    return isinstance(value, Mapping) and value.get(SIG_KEY) == SECRET_SIG
 
 
 def public(value: Any) -> Any:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from elasticache_facts.node_types import node_family as parse_node_family
+
 TABLE_PATH = Path(__file__).resolve().with_name("prices.json")
 ENGINES = ("valkey", "redis", "memcached")
 TERMS = ("1yr", "3yr")
@@ -32,7 +34,6 @@ ENGINE_NAMES = {"valkey": "Valkey", "redis": "Redis OSS", "memcached": "Memcache
 _ALIASES = {"valkey": "valkey", "redis": "redis", "redis-oss": "redis", "redis oss": "redis", "memcached": "memcached"}
 _REPOSITORY_REFERENCE = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+@[0-9a-f]{7,40}:[^\s;,()]+")
 """A public repository at a pinned commit and a path in it, as the reference CSV cites them."""
-_NODE_TYPE = re.compile(r"^cache\.([a-z]+\d+[a-z]*)\.[a-z0-9]+$")
 
 
 def normalise_engine(engine: str) -> str | None:
@@ -41,9 +42,8 @@ def normalise_engine(engine: str) -> str | None:
 
 
 def node_family(node_type: str) -> str | None:
-    """`cache.r7g.large` -> `r7g`; None when it is not a `cache.<family>.<size>` name."""
-    match = _NODE_TYPE.match(node_type.strip().lower())
-    return match.group(1) if match else None
+    """`cache.r7g.large` -> `r7g` (any case, spaces around); None when it is not a `cache.<family>.<size>` name."""
+    return parse_node_family(node_type.strip().lower())
 
 
 @dataclass(frozen=True)

@@ -24,24 +24,7 @@ from preflight.program import StackConfig, read_stack_config, run_program
 # thresholds the cyclic collector walks every live object of the session again and again.
 gc.set_threshold(200_000, 50, 100)
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
-REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
-SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
-PARAMETER_GROUP = "aws:elasticache/parameterGroup:ParameterGroup"
-SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-USER = "aws:elasticache/user:User"
-USER_GROUP = "aws:elasticache/userGroup:UserGroup"
-KMS_KEY = "aws:kms/key:Key"
-COMPONENT = "elasticache:index:Cache"
-STACK_REFERENCE = "pulumi:pulumi:StackReference"
 STACKS = ("dev", "prod")
-
-
-def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
 
 
 def one(plan: Plan, type_token: str, cache: str) -> PlannedResource:

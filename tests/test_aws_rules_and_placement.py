@@ -6,6 +6,7 @@ import pytest
 
 from components import aws_rules, placement
 from components.spec import Engine
+from elasticache_facts.engines import parameter_group_family
 
 
 @pytest.mark.parametrize(
@@ -13,7 +14,7 @@ from components.spec import Engine
     [(Engine.VALKEY, "7.2", "valkey7"), (Engine.VALKEY, "8.1", "valkey8"), (Engine.REDIS, "7.1", "redis7")],
 )
 def test_parameter_group_family(engine: Engine, version: str, family: str) -> None:
-    assert aws_rules.parameter_group_family(engine, version) == family
+    assert parameter_group_family(engine, version) == family
 
 
 @pytest.mark.parametrize(

@@ -10,17 +10,10 @@ from pulumi.runtime import rpc
 
 from components import Cache
 from components.spec import CacheArgs
+from elasticache_facts.tokens import KMS_KEY, PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE, USER, USER_GROUP
+from elasticache_facts.wire import is_secret
 from preflight.mocks import RecordingMonitor
-from tests.conftest import (
-    KMS_KEY,
-    PARAMETER_GROUP,
-    REPLICATION_GROUP,
-    SERVERLESS_CACHE,
-    USER,
-    USER_GROUP,
-    is_secret,
-    unit_spec,
-)
+from tests.conftest import unit_spec
 
 TOKEN = "Abcdefgh12345678-token"
 PASSWORD = "Pw-0123456789abcdef"

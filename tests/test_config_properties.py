@@ -11,9 +11,12 @@ from hypothesis import strategies as st
 from components import aws_rules, placement
 from components.spec import EvictionPolicy, StackSpec, Workload
 from components.stack_config import TOP_LEVEL_KEYS, ConfigError
+from elasticache_facts import engines, tokens
+from elasticache_facts.tokens import REPLICATION_GROUP, SERVERLESS_CACHE
+from elasticache_facts.workloads import allowed_eviction_policies
 from preflight.model import Plan
 from preflight.program import StackConfig, run_program
-from tests.conftest import REPLICATION_GROUP, SERVERLESS_CACHE, UNIT_NETWORK, UNIT_SUBNETS, unit_spec
+from tests.conftest import UNIT_NETWORK, UNIT_SUBNETS, unit_spec
 
 WORKLOADS = [w.value for w in Workload]
 WINDOWS = ["03:00-04:00", "23:30-00:30", "05:30-06:30", "03:00-03:30", "3am"]
@@ -54,17 +57,17 @@ cache = st.fixed_dictionaries(
 @st.composite
 def valid_node(draw: st.DrawFn) -> dict[str, Any]:
     workload = draw(st.sampled_from(list(Workload)))
-    engine = draw(st.sampled_from(list(aws_rules.ENGINE_VERSIONS)))
+    engine = draw(st.sampled_from(list(engines.NODE_VERSIONS)))
     shards = draw(st.none() | st.integers(1, 4))
     body: dict[str, Any] = {
         "workload": workload.value,
         "engine": engine.value,
-        "engineVersion": draw(st.sampled_from(aws_rules.ENGINE_VERSIONS[engine])),
+        "engineVersion": draw(st.sampled_from(engines.NODE_VERSIONS[engine])),
         "nodeType": draw(
             st.sampled_from(["cache.t4g.small", "cache.r7g.large", "cache.m7g.large", "cache.r6gd.xlarge"])
         ),
         "replicas": draw(st.integers(0, 5)),  # too few to cover the 3 unit AZs must be refused
-        "evictionPolicy": draw(st.sampled_from(sorted(aws_rules.allowed_eviction_policies(workload)))).value,
+        "evictionPolicy": draw(st.sampled_from(sorted(allowed_eviction_policies(workload)))).value,
         "backup": {"retentionDays": draw(st.integers(0, 35)), "window": "03:00-04:00"},
         "maintenanceWindow": draw(st.sampled_from(["sun:05:00-sun:06:00", "sat:23:30-sun:00:30"])),
     }
@@ -75,14 +78,14 @@ def valid_node(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def valid_serverless(draw: st.DrawFn) -> dict[str, Any]:
-    engine = draw(st.sampled_from(list(aws_rules.SERVERLESS_MAJOR_VERSIONS)))
+    engine = draw(st.sampled_from(list(engines.SERVERLESS_MAJORS)))
     max_gb = draw(st.integers(1, 5000))
     max_ecpu = draw(st.integers(1000, 15_000_000))
     return {
         "type": "serverless",
         "workload": draw(st.sampled_from(["cache", "agent-memory"])),
         "engine": engine.value,
-        "majorEngineVersion": draw(st.sampled_from(aws_rules.SERVERLESS_MAJOR_VERSIONS[engine])),
+        "majorEngineVersion": draw(st.sampled_from(engines.SERVERLESS_MAJORS[engine])),
         "limits": {
             "maxDataGb": max_gb,
             "minDataGb": draw(st.integers(1, max_gb)),
@@ -131,7 +134,7 @@ def check_spec(spec: StackSpec) -> None:
         assert aws_rules.check_node_type(node.node_type) is None
         assert node.data_tiering == aws_rules.supports_data_tiering(node.node_type)
         assert 0 <= node.replicas <= 5
-        assert node.eviction_policy in aws_rules.allowed_eviction_policies(args.workload)
+        assert node.eviction_policy in allowed_eviction_policies(args.workload)
         assert aws_rules.check_maintenance_window(args.maintenance_window) is None
         assert not aws_rules.windows_overlap(args.maintenance_window, args.backup.window)
         if spec.production or node.cluster_mode_enabled:
@@ -186,8 +189,8 @@ def check_plan(plan: Plan) -> None:
             assert 1 <= props["numCacheClusters"] <= 6
             assert len(props["preferredCacheClusterAzs"]) == props["numCacheClusters"]
             assert props["automaticFailoverEnabled"] == (props["numCacheClusters"] >= 2)
-        family = aws_rules.parameter_group_family(
-            aws_rules.Engine(props["engine"]),
+        family = engines.parameter_group_family(
+            engines.Engine(props["engine"]),
             props["engineVersion"],
         )
         assert props["parameterGroupName"].endswith(family)
@@ -203,5 +206,5 @@ def test_accepted_configs_deploy_only_valid_combinations(caches: dict[str, Any],
         plan = run_program(unit_stack(caches, production), subnets=UNIT_SUBNETS)
     except ConfigError:
         return
-    assert len(plan.of_type("elasticache:index:Cache")) == len(caches)
+    assert len(plan.of_type(tokens.COMPONENT)) == len(caches)
     check_plan(plan)

@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 
 from components.stack_config import ConfigError
-from preflight.mocks import SubnetAnswer
-from preflight.model import Plan, PlannedResource
-from preflight.program import StackConfig, run_program, stand_in_subnets
-from tests.conftest import (
+from elasticache_facts import tokens
+from elasticache_facts.tokens import (
     KMS_KEY,
     PARAMETER_GROUP,
     REPLICATION_GROUP,
@@ -21,15 +19,16 @@ from tests.conftest import (
     SERVERLESS_CACHE,
     SUBNET_GROUP,
     USER,
-    edit,
-    edit_cache,
-    is_secret,
-    one,
 )
+from elasticache_facts.wire import is_secret
+from preflight.mocks import SubnetAnswer
+from preflight.model import Plan, PlannedResource
+from preflight.program import StackConfig, run_program, stand_in_subnets
+from tests.conftest import edit, edit_cache, one
 
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-TOPIC = "aws:sns/topic:Topic"
+LOG_GROUP = tokens.LOG_GROUP
+ALARM = tokens.METRIC_ALARM
+TOPIC = tokens.SNS_TOPIC
 
 # Inputs whose change makes AWS (through the provider) replace the resource: aws-elasticache-rules.md.
 REPLACES = {

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from preflight.mocks import SubnetAnswer
-from preflight.program import StackConfig, run_program, stand_in_subnets
-from tests.conftest import (
+from elasticache_facts import tokens
+from elasticache_facts.tokens import (
     COMPONENT,
     INGRESS_RULE,
     KMS_KEY,
@@ -17,13 +16,13 @@ from tests.conftest import (
     SECURITY_GROUP,
     SERVERLESS_CACHE,
     STACK_REFERENCE,
-    STACKS,
     SUBNET_GROUP,
     USER,
     USER_GROUP,
-    children,
-    one,
 )
+from preflight.mocks import SubnetAnswer
+from preflight.program import StackConfig, run_program, stand_in_subnets
+from tests.conftest import STACKS, children, one
 
 ELASTICACHE_TYPES = (REPLICATION_GROUP, SERVERLESS_CACHE, PARAMETER_GROUP, SUBNET_GROUP, USER, USER_GROUP)
 
@@ -211,8 +210,8 @@ def test_tags_on_every_taggable_resource(stack, run) -> None:
         if resource.type in (
             COMPONENT,
             STACK_REFERENCE,
-            "aws:kms/alias:Alias",
-            "random:index/randomPassword:RandomPassword",
+            tokens.KMS_ALIAS,
+            tokens.RANDOM_PASSWORD,
         ):
             continue
         tags = dict(resource.inputs.get("tags") or {})

@@ -8,6 +8,7 @@ import pulumi
 import pytest
 
 from components.stack_config import ConfigError, Problem
+from elasticache_facts import tokens
 from preflight.mocks import SubnetAnswer
 from preflight.program import StackConfig, run_program, stand_in_subnets
 from tests.conftest import edit, edit_cache
@@ -142,7 +143,7 @@ def test_r6gd_requires_data_tiering(dev) -> None:
 
 def test_r6gd_turns_data_tiering_on_by_itself(dev, run) -> None:
     plan = run(edit_cache(dev, "sessions", nodeType="cache.r6gd.xlarge"))
-    [group] = plan.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    [group] = plan.of_type(tokens.REPLICATION_GROUP)
     assert group.inputs["dataTieringEnabled"] is True
 
 
@@ -345,7 +346,7 @@ def test_every_app_az_must_hold_a_node(prod) -> None:
 
 def test_sharded_replicas_rotate_so_fewer_cover_every_az(prod, run) -> None:
     plan = run(edit_cache(prod, "retrieval", shards=2, replicas=1))
-    group = next(g for g in plan.of_type("aws:elasticache/replicationGroup:ReplicationGroup") if "retrieval" in g.name)
+    group = next(g for g in plan.of_type(tokens.REPLICATION_GROUP) if "retrieval" in g.name)
     placed = {
         az
         for s in group.inputs["nodeGroupConfigurations"]

@@ -9,17 +9,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from guardrails.common import (
-    CLUSTER,
-    DOCS,
-    REDIS_FAMILY,
-    REPLICATION_GROUP,
-    SERVERLESS_CACHE,
-    STANDALONE_CLUSTER,
-    USER,
-    engine,
-    is_group_member,
-)
+from elasticache_facts.engines import REDIS_PROTOCOL
+from elasticache_facts.tokens import CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE, USER
+from guardrails.common import DOCS, STANDALONE_CLUSTER, engine, is_group_member
 from guardrails.props import MISSING, Props, Unknown, is_unknown
 
 
@@ -104,7 +96,7 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         kind = engine(props, CLUSTER)
         if kind == "memcached":
             args.not_applicable("node-based Memcached in ElastiCache has no AUTH or RBAC")
-        if kind in REDIS_FAMILY:
+        if kind in REDIS_PROTOCOL:
             report(STANDALONE_CLUSTER + ".")
     elif args.resource_type == USER:
         _user(props, report)

@@ -12,18 +12,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from guardrails.common import (
-    CLUSTER,
-    DOCS,
-    REDIS_FAMILY,
-    REPLICATION_GROUP,
-    SERVERLESS_CACHE,
-    STANDALONE_CLUSTER,
-    engine,
-    integer,
-    is_group_member,
-    settings,
-)
+from elasticache_facts.engines import REDIS_PROTOCOL
+from elasticache_facts.tokens import CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
+from guardrails.common import DOCS, STANDALONE_CLUSTER, engine, integer, is_group_member, settings
 from guardrails.props import MISSING, Props, Unknown, off, state
 
 SCHEMA = PolicyConfigSchema(
@@ -93,7 +84,7 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         kind = engine(props, CLUSTER)
         if kind == "memcached":
             args.not_applicable("Memcached has no replication or failover; clients shard across nodes")
-        if kind in REDIS_FAMILY:
+        if kind in REDIS_PROTOCOL:
             report(STANDALONE_CLUSTER + ".")
         props.finish()
         return

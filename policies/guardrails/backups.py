@@ -10,17 +10,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from guardrails.common import (
-    CLUSTER,
-    DOCS,
-    REDIS_FAMILY,
-    REPLICATION_GROUP,
-    SERVERLESS_CACHE,
-    engine,
-    integer,
-    is_group_member,
-    settings,
-)
+from elasticache_facts.engines import REDIS_PROTOCOL
+from elasticache_facts.tokens import CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
+from guardrails.common import DOCS, engine, integer, is_group_member, settings
 from guardrails.props import MISSING, Props, is_unknown, state
 
 SCHEMA = PolicyConfigSchema(
@@ -45,7 +37,7 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     kind = engine(props, args.resource_type)
     if is_unknown(kind):
         props.finish()
-    if kind not in REDIS_FAMILY:
+    if kind not in REDIS_PROTOCOL:
         args.not_applicable(f"engine {kind if kind is not MISSING else 'unset'}: ElastiCache takes no snapshots")
     minimum = integer(settings(args, SCHEMA)["minimumRetentionDays"])
     days = props.number("snapshotRetentionLimit")

@@ -1,45 +1,21 @@
-"""What every guardrail shares: type tokens, config defaults, and how a cache is classified.
+"""What every guardrail shares: config defaults, and how a cache is classified.
 
 Python policies have no typed `validate_resource_of_type`, so policies match the type token strings of the
-pulumi-aws schema and read camelCase properties, as any Pulumi program (any language) sends them.
+pulumi-aws schema (`elasticache_facts.tokens`) and read camelCase properties, as any Pulumi program (any
+language) sends them.
 """
 
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, StackValidationArgs
 
+from elasticache_facts.node_types import node_family as _family
+from elasticache_facts.tokens import REPLICATION_GROUP
 from guardrails.props import MISSING, Props, is_unknown
-
-REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
-CLUSTER = "aws:elasticache/cluster:Cluster"
-SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
-GLOBAL_REPLICATION_GROUP = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
-PARAMETER_GROUP = "aws:elasticache/parameterGroup:ParameterGroup"
-SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
-USER = "aws:elasticache/user:User"
-USER_GROUP = "aws:elasticache/userGroup:UserGroup"
-USER_GROUP_ASSOCIATION = "aws:elasticache/userGroupAssociation:UserGroupAssociation"
-RESERVED_CACHE_NODE = "aws:elasticache/reservedCacheNode:ReservedCacheNode"
-
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-
-CACHE_TYPES = (REPLICATION_GROUP, CLUSTER, SERVERLESS_CACHE)
-ELASTICACHE_PREFIX = "aws:elasticache/"
-
-# Engines that speak the Redis protocol. Valkey is the Redis OSS fork ElastiCache runs side by side: every
-# rule that holds for one holds for the other (scanners that test `engine == "redis"` skip Valkey silently).
-REDIS_FAMILY = frozenset({"redis", "valkey"})
-
-MIGRATION_TLS_VERSION = (7, 0, 5)
-"""From this engine version TLS can be turned on in place (preferred, then required)."""
 
 DOCS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg"
 
@@ -108,13 +84,9 @@ def show_version(version: tuple[int, ...]) -> str:
     return ".".join(str(part) for part in version)
 
 
-_NODE_TYPE = re.compile(r"^cache\.([a-z]+\d+[a-z]*)\.")
-
-
 def node_family(node_type: str) -> str | None:
-    """`cache.r7g.large` -> `r7g`; None when it is not a `cache.<family>.<size>` name."""
-    match = _NODE_TYPE.match(node_type.strip().lower())
-    return match.group(1) if match else None
+    """`cache.r7g.large` -> `r7g` (any case, spaces around); None when it is not a `cache.<family>.<size>` name."""
+    return _family(node_type.strip().lower())
 
 
 def tags_of(props: Props, provider_props: Mapping[str, Any] | None = None) -> Any:

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import importlib
 import math
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -36,27 +34,16 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from elasticache_facts.tags import EXPECTED_LOAD
+from elasticache_facts.tokens import CACHE_TYPES, CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
 from guardrails.availability import nodes_per_shard
-from guardrails.common import (
-    CACHE_TYPES,
-    CLUSTER,
-    REPLICATION_GROUP,
-    SERVERLESS_CACHE,
-    engine,
-    is_group_member,
-    settings,
-)
+from guardrails.common import engine, is_group_member, settings
 from guardrails.props import MISSING, NotKnownAtPreview, Props, Unknown, is_unknown
 
 if TYPE_CHECKING:
     from pricing import Estimate, Load, PriceTable
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-LOAD_TAGS = {
-    "expectedDataGb": "data_gb",
-    "expectedRequestsPerSecond": "requests_per_second",
-    "expectedItemKb": "item_kb",
-}
+LOAD_TAGS = EXPECTED_LOAD
 
 SCHEMA = PolicyConfigSchema(
     properties={
@@ -77,15 +64,10 @@ SCHEMA = PolicyConfigSchema(
 
 
 def cost_model() -> ModuleType:
-    """The repository's `pricing` package. Raises ImportError when the pack runs without it.
-
-    The pack ships inside this repository so that `pulumi preview --policy-pack policies` prices a stack with
-    the same model and price table the program and the preflight use; the CLI only puts the pack's own
-    directory on `sys.path`, so the repository root (the parent of `policies/`) is added here, last, so that
-    it can shadow nothing the pack or its virtualenv provides. A pack published on its own has no `pricing/`.
+    """The repository's `pricing` package, which the pack carries (`policies/pricing` links to it, and
+    `pulumi policy publish` archives what a link points to), so a published pack prices a stack with the same
+    model and price table the program and the preflight use. Raises ImportError when a copy of the pack lost it.
     """
-    if str(REPOSITORY) not in sys.path:
-        sys.path.append(str(REPOSITORY))
     return importlib.import_module("pricing")
 
 
@@ -305,7 +287,7 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
         priced = price_stack(list(args.resources), pricing, str(config["region"]))
     except (ImportError, OSError, ValueError, KeyError) as error:
         args.not_applicable(
-            f"cannot price ElastiCache: the cost model (`pricing/` beside `policies/`) is unavailable ({error}), so "
+            f"cannot price ElastiCache: the cost model (the pack's `pricing/`) is unavailable ({error}), so "
             f"the ${budget:,.2f}/month budget is not checked"
         )
     total = sum(cache.monthly_usd for cache in priced)

@@ -10,13 +10,10 @@ from pulumi_policy import (
     Severity,
 )
 
+from elasticache_facts.engines import REDIS_PROTOCOL, TLS_IN_PLACE_FROM
+from elasticache_facts.tokens import CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
 from guardrails.common import (
-    CLUSTER,
     DOCS,
-    MIGRATION_TLS_VERSION,
-    REDIS_FAMILY,
-    REPLICATION_GROUP,
-    SERVERLESS_CACHE,
     STANDALONE_CLUSTER,
     engine,
     is_global_secondary,
@@ -59,7 +56,7 @@ def _validate_in_transit(args: ResourceValidationArgs, report: ReportViolation) 
     kind = engine(props, CLUSTER)
     if is_unknown(kind):
         props.finish()
-    if kind in REDIS_FAMILY:
+    if kind in REDIS_PROTOCOL:
         report(STANDALONE_CLUSTER + ".")
         return
     if kind != "memcached":
@@ -123,7 +120,7 @@ def _validate_transit_mode(args: ResourceValidationArgs, report: ReportViolation
         return
     version_text = props.peek("engineVersion")  # only shapes the message
     version = parse_version(version_text) if isinstance(version_text, str) else None
-    too_old = version is not None and not version_at_least(version, MIGRATION_TLS_VERSION)
+    too_old = version is not None and not version_at_least(version, TLS_IN_PLACE_FROM)
     if mode is MISSING:
         report(
             "`transitEncryptionMode` is unset: a new group starts as `required`, but an existing group keeps "
@@ -133,14 +130,10 @@ def _validate_transit_mode(args: ResourceValidationArgs, report: ReportViolation
         report(
             "`transitEncryptionMode` is `preferred`: the group accepts plaintext connections as well as TLS. "
             "That is the legitimate first step of turning TLS on in place (engine >= "
-            f"{show_version(MIGRATION_TLS_VERSION)}): step 1 applies `transitEncryptionEnabled: true` with "
+            f"{show_version(TLS_IN_PLACE_FROM)}): step 1 applies `transitEncryptionEnabled: true` with "
             "`transitEncryptionMode: preferred`; once every client connects over TLS, step 2 applies "
             "`transitEncryptionMode: required`. Finish step 2."
-            + (
-                f" Engine {version_text} is below {show_version(MIGRATION_TLS_VERSION)}: upgrade first."
-                if too_old
-                else ""
-            )
+            + (f" Engine {version_text} is below {show_version(TLS_IN_PLACE_FROM)}: upgrade first." if too_old else "")
         )
     else:
         report(f"`transitEncryptionMode` is {mode!r}; the only secure value is `required`.")
@@ -213,7 +206,7 @@ def _validate_at_rest(args: ResourceValidationArgs, report: ReportViolation) -> 
         kind = engine(props, CLUSTER)
         if kind == "memcached":
             args.not_applicable("node-based Memcached offers no encryption at rest")
-        if kind in REDIS_FAMILY:
+        if kind in REDIS_PROTOCOL:
             report(STANDALONE_CLUSTER + ".")
         props.finish()
         return

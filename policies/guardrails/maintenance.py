@@ -10,13 +10,10 @@ from pulumi_policy import (
     Severity,
 )
 
+from elasticache_facts.engines import MEMCACHED, MINIMUM_VERSIONS, REDIS_PROTOCOL, Engine
+from elasticache_facts.tokens import CLUSTER, GLOBAL_REPLICATION_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE
 from guardrails.common import (
-    CLUSTER,
     DOCS,
-    GLOBAL_REPLICATION_GROUP,
-    REDIS_FAMILY,
-    REPLICATION_GROUP,
-    SERVERLESS_CACHE,
     engine,
     is_global_secondary,
     is_group_member,
@@ -39,7 +36,7 @@ def _validate_minor_upgrades(args: ResourceValidationArgs, report: ReportViolati
         kind = engine(props, CLUSTER)
         if is_unknown(kind):
             props.finish()
-        if kind not in REDIS_FAMILY:
+        if kind not in REDIS_PROTOCOL:
             args.not_applicable("automatic minor version upgrades exist for Redis OSS and Valkey only")
     # Unset is fine: AWS turns automatic minor upgrades on by default (the provider's documented default).
     upgrades = props.boolean("autoMinorVersionUpgrade")
@@ -66,14 +63,14 @@ ENGINE_SCHEMA = PolicyConfigSchema(
     properties={
         "allowedEngines": {
             "type": "array",
-            "items": {"type": "string", "enum": ["valkey", "redis", "memcached"]},
-            "default": ["valkey", "redis"],
+            "items": {"type": "string", "enum": [*(engine.value for engine in Engine), MEMCACHED]},
+            "default": [engine.value for engine in Engine],
             "description": "Engines caches may run. Valkey and Redis OSS are judged alike everywhere.",
         },
         "minimumEngineVersions": {
             "type": "object",
             "additionalProperties": {"type": "string"},
-            "default": {"valkey": "7.2", "redis": "7.0"},
+            "default": dict(MINIMUM_VERSIONS),
             "description": (
                 "Lowest `engineVersion` per engine (`M.m`); serverless caches compare the major version only. "
                 "An unset `engineVersion` means AWS's latest and passes."

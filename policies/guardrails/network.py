@@ -23,19 +23,18 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from guardrails.common import (
+from elasticache_facts.engines import MEMCACHED
+from elasticache_facts.ports import MEMCACHED_PORT, MEMCACHED_SERVERLESS_PORTS, REDIS_PORT, SERVERLESS_PORTS
+from elasticache_facts.tokens import (
     CLUSTER,
-    DOCS,
     EGRESS_RULE,
     INGRESS_RULE,
     REPLICATION_GROUP,
     SECURITY_GROUP,
     SECURITY_GROUP_RULE,
     SERVERLESS_CACHE,
-    engine,
-    is_group_member,
-    settings,
 )
+from guardrails.common import DOCS, engine, is_group_member, settings
 from guardrails.props import MISSING, Props, Unknown, as_number, finish_all, is_unknown
 
 WORLD = frozenset({"0.0.0.0/0", "::/0"})
@@ -264,7 +263,7 @@ def _ports(resource: PolicyResource, props: Props) -> list[int] | None:
         return None
     if resource.resource_type == SERVERLESS_CACHE:
         # Serverless caches listen on a second port for the reader endpoint.
-        return [11211, 11212] if kind == "memcached" else [6379, 6380]
+        return list(MEMCACHED_SERVERLESS_PORTS if kind == MEMCACHED else SERVERLESS_PORTS)
     port = as_number(props.peek("port"))
     if is_unknown(port):
         if from_other_resources(resource, "port"):
@@ -272,7 +271,7 @@ def _ports(resource: PolicyResource, props: Props) -> list[int] | None:
             return None
         port = MISSING
     if port is MISSING:
-        return [11211] if kind == "memcached" else [6379]
+        return [MEMCACHED_PORT if kind == MEMCACHED else REDIS_PORT]
     if not isinstance(port, float):
         props.cannot_check(f"`port` {port!r} is not a number")
         return None

@@ -10,16 +10,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from guardrails.common import (
-    CLUSTER,
-    DOCS,
-    REPLICATION_GROUP,
-    SERVERLESS_CACHE,
-    is_global_secondary,
-    is_group_member,
-    node_family,
-    settings,
-)
+from elasticache_facts.node_types import REFUSED_FAMILIES
+from elasticache_facts.tokens import CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
+from guardrails.common import DOCS, is_global_secondary, is_group_member, node_family, settings
 from guardrails.props import Props
 
 SCHEMA = PolicyConfigSchema(
@@ -27,7 +20,7 @@ SCHEMA = PolicyConfigSchema(
         "refusedFamilies": {
             "type": "array",
             "items": {"type": "string"},
-            "default": ["t1", "t2", "m1", "m2", "m3", "m4", "r3", "r4", "c1"],
+            "default": list(REFUSED_FAMILIES),
             "description": "Previous-generation instance families: slower, dearer per GB, some without TLS.",
         },
         "allowedNodeTypes": {

@@ -16,10 +16,11 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from guardrails.common import DOCS, REDIS_FAMILY, REPLICATION_GROUP, SERVERLESS_CACHE, engine, settings
+from elasticache_facts.engines import REDIS_PROTOCOL
+from elasticache_facts.tokens import METRIC_ALARM, REPLICATION_GROUP, SERVERLESS_CACHE
+from guardrails.common import DOCS, engine, settings
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
-METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 NAMESPACE = "AWS/ElastiCache"
 
 # -- log delivery ----------------------------------------------------------------------------------------------
@@ -45,7 +46,7 @@ def _validate_logs(args: ResourceValidationArgs, report: ReportViolation) -> Non
     kind = engine(props, args.resource_type)
     if is_unknown(kind):
         props.finish()
-    if kind not in REDIS_FAMILY:
+    if kind not in REDIS_PROTOCOL:
         args.not_applicable(f"engine {kind}: no slow-log or engine-log")
     required = [str(t) for t in settings(args, LOG_SCHEMA)["requiredLogTypes"]]
     deliveries = props.items("logDeliveryConfigurations")

@@ -19,29 +19,23 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from guardrails.common import (
-    DOCS,
-    PARAMETER_GROUP,
-    REPLICATION_GROUP,
-    SERVERLESS_CACHE,
-    is_global_secondary,
-    settings,
-    tags_of,
-)
+from elasticache_facts.engines import FAMILY_DEFAULT_EVICTION
+from elasticache_facts.tags import WORKLOAD
+from elasticache_facts.tokens import PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE
+from elasticache_facts.workloads import EVICTING, PROFILES, UNTAGGED_EVICTION
+from guardrails.common import DOCS, is_global_secondary, settings, tags_of
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
-FAMILY_DEFAULT_POLICY = "volatile-lru"
-"""`maxmemory-policy` of every redis*/valkey* parameter group family unless a group sets it."""
-
-EVICTING = [
-    "volatile-lru",
-    "volatile-lfu",
-    "volatile-random",
-    "volatile-ttl",
-    "allkeys-lru",
-    "allkeys-lfu",
-    "allkeys-random",
-]
+FAMILY_DEFAULT_POLICY = FAMILY_DEFAULT_EVICTION
+_FITTING = "; ".join(
+    f"{workload.value}: "
+    + (
+        "any evicting one"
+        if profile.allowed_eviction == EVICTING
+        else " or ".join(f"`{p.value}`" for p in profile.allowed_eviction)
+    )
+    for workload, profile in PROFILES.items()
+)
 
 
 def _default_group(name: str) -> bool:
@@ -94,11 +88,8 @@ EVICTION_SCHEMA = PolicyConfigSchema(
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
             "default": {
-                "cache": EVICTING,
-                "sessions": ["noeviction"],
-                "locks": ["noeviction"],
-                "rate-limit": ["volatile-ttl", "noeviction"],
-                "agent-memory": ["volatile-lru", "volatile-lfu", "volatile-ttl", "noeviction"],
+                workload.value: [policy.value for policy in profile.allowed_eviction]
+                for workload, profile in PROFILES.items()
             },
             "description": (
                 "`workload` tag value -> the `maxmemory-policy` values that fit it; entries given replace the "
@@ -108,7 +99,7 @@ EVICTION_SCHEMA = PolicyConfigSchema(
         "allowedEvictionPolicies": {
             "type": "array",
             "items": {"type": "string"},
-            "default": ["volatile-lru", "volatile-lfu", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "noeviction"],
+            "default": [policy.value for policy in UNTAGGED_EVICTION],
             "description": (
                 "Policies allowed for a cache without a `workload` tag (the `*-random` ones evict hot keys as "
                 "readily as cold ones, so they are left out)."
@@ -116,7 +107,7 @@ EVICTION_SCHEMA = PolicyConfigSchema(
         },
         "workloadTag": {
             "type": "string",
-            "default": "workload",
+            "default": WORKLOAD,
             "description": "The tag key that names a cache's workload.",
         },
     }
@@ -231,9 +222,8 @@ eviction_policy = StackValidationPolicy(
     severity=Severity.HIGH,
     tags=["parameters", "eviction"],
     remediation_steps=(
-        "Tag the cache with its `workload` and set `maxmemory-policy` in its parameter group: `noeviction` "
-        "for sessions and locks, `volatile-ttl` or `noeviction` for rate limits, a `volatile-*` policy or "
-        "`noeviction` for agent memory, an evicting policy for a plain cache."
+        f"Tag the cache with its `{WORKLOAD}` and set `maxmemory-policy` in its parameter group to a policy that "
+        f"fits it: {_FITTING}."
     ),
     url=f"{DOCS}/ParameterGroups.Engine.html",
 )

@@ -16,16 +16,9 @@ from pulumi_policy import (
     Severity,
 )
 
+from elasticache_facts.tokens import CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
 from guardrails.availability import is_sharded
-from guardrails.common import (
-    CLUSTER,
-    DOCS,
-    REPLICATION_GROUP,
-    SERVERLESS_CACHE,
-    is_global_secondary,
-    is_group_member,
-    settings,
-)
+from guardrails.common import DOCS, is_global_secondary, is_group_member, settings
 from guardrails.props import MISSING, Props, Unknown, is_unknown
 
 SCHEMA = PolicyConfigSchema(

@@ -16,7 +16,8 @@ from pulumi_policy import (
     Severity,
 )
 
-from guardrails.common import DOCS, SERVERLESS_CACHE, settings
+from elasticache_facts.tokens import SERVERLESS_CACHE
+from guardrails.common import DOCS, settings
 from guardrails.props import MISSING, Props, Unknown, is_unknown
 
 SCHEMA = PolicyConfigSchema(

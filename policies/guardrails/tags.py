@@ -10,13 +10,8 @@ from pulumi_policy import (
     Severity,
 )
 
-from guardrails.common import (
-    ELASTICACHE_PREFIX,
-    GLOBAL_REPLICATION_GROUP,
-    USER_GROUP_ASSOCIATION,
-    settings,
-    tags_of,
-)
+from elasticache_facts.tokens import ELASTICACHE_PREFIX, GLOBAL_REPLICATION_GROUP, USER_GROUP_ASSOCIATION
+from guardrails.common import settings, tags_of
 from guardrails.props import Props, Unknown, is_unknown
 
 SCHEMA = PolicyConfigSchema(

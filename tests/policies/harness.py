@@ -28,19 +28,27 @@ from pulumi_policy import (
 )
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE as UNKNOWN_ARRAY,
+)
+from pulumi_policy.proxy import (
+    UNKNOWN_BOOLEAN_VALUE as UNKNOWN_BOOL,
+)
+from pulumi_policy.proxy import (
+    UNKNOWN_NUMBER_VALUE as UNKNOWN_NUMBER,
+)
+from pulumi_policy.proxy import (
+    UNKNOWN_OBJECT_VALUE as UNKNOWN_OBJECT,
+)
+from pulumi_policy.proxy import (
+    UnknownValueError,
+    unknown_checking_proxy,
+)
 
-from preflight.analyzer import SECRET_SIG, SIG_KEY, UNKNOWN, engine_properties
+from elasticache_facts.wire import UNKNOWN, secret
+from preflight.analyzer import engine_properties
 
-UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
-UNKNOWN_NUMBER = "3eeb2bf0-c639-47a8-9e75-3b44932eb421"
-UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2"
-UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"
-
-
-def secret(value: Any) -> dict[str, Any]:
-    """A value in the SDK's secret wire form."""
-    return {SIG_KEY: SECRET_SIG, "value": value}
+__all__ = ["UNKNOWN", "UNKNOWN_ARRAY", "UNKNOWN_BOOL", "UNKNOWN_NUMBER", "UNKNOWN_OBJECT", "secret"]
 
 
 def _through_the_wire(properties: Mapping[str, Any]) -> Any:

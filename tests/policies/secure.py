@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from elasticache_facts import tokens
 from preflight.model import PlannedResource, ResourceOptions
 from tests.policies.harness import DROP, UNKNOWN, Item, secret, urn_of, with_
 
@@ -208,19 +209,19 @@ def ingress_rule(group_id: str, low: int, high: int, cache_tags: dict[str, str])
     }
 
 
-RG = "aws:elasticache/replicationGroup:ReplicationGroup"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-SLS = "aws:elasticache/serverlessCache:ServerlessCache"
-PG = "aws:elasticache/parameterGroup:ParameterGroup"
-SNG = "aws:elasticache/subnetGroup:SubnetGroup"
-USER = "aws:elasticache/user:User"
-UG = "aws:elasticache/userGroup:UserGroup"
-SG = "aws:ec2/securityGroup:SecurityGroup"
-INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-CLUSTER = "aws:elasticache/cluster:Cluster"
-KMS = "aws:kms/key:Key"
+RG = tokens.REPLICATION_GROUP
+ALARM = tokens.METRIC_ALARM
+SLS = tokens.SERVERLESS_CACHE
+PG = tokens.PARAMETER_GROUP
+SNG = tokens.SUBNET_GROUP
+USER = tokens.USER
+UG = tokens.USER_GROUP
+SG = tokens.SECURITY_GROUP
+INGRESS = tokens.INGRESS_RULE
+EGRESS = tokens.EGRESS_RULE
+SG_RULE = tokens.SECURITY_GROUP_RULE
+CLUSTER = tokens.CLUSTER
+KMS = tokens.KMS_KEY
 
 
 def secure_items() -> list[Item]:

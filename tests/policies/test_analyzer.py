@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from elasticache_facts.wire import ARCHIVE_SIG, OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SIG_KEY, UNKNOWN, secret
 from preflight.analyzer import (
-    ARCHIVE_SIG,
-    OUTPUT_VALUE_SIG,
-    RESOURCE_REFERENCE_SIG,
-    SECRET_SIG,
-    SIG_KEY,
-    UNKNOWN,
     AnalyzerInfo,
     PolicyInfo,
     PolicyPackError,
@@ -19,10 +14,6 @@ from preflight.analyzer import (
     reconcile_config,
     validate_json_schema,
 )
-
-
-def secret(value: object) -> dict:
-    return {SIG_KEY: SECRET_SIG, "value": value}
 
 
 def test_secrets_keep_their_wire_form_and_nested_secrets_flatten() -> None:

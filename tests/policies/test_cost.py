@@ -103,6 +103,12 @@ def test_a_node_based_cache_with_a_data_size_prices_its_snapshots_at_that_size()
     assert f"sessions-replication-group about ${3 * 0.1752 * 730 + 13 * 4 * 0.085:,.2f}" in message
 
 
+def test_a_snapshot_size_tag_prices_the_snapshots_at_that_size() -> None:
+    items = tagged("sessions-replication-group", expectedDataGb="4", expectedSnapshotGb="2")
+    [message] = check_stack(monthly_budget, items, config={"monthlyBudgetUsd": 10}).violations
+    assert f"sessions-replication-group about ${3 * 0.1752 * 730 + 13 * 2 * 0.085:,.2f}" in message
+
+
 def test_an_unusable_tag_is_ignored_and_named() -> None:
     items = tagged("prompts-serverless", expectedDataGb="lots", expectedRequestsPerSecond="-5")
     [message] = check_stack(monthly_budget, items, config={"monthlyBudgetUsd": 100}).violations
@@ -224,7 +230,7 @@ def test_without_the_cost_model_the_policy_is_not_applicable(monkeypatch: pytest
     monkeypatch.setitem(sys.modules, "pricing", None)
     outcome = check_stack(monthly_budget, secure_items(), config={"monthlyBudgetUsd": 1000})
     assert outcome.not_applicable is not None
-    assert outcome.not_applicable.startswith("cannot price ElastiCache: the cost model (`pricing/` beside")
+    assert outcome.not_applicable.startswith("cannot price ElastiCache: the cost model (the pack's `pricing/`)")
     assert outcome.not_applicable.endswith("so the $1,000.00/month budget is not checked")
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 import pytest
 from guardrails.maintenance import auto_minor_version_upgrade, engine_version
 
+from elasticache_facts import tokens
 from tests.policies.harness import DROP, UNKNOWN, UNKNOWN_BOOL, check, with_
 from tests.policies.secure import CLUSTER, REPLICATION_GROUP, RG, SERVERLESS_CACHE, SLS
 
-GLOBAL = "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup"
+GLOBAL = tokens.GLOBAL_REPLICATION_GROUP
 
 
 def test_minor_upgrades_on_or_unset_pass() -> None:

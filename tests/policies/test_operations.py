@@ -4,10 +4,11 @@ from typing import Any
 
 from guardrails.operations import alarms_present, data_protection, log_delivery
 
+from elasticache_facts import tokens
 from tests.policies.harness import DROP, UNKNOWN, UNKNOWN_ARRAY, Item, check, check_stack, with_
 from tests.policies.secure import REPLICATION_GROUP, RG, SERVERLESS_CACHE, SLS
 
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+ALARM = tokens.METRIC_ALARM
 DELIVERIES = [
     {
         "destination": "/aws/elasticache/g/slow-log",

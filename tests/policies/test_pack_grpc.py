@@ -30,7 +30,8 @@ from guardrails import (
 )
 from pulumi_policy import StackValidationPolicy
 
-from preflight.analyzer import OUTPUT_VALUE_SIG, SIG_KEY, Diagnostic, PolicyPack, PolicyPackError
+from elasticache_facts.wire import OUTPUT_VALUE_SIG, SIG_KEY
+from preflight.analyzer import Diagnostic, PolicyPack, PolicyPackError
 from preflight.model import PlannedResource
 from tests.policies.harness import DROP, secret, with_
 from tests.policies.secure import as_preview, planned, secure_items

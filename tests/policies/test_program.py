@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from elasticache_facts import tokens
 from preflight.analyzer import Diagnostic, PolicyPack
 from preflight.model import Plan, PlannedResource
 from preflight.program import read_stack_config, run_program
@@ -22,10 +23,10 @@ from tests.policies.harness import DROP, with_
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 STACKS = ("dev", "prod")
-RG = "aws:elasticache/replicationGroup:ReplicationGroup"
-SERVERLESS = "aws:elasticache/serverlessCache:ServerlessCache"
-INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-USER = "aws:elasticache/user:User"
+RG = tokens.REPLICATION_GROUP
+SERVERLESS = tokens.SERVERLESS_CACHE
+INGRESS = tokens.INGRESS_RULE
+USER = tokens.USER
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +155,7 @@ def test_the_wrong_eviction_policy_for_sessions_is_caught(plans: dict[str, Plan]
     sessions = next(r for r in plan.of_type(RG) if r.inputs.get("tags", {}).get("workload") == "sessions")
     group = next(
         r
-        for r in plan.of_type("aws:elasticache/parameterGroup:ParameterGroup")
+        for r in plan.of_type(tokens.PARAMETER_GROUP)
         if r.inputs.get("name") == sessions.inputs.get("parameterGroupName")
     )
     parameters = [

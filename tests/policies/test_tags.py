@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from guardrails.tags import required_tags
 
+from elasticache_facts import tokens
 from tests.policies.harness import UNKNOWN, check, with_
 from tests.policies.secure import (
     PARAMETER_GROUP,
@@ -61,5 +62,5 @@ def test_unknown_tags() -> None:
 
 
 def test_untaggable_and_foreign_resources() -> None:
-    assert check(required_tags, "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup", {}).not_applicable
+    assert check(required_tags, tokens.GLOBAL_REPLICATION_GROUP, {}).not_applicable
     assert check(required_tags, "aws:s3/bucket:Bucket", {}).passed

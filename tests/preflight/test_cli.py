@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from elasticache_facts import tokens
+from elasticache_facts.wire import SIG_KEY
 from preflight.run import stacks_in
 from tests.preflight.conftest import REPO, cli, edit, processes_using
-
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
 def test_the_repo_has_the_stacks_these_tests_expect() -> None:
@@ -68,12 +68,12 @@ def test_every_repo_stack_passes_with_one_json_document(stack: str, terminal: bo
     assert document["policyPack"]["name"] == "elasticache-guardrails"
     assert document["policyPack"]["config"] == str(REPO / "policies" / "config" / f"{stack}.json")
     types = {resource["type"] for resource in document["resources"]}
-    assert "elasticache:index:Cache" in types
-    assert {"aws:elasticache/userGroup:UserGroup", "aws:ec2/securityGroup:SecurityGroup"} <= types
+    assert tokens.COMPONENT in types
+    assert {tokens.USER_GROUP, tokens.SECURITY_GROUP} <= types
     caches = {cache["name"]: cache for cache in document["caches"]}
     assert set(caches) <= set(document["exports"]), "every cache is exported"
     assert all(cache["tls"].startswith("required") for cache in caches.values())
-    assert SECRET_SIG not in result.stdout, "a secret went out in its wire form"
+    assert SIG_KEY not in result.stdout, "a secret went out in its wire form"
     if terminal:
         # What runs and how long each step took, on stderr only.
         assert re.search(r"program registered \d+ resources \(\d+\.\d\d s\)", result.stderr), result.stderr

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
+from elasticache_facts import tokens
+from elasticache_facts.wire import secret
 from preflight.analyzer import Diagnostic
 from preflight.mocks import SubnetAnswer
 from preflight.model import Plan, PlannedResource
 from preflight.report import cache_settings, public, render_json, render_text
 from preflight.run import Failure, PolicyPackSummary, PreflightResult
 
-SIG = "4dabf18193072939515e22adb298388d"
-SECRET = {SIG: "1b47061264138c4ac30d75fd1eb44270", "value": "hunter2-hunter2-hunter2"}
+SECRET = secret("hunter2-hunter2-hunter2")
 STACK_URN = "urn:pulumi:unit::elasticache::pulumi:pulumi:Stack::elasticache-unit"
 CACHE_URN = "urn:pulumi:unit::elasticache::pulumi:pulumi:Stack$elasticache:index:Cache::orders"
 GROUP_URN = (
@@ -39,7 +40,7 @@ GROUP_INPUTS = {
 
 
 def resource(urn: str, type_: str, name: str, inputs: dict, parent: str | None) -> PlannedResource:
-    return PlannedResource(type_, name, urn, type_ != "elasticache:index:Cache", inputs, inputs, parent)
+    return PlannedResource(type_, name, urn, type_ != tokens.COMPONENT, inputs, inputs, parent)
 
 
 def result(**changes) -> PreflightResult:
@@ -47,10 +48,10 @@ def result(**changes) -> PreflightResult:
         "elasticache",
         "unit",
         (
-            resource(CACHE_URN, "elasticache:index:Cache", "orders", {}, STACK_URN),
+            resource(CACHE_URN, tokens.COMPONENT, "orders", {}, STACK_URN),
             resource(
                 GROUP_URN,
-                "aws:elasticache/replicationGroup:ReplicationGroup",
+                tokens.REPLICATION_GROUP,
                 "orders-replication-group",
                 GROUP_INPUTS,
                 CACHE_URN,

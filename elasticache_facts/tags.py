@@ -1,0 +1,18 @@
+"""Tag names of the contract between a program and the pack: what this program writes, what the pack reads.
+
+Any program may set them; the pack never reads a program's config, only these tags.
+"""
+
+from __future__ import annotations
+
+WORKLOAD = "workload"
+"""What a cache holds (`elasticache_facts.workloads.Workload`): decides the eviction policies that fit it."""
+
+EXPECTED_LOAD = {
+    "expectedDataGb": "data_gb",
+    "expectedRequestsPerSecond": "requests_per_second",
+    "expectedItemKb": "item_kb",
+    "expectedSnapshotGb": "snapshot_gb",
+}
+"""Expected-load tag -> the field of the cost model's `Load` (and of the program's `ExpectedLoad`) it carries.
+Values are decimal numbers as text (tag values are strings)."""

@@ -1,0 +1,95 @@
+"""The facts everything reads: each agrees with its source and with the other parts that depend on it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pulumi.runtime.rpc as rpc
+import pytest
+from pulumi_policy import deserialize
+
+from components.spec import ExpectedLoad
+from components.stack_config import DEFAULT_NODE_TYPE
+from elasticache_facts import build_node_types, engines, node_types, tags, wire, workloads
+from pricing import Load, load_table
+
+
+def test_the_wire_signatures_are_the_installed_sdks() -> None:
+    # Private names of the SDK: this fails when an upgrade changes (or renames) them.
+    assert wire.SIG_KEY == rpc._special_sig_key == deserialize.SPECIAL_SIG_KEY
+    assert wire.SECRET_SIG == rpc._special_secret_sig == deserialize.SPECIAL_SECRET_SIG
+    assert rpc._special_output_value_sig == wire.OUTPUT_VALUE_SIG
+    assert rpc._special_resource_sig == wire.RESOURCE_REFERENCE_SIG
+    assert wire.ASSET_SIG == rpc._special_asset_sig == deserialize.SPECIAL_ASSET_SIG
+    assert wire.ARCHIVE_SIG == rpc._special_archive_sig == deserialize.SPECIAL_ARCHIVE_SIG
+    assert wire.UNKNOWN == rpc.UNKNOWN
+
+
+@pytest.mark.skipif(
+    not build_node_types.DEFAULT_CSV.exists(),
+    reason=f"the reference node-type CSV is not on this machine ({build_node_types.DEFAULT_CSV})",
+)
+def test_the_catalog_is_what_the_script_builds_from_the_reference_csv() -> None:
+    assert node_types.CATALOG_PATH.read_text() == build_node_types.build_text(build_node_types.DEFAULT_CSV)
+
+
+def test_every_priced_node_type_is_in_the_catalog_with_its_memory() -> None:
+    catalog = node_types.catalog()
+    table = load_table()
+    for name in table.data["nodeTypes"]:
+        spec = table.node_spec(name)
+        assert spec is not None
+        assert name in catalog, f"{name} is priced but not in the catalog"
+        assert catalog[name].memory_gib == spec.memory_gib, name
+
+
+def test_the_catalog_reads_names_as_aws_writes_them() -> None:
+    assert node_types.parse_node_type("cache.r6gd.xlarge") == ("r6gd", "xlarge")
+    for bad in ("cache.r7g", "r7g.large", "cache.R7G.large", "cache.r7g.large.x", "cache..large"):
+        assert node_types.parse_node_type(bad) is None, bad
+    for name, entry in node_types.catalog().items():
+        assert node_types.parse_node_type(name) == (entry.family, entry.size)
+
+
+def test_refused_families_cover_every_previous_generation() -> None:
+    assert node_types.previous_generation_families() == {"t1", "t2", "m1", "m2", "m3", "c1", "r3"}
+    assert node_types.previous_generation_families() <= set(node_types.REFUSED_FAMILIES)
+    assert node_types.data_tiering_families() == {"r6gd"}
+    assert {"t3", "t4g"} <= node_types.burstable_families()
+
+
+def test_the_programs_default_node_types_are_real_current_ones() -> None:
+    for name in DEFAULT_NODE_TYPE.values():
+        entry = node_types.catalog()[name]
+        assert entry.current
+        assert entry.family not in node_types.REFUSED_FAMILIES
+
+
+def test_valkey_only_families_are_the_ones_the_price_table_never_takes_a_redis_price_for() -> None:
+    valkey_only = {t.family for t in node_types.catalog().values() if t.current and "redis" not in t.engines}
+    assert valkey_only == set(load_table().valkey_only_families)
+    assert node_types.data_tiering_families() == set(load_table().data_tiering_families)
+
+
+def test_every_provisioned_version_maps_to_a_parameter_group_family() -> None:
+    for engine, versions in engines.NODE_VERSIONS.items():
+        assert engines.DEFAULT_VERSION[engine] in versions
+        assert engines.DEFAULT_SERVERLESS_MAJOR[engine] in engines.SERVERLESS_MAJORS[engine]
+        for version in versions:
+            assert engines.parameter_group_family(engine, version) == f"{engine.value}{version.split('.')[0]}"
+    assert engines.MINIMUM_VERSIONS == {"valkey": "7.2", "redis": "7.0"}
+
+
+def test_every_workload_default_is_among_its_allowed_policies() -> None:
+    assert set(workloads.PROFILES) == set(workloads.Workload)
+    for profile in workloads.PROFILES.values():
+        assert profile.eviction_policy in profile.allowed_eviction
+    assert {workloads.Workload.CACHE, workloads.Workload.AGENT_MEMORY} == workloads.SERVERLESS_WORKLOADS
+
+
+def test_each_expected_load_tag_is_written_by_the_program_and_read_by_the_cost_model() -> None:
+    load_fields = {field.name for field in dataclasses.fields(Load)}
+    for tag, field in tags.EXPECTED_LOAD.items():
+        assert field in load_fields, f"{tag}: the cost model has no {field}"
+        assert ExpectedLoad(**{field: 1.5}).as_tags() == {tag: "1.5"}
+    assert "expectedSnapshotGb" in tags.EXPECTED_LOAD
