@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import pulumi_aws as aws
 
-from components.stack_config import SubnetInfo
+from components.stack_config.network import SubnetInfo
 
 
 def lookup_subnets(subnet_ids: Sequence[str]) -> Mapping[str, SubnetInfo | None]:

@@ -18,6 +18,31 @@ MAX_RETENTION_DAYS = 35
 SERVERLESS_DATA_GB = (1, 5_000)
 SERVERLESS_ECPU_PER_SECOND = (1_000, 15_000_000)
 ID_MAX_LENGTH = 40
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+"""The retention periods CloudWatch Logs accepts, in days."""
 
 _ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*$")
 _MAINTENANCE_WINDOW = re.compile(

@@ -9,7 +9,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components import placement
 from components.observability import NAMESPACE, AlarmSpec, node_alarms, serverless_alarms
 from components.spec import AuthMode, CacheArgs, KmsKeyChoice
 from elasticache_facts.engines import parameter_group_family
@@ -301,7 +300,6 @@ class Cache(pulumi.ComponentResource):
             opts=self._child,
         )
 
-        layouts = placement.shard_layouts(args.network.app_availability_zones, node.shards or 1, node.replicas)
         highly_available = node.nodes_per_shard >= 2
         topology: dict[str, Any]
         if node.cluster_mode_enabled:
@@ -316,14 +314,14 @@ class Cache(pulumi.ComponentResource):
                         "replica_availability_zones": list(layout.replica_azs),
                         "replica_count": node.replicas,
                     }
-                    for index, layout in enumerate(layouts)
+                    for index, layout in enumerate(node.layouts)
                 ],
             }
         else:
             topology = {
                 "cluster_mode": "disabled",
                 "num_cache_clusters": node.nodes_per_shard,
-                "preferred_cache_cluster_azs": list(layouts[0].azs),
+                "preferred_cache_cluster_azs": list(node.layouts[0].azs),
             }
 
         if user_group is not None:

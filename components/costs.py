@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components import placement
 from components.spec import CacheArgs
 from elasticache_facts.workloads import SERVERLESS_WORKLOADS
 from pricing import (
@@ -118,8 +117,7 @@ def cache_cost(table: PriceTable, args: CacheArgs) -> CacheCost:
         "reserved": [option.to_dict() for option in advice.reserved],
     }
     if node is not None and load.requests_per_second is not None:
-        layouts = placement.shard_layouts(args.network.app_availability_zones, node.shards or 1, node.replicas)
-        transfer = cross_az(table, args.network.app_availability_zones, layouts[0].azs, load)
+        transfer = cross_az(table, args.network.app_availability_zones, node.layouts[0].azs, load)
         cost["crossAz"] = {
             "placedUsd": transfer.placed.usd,
             "leftToAwsUsd": transfer.left_to_aws.usd,

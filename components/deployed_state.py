@@ -8,11 +8,13 @@ at preview, with the key to change, instead of showing up as a replace in a long
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from pulumi.runtime.sync_await import _sync_await
 
+from components import aws_rules
 from components.spec import DeployedCache
 
 DEPLOYED_CACHES_OUTPUT = "deployedCaches"
@@ -47,3 +49,53 @@ def parse_deployed(value: Any) -> dict[str, DeployedCache]:
         except (KeyError, TypeError, ValueError):
             continue  # written by an older version of this program: nothing reliable to compare against
     return found
+
+
+@dataclass(frozen=True)
+class ReplacingEdit:
+    """One difference between what was deployed and what the config now asks for that AWS can only apply by
+    replacing the cache (aws-elasticache-rules.md, "Which input changes replace the resource")."""
+
+    key: str
+    """The config key under `caches.<name>` that makes the difference (`port`); empty for the cache id."""
+    reason: str
+    """What changes, in the user's terms (`was 6379`)."""
+    hint: str = ""
+    """Another way out than reverting or accepting the replacement, if there is one."""
+
+
+def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[ReplacingEdit]:
+    """Every edit from `before` to `after` that replaces the cache; none means every change is in place."""
+    edits = []
+    if before.cache_id != after.cache_id:
+        edits.append(ReplacingEdit("", f"changes the cache id from {before.cache_id}"))
+    if before.type != after.type:
+        # Nothing else compares between a node-based and a serverless cache.
+        return [*edits, ReplacingEdit("type", f"was {before.type}")]
+    if after.type == "node" and before.engine == "valkey" and after.engine == "redis":
+        edits.append(ReplacingEdit("engine", "was valkey; moving back to Redis OSS is not in place"))
+    elif before.engine == after.engine and _older(after.engine_version, before.engine_version):
+        key = "majorEngineVersion" if after.type == "serverless" else "engineVersion"
+        edits.append(ReplacingEdit(key, f"downgrades {before.engine_version}"))
+    if before.port != after.port:
+        edits.append(ReplacingEdit("port", f"was {before.port}"))
+    if before.kms_key != after.kms_key:
+        edits.append(ReplacingEdit("kmsKey", f"changes the at-rest key from {before.kms_key}"))
+    if before.sharded != after.sharded:
+        edits.append(
+            ReplacingEdit(
+                "shards",
+                f"turns cluster mode {'on' if after.sharded else 'off'}",
+                "or migrate through cluster mode compatible by hand",
+            )
+        )
+    if before.data_tiering != after.data_tiering:
+        edits.append(ReplacingEdit("nodeType", "toggles data tiering"))
+    return edits
+
+
+def _older(version: str, than: str) -> bool:
+    try:
+        return aws_rules.version_tuple(version) < aws_rules.version_tuple(than)
+    except ValueError:
+        return False

@@ -1,6 +1,6 @@
 """The validated cache spec: the only thing the `Cache` component accepts.
 
-Everything here has passed every rule that can be known at preview (see `stack_config.py`), all defaults are
+Everything here has passed every rule that can be known at preview (see `stack_config/`), all defaults are
 resolved, and every value is immutable. A program that builds these by hand instead of from stack config gets
 the same guarantees only by calling `stack_config.load_stack`; the component itself re-checks nothing.
 """
@@ -13,6 +13,7 @@ from enum import Enum
 
 from pydantic import SecretStr
 
+from components.placement import ShardLayout
 from elasticache_facts.engines import Engine
 from elasticache_facts.ports import REDIS_PORT
 from elasticache_facts.tags import EXPECTED_LOAD
@@ -106,6 +107,8 @@ class NodeBased:
     """Extra parameter group settings, sorted by name."""
     port: int
     data_tiering: bool
+    layouts: tuple[ShardLayout, ...]
+    """Each shard's AZs, primary first, computed once from the app AZs (`placement.shard_layouts`)."""
     transit_encryption_mode: str = "required"
     """`preferred` only as the middle step of turning TLS on for a cache that had it off."""
 

@@ -15,7 +15,8 @@ import pulumi
 import pytest
 
 from components.spec import StackSpec
-from components.stack_config import RawStackConfig, SubnetInfo, load_stack
+from components.stack_config import RawStackConfig, load_stack
+from components.stack_config.network import SubnetInfo
 from preflight.mocks import AwsMocks, RecordingMonitor, SubnetAnswer
 from preflight.model import Plan, PlannedResource
 from preflight.program import StackConfig, read_stack_config, run_program

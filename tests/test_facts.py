@@ -9,7 +9,7 @@ import pytest
 from pulumi_policy import deserialize
 
 from components.spec import ExpectedLoad
-from components.stack_config import DEFAULT_NODE_TYPE
+from components.stack_config.defaults import DEFAULT_NODE_TYPE
 from elasticache_facts import build_node_types, engines, node_types, tags, wire, workloads
 from pricing import Load, load_table
 

@@ -1,0 +1,208 @@
+"""Stack config (`Pulumi.<stack>.yaml`) to validated `StackSpec`, or one error listing every problem.
+
+The schema (`schema.py`) checks shapes, types, ranges and unknown keys block by block; a refused key is taken
+out and the block judged again, so the rules between inputs that AWS enforces, the workload contradictions and
+the placement against the subnets' real AZs still run on everything else (`caches.py` and one resolver per
+section). Nothing is registered until no problem is left. Every problem names the config key path as written
+in the stack file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components import aws_rules
+from components.deployed_state import replacing_edits
+from components.spec import CacheArgs, DeployedCache, KmsKey, StackSpec
+from components.stack_config.caches import resolve_cache
+from components.stack_config.context import CacheContext, StackContext
+from components.stack_config.defaults import PRODUCTION_ENVIRONMENTS
+from components.stack_config.encryption import resolve_kms_key
+from components.stack_config.network import SubnetInfo, SubnetLookup, resolve_network
+from components.stack_config.parsing import parse, parse_cache
+from components.stack_config.problems import MISSING, ConfigError, Problem, Problems
+from components.stack_config.schema import (
+    NAME,
+    SECRETS_KEY,
+    TOP_LEVEL_KEYS,
+    CacheSecretsConfig,
+    EncryptionConfig,
+    NetworkConfig,
+    ObservabilityConfig,
+)
+from components.stack_config.tags import resolve_tags
+
+__all__ = [
+    "ConfigError",
+    "Problem",
+    "RawStackConfig",
+    "SubnetInfo",
+    "SubnetLookup",
+    "load_stack",
+    "read_pulumi_config",
+]
+
+
+@dataclass(frozen=True)
+class RawStackConfig:
+    """The stack's config values, as read once from Pulumi config (plain values, secrets included)."""
+
+    stack: str
+    region: str | None
+    values: Mapping[str, Any]
+
+
+def read_pulumi_config() -> RawStackConfig:
+    """Read every key of this project's config once. The only place the program touches Pulumi config."""
+    project = pulumi.Config()
+    values = {key: _decode(project.get(key)) for key in TOP_LEVEL_KEYS}
+    return RawStackConfig(
+        stack=pulumi.get_stack(),
+        region=pulumi.Config("aws").get("region"),
+        values={k: v for k, v in values.items() if v is not None},
+    )
+
+
+def _decode(raw: str | None) -> Any:
+    """Structured values arrive as JSON; a value that is not JSON stays a string for the schema to judge."""
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def load_stack(
+    raw: RawStackConfig,
+    lookup_subnets: SubnetLookup,
+    *,
+    account_id: str | None = None,
+    deployed: Mapping[str, DeployedCache] | None = None,
+) -> StackSpec:
+    """Validate everything; raise `ConfigError` with every problem found, or return the spec.
+
+    `deployed` is what the last `pulumi up` deployed per cache: an edit that AWS can only apply by replacing
+    a cache is refused unless that cache sets `allowReplacement: true`.
+    """
+    problems = Problems()
+    values = raw.values
+    region = raw.region or ""
+    if not region:
+        problems.add("aws:region", MISSING, "required: pulumi config set aws:region us-east-1")
+
+    environment = str(values.get("environment") or raw.stack)
+    production_value = values.get("production")
+    if production_value is None:
+        production = environment.lower() in PRODUCTION_ENVIRONMENTS
+    elif isinstance(production_value, bool):
+        production = production_value
+    else:
+        production = False
+        problems.add("production", production_value, "must be true or false")
+    prefix = str(values.get("namePrefix") or raw.stack)
+    if (why := aws_rules.check_resource_id(prefix)) is not None:
+        problems.add("namePrefix", prefix, f"{why} (it starts every cache id)")
+
+    tags = resolve_tags(values.get("tags", {}), "tags", problems)
+    network_config = parse(NetworkConfig, values.get("network"), "network", problems)
+    encryption = parse(EncryptionConfig, values.get("encryption", {}), "encryption", problems)
+    stack_observability = parse(ObservabilityConfig, values.get("observability", {}), "observability", problems)
+    secrets = _parse_secrets(values.get(SECRETS_KEY, {}), problems)
+
+    raw_caches = values.get("caches")
+    caches = {}
+    if not isinstance(raw_caches, dict) or not raw_caches:
+        problems.add("caches", raw_caches if raw_caches is not None else MISSING, "a map of named caches")
+    else:
+        for name, body in raw_caches.items():
+            path = f"caches.{name}"
+            if not NAME.match(str(name)):
+                problems.add(path, name, "cache names use lowercase letters, digits and hyphens")
+                continue
+            parsed = parse_cache(body, path, problems)
+            if parsed is not None:
+                caches[str(name)] = parsed
+    for name in secrets:
+        if isinstance(raw_caches, dict) and name not in raw_caches:
+            problems.add(f"{SECRETS_KEY}.{name}", "[secret]", "no cache of that name in caches")
+
+    network = None
+    if network_config is not None:
+        network = resolve_network(network_config, region, production, lookup_subnets, problems)
+    stack_kms = resolve_kms_key(encryption.kms_key, "encryption.kmsKey", region, problems) if encryption else None
+
+    context = StackContext(
+        problems=problems,
+        region=region,
+        production=production,
+        name_prefix=prefix,
+        network=network,
+        kms_key=stack_kms or KmsKey(),
+        common_tags={**(tags or {}), "environment": environment, "managedBy": "pulumi"},
+        observability=stack_observability or ObservabilityConfig(),
+        account_id=account_id,
+    )
+    specs = []
+    for name, cache in caches.items():
+        spec = resolve_cache(CacheContext(context, name, cache, secrets.get(name)))
+        if spec is None:
+            continue
+        before = (deployed or {}).get(name)
+        if before is not None and not cache.allow_replacement:
+            _refuse_replacement(f"caches.{name}", before, spec, problems)
+        specs.append(spec)
+
+    problems.raise_if_any()
+    # No problem reported means each of these was resolved.
+    assert network is not None
+    assert tags is not None
+    return StackSpec(
+        environment=environment,
+        production=production,
+        name_prefix=prefix,
+        region=region,
+        network=network,
+        tags=tags,
+        caches=tuple(specs),
+    )
+
+
+def _parse_secrets(value: Any, problems: Problems) -> dict[str, CacheSecretsConfig]:
+    if not isinstance(value, dict):
+        problems.add(SECRETS_KEY, "[secret]", "a map of cache name to {authToken, passwords}")
+        return {}
+    parsed = {}
+    for name, body in value.items():
+        secrets = parse(CacheSecretsConfig, body, f"{SECRETS_KEY}.{name}", problems, secret=True)
+        if secrets is not None:
+            parsed[name] = secrets
+    return parsed
+
+
+def _refuse_replacement(path: str, before: DeployedCache, spec: CacheArgs, problems: Problems) -> None:
+    """An edit that AWS can only apply by replacing the cache is refused unless the cache allows it."""
+    after = spec.deployed()
+    why = (
+        "AWS can only apply this by replacing the cache: an outage and an empty cache. Revert it, or set "
+        f"{path}.allowReplacement: true to accept that"
+    )
+    values: dict[str, Any] = {
+        "": after.cache_id,
+        "type": after.type,
+        "engine": after.engine,
+        "engineVersion": after.engine_version,
+        "majorEngineVersion": after.engine_version,
+        "port": after.port,
+        "kmsKey": after.kms_key,
+        "shards": spec.node.shards if spec.node else None,
+        "nodeType": spec.node.node_type if spec.node else None,
+    }
+    for edit in replacing_edits(before, after):
+        key = f"{path}.{edit.key}" if edit.key else path
+        problems.add(key, values[edit.key], f"{edit.reason}; {why}" + (f" ({edit.hint})" if edit.hint else ""))

@@ -1,0 +1,39 @@
+"""`observability` of the stack and of each cache: log retention and alarm thresholds, the cache's own first."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from components import aws_rules
+from components.spec import AlarmThresholds, Observability, Workload
+from components.stack_config.context import CacheContext
+from components.stack_config.defaults import DEFAULT_LOG_RETENTION_DAYS, HOT_CACHE_EVICTIONS_PER_5_MINUTES
+from components.stack_config.schema import ObservabilityConfig, ThresholdsConfig
+
+
+def resolve_observability(ctx: CacheContext) -> Observability | None:
+    config = ctx.config
+    stack = ctx.stack.observability
+    own = config.observability or ObservabilityConfig()
+    retention = own.log_retention_days or stack.log_retention_days or DEFAULT_LOG_RETENTION_DAYS[ctx.stack.production]
+    if retention not in aws_rules.LOG_RETENTION_DAYS:
+        key = (
+            f"{ctx.path}.observability.logRetentionDays" if own.log_retention_days else "observability.logRetentionDays"
+        )
+        ctx.stack.problems.add(
+            key,
+            retention,
+            f"CloudWatch keeps logs for one of {', '.join(map(str, aws_rules.LOG_RETENTION_DAYS))} days",
+        )
+        return None
+    defaults = AlarmThresholds(evictions=HOT_CACHE_EVICTIONS_PER_5_MINUTES if config.workload is Workload.CACHE else 0)
+    merged = {
+        field: getattr(own.alarms, field) if field in own.alarms.model_fields_set else getattr(stack.alarms, field)
+        for field in ThresholdsConfig.model_fields
+    }
+    thresholds = replace(defaults, **{k: v for k, v in merged.items() if v is not None})
+    return Observability(
+        log_retention_days=retention,
+        alarm_topic_arn=own.alarm_topic_arn or stack.alarm_topic_arn,
+        thresholds=thresholds,
+    )

@@ -1,0 +1,75 @@
+"""What is wrong with a stack config: one `Problem` per mistake, all raised together as one `ConfigError`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "missing"
+
+
+MISSING: Any = _Missing()
+"""The value of a problem whose key is not set at all."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    """The config key path as written in the stack file (`caches.sessions.auth.users[0]`)."""
+    value: Any
+    message: str
+    secret: bool = False
+
+    def __str__(self) -> str:
+        if self.value is MISSING:
+            shown = "missing"
+        elif self.secret:
+            shown = "[secret]"
+        else:
+            shown = repr(self.value)
+        return f"{self.path} = {shown}: {self.message}"
+
+
+class ConfigError(pulumi.RunError):
+    """Raised before any resource is registered; Pulumi prints it without a traceback."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"Invalid stack config ({count} problem{'s' if count != 1 else ''}):\n{lines}")
+
+
+@dataclass
+class Problems:
+    """Collects every problem of one load.
+
+    Keys whose value the schema refused are `settled`: the rules then judge the rest of the config with the
+    key's default, and say nothing more about the key itself or anything under it (its one problem is enough).
+    """
+
+    found: list[Problem] = field(default_factory=list)
+    settled: set[str] = field(default_factory=set)
+
+    def add(self, path: str, value: Any, message: str, *, secret: bool = False) -> None:
+        if not any(path == key or path.startswith((f"{key}.", f"{key}[")) for key in self.settled):
+            self.found.append(Problem(path, value, message, secret))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.found.extend(problems)
+
+    def settle(self, path: str) -> None:
+        self.settled.add(path)
+
+    def count(self) -> int:
+        return len(self.found)
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            raise ConfigError(self.found)
