@@ -96,12 +96,7 @@ def servicer(pack_dir: Path, policy_config: dict[str, Any]) -> Any:
     from pulumi_policy import policy as sdk
 
     sys.path.insert(0, str(pack_dir))
-    modules = [
-        importlib.import_module(f"guardrails.{path.stem}")
-        for path in sorted((pack_dir / "guardrails").glob("*.py"))
-        if not path.stem.startswith("_")
-    ]
-    policies = [policy for module in modules for policy in getattr(module, "POLICIES", [])]
+    policies = list(importlib.import_module("guardrails.registry").POLICIES)
     analyzer = sdk._PolicyAnalyzerServicer(
         "floor", "0.0.1", policies, sdk.EnforcementLevel.MANDATORY, None, None, None, None, None, None, None
     )

@@ -131,3 +131,12 @@ authentication = ResourceValidationPolicy(
 )
 
 POLICIES = [authentication]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    authentication.name: (
+        "replication groups have `authToken`/`authTokenWo` or `userGroupIds`; serverless caches "
+        "`userGroupId`; no user with `noPasswordRequired: true` or `authenticationMode.type: "
+        "no-password-required`; no `default` user with `on ~* +@all`. IAM users are fine"
+    ),
+}

@@ -146,3 +146,11 @@ multi_az_failover = ResourceValidationPolicy(
 )
 
 POLICIES = [multi_az_failover]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    multi_az_failover.name: (
+        "`multiAzEnabled`, `automaticFailoverEnabled`, and nodes per shard (`numCacheClusters`, or "
+        "`replicasPerNodeGroup`/`nodeGroupConfigurations[].replicaCount` + 1)"
+    ),
+}

@@ -71,3 +71,11 @@ backup_retention = ResourceValidationPolicy(
 )
 
 POLICIES = [backup_retention]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    backup_retention.name: (
+        "`snapshotRetentionLimit` >= N on Redis OSS/Valkey replication groups, standalone clusters and "
+        "serverless caches; Memcached is not applicable"
+    ),
+}

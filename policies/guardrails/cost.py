@@ -329,3 +329,12 @@ monthly_budget = StackValidationPolicy(
 )
 
 POLICIES = [monthly_budget]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    monthly_budget.name: (
+        "the stack's ElastiCache spend, priced per cache with the repository's cost model (see "
+        "[Cost](#cost-the-monthly-budget)), within the budget: a violation lists every cache's estimate and "
+        "the total; what cannot be priced is an advisory line, never a zero"
+    ),
+}

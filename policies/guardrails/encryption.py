@@ -256,3 +256,20 @@ encryption_at_rest = ResourceValidationPolicy(
 )
 
 POLICIES = [encryption_in_transit, transit_encryption_mode, encryption_at_rest]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    encryption_in_transit.name: (
+        "`transitEncryptionEnabled` on replication groups and Memcached clusters (Memcached 1.6.12+)"
+    ),
+    transit_encryption_mode.name: (
+        "`transitEncryptionMode` is `required`. `preferred` also accepts plaintext: it is reported with the "
+        "two-step migration (engine >= 7.0.5: apply `preferred`, move every client to TLS, apply `required`)."
+        " Unset is reported too: an existing group keeps whatever mode it has"
+    ),
+    encryption_at_rest.name: (
+        "`atRestEncryptionEnabled` on replication groups (Valkey's default is on, Redis OSS's off); a "
+        "customer-managed key (`kmsKeyId`) on replication groups and serverless caches when required; the key"
+        " from an allow-list"
+    ),
+}

@@ -143,3 +143,15 @@ engine_version = ResourceValidationPolicy(
 )
 
 POLICIES = [auto_minor_version_upgrade, engine_version]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    auto_minor_version_upgrade.name: (
+        "`autoMinorVersionUpgrade` is not false (replication groups, Redis/Valkey clusters; AWS patches "
+        "serverless itself)"
+    ),
+    engine_version.name: (
+        "engine in the allow-list; `engineVersion` (serverless: the major of `majorEngineVersion`) at least "
+        "the minimum; unset = AWS's latest, passes. Also a `GlobalReplicationGroup` that sets an engine"
+    ),
+}

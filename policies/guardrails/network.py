@@ -482,3 +482,19 @@ subnet_group = ResourceValidationPolicy(
 )
 
 POLICIES = [security_group_ingress, subnet_group]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    security_group_ingress.name: (
+        "every cache has its own security groups (unset = the VPC default group); their ingress — inline "
+        "`ingress`, `aws:vpc/securityGroupIngressRule`, `aws:ec2/securityGroupRule` — admits the cache port "
+        "(6379, 11211, or `port`; 6379-6380 for serverless) only from security groups or configured "
+        "CIDRs/prefix lists, and nothing on any port from 0.0.0.0/0 or ::/0; no egress to 0.0.0.0/0 or ::/0 "
+        "(inline, `aws:vpc/securityGroupEgressRule`, `securityGroupRule`). A group this stack does not manage"
+        " is reported as not checkable"
+    ),
+    subnet_group.name: (
+        "`subnetGroupName` set and not `default` (replication groups, standalone clusters); `subnetIds` set "
+        "on serverless caches"
+    ),
+}

@@ -77,3 +77,8 @@ node_type = ResourceValidationPolicy(
 )
 
 POLICIES = [node_type]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    node_type.name: ("no previous-generation family; optionally only allowed types"),
+}

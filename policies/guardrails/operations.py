@@ -222,3 +222,21 @@ data_protection = ResourceValidationPolicy(
 )
 
 POLICIES = [log_delivery, alarms_present, data_protection]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    log_delivery.name: (
+        "replication groups deliver their `slow-log` and `engine-log` (`logDeliveryConfigurations` with a "
+        "destination); serverless caches are not applicable (AWS offers no log delivery for them)"
+    ),
+    alarms_present.name: (
+        "every replication group has a CloudWatch alarm with `alarmActions` on each metric in `nodeMetrics` "
+        "for one of its nodes (dimension `CacheClusterId` = `<groupId>-…`), every serverless cache on each "
+        "metric in `serverlessMetrics` (dimension `clusterId`); a cache with no explicit id cannot be matched"
+        " before apply (advisory line)"
+    ),
+    data_protection.name: (
+        "a replication group is `protect`ed or has a `finalSnapshotIdentifier`; a serverless cache (which "
+        "takes no final snapshot) is `protect`ed"
+    ),
+}

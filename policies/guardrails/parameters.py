@@ -229,3 +229,16 @@ eviction_policy = StackValidationPolicy(
 )
 
 POLICIES = [custom_parameter_group, eviction_policy]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    custom_parameter_group.name: (
+        "replication groups set `parameterGroupName`, not a `default.*` group (unset = the default group)"
+    ),
+    eviction_policy.name: (
+        "the `maxmemory-policy` of the parameter group a replication group uses (found by property dependency"
+        " or name; the family default `volatile-lru` when the group does not set it or is a default group) "
+        "fits the cache's `workload` tag; without the tag it is in the allowed set. A group outside the stack"
+        " is reported as not checkable"
+    ),
+}

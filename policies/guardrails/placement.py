@@ -236,3 +236,13 @@ same_az_placement = ResourceValidationPolicy(
 )
 
 POLICIES = [same_az_placement]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    same_az_placement.name: (
+        "placement is explicit (`preferredCacheClusterAzs` one per node; `nodeGroupConfigurations[]` per "
+        "shard; Memcached `preferredAvailabilityZones`/`availabilityZone`); primaries in the first app AZ; no"
+        " node outside the app AZs; every app AZ holds a node (per group: with fewer replicas than AZs, "
+        "shards rotate their replicas). Serverless: see below"
+    ),
+}

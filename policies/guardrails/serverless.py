@@ -98,3 +98,10 @@ usage_limits = ResourceValidationPolicy(
 )
 
 POLICIES = [usage_limits]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    usage_limits.name: (
+        "serverless caches set `cacheUsageLimits.dataStorage.maximum` and `ecpuPerSeconds[].maximum`, within the caps"
+    ),
+}

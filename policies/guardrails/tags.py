@@ -70,3 +70,11 @@ required_tags = ResourceValidationPolicy(
 )
 
 POLICIES = [required_tags]
+
+# What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
+CHECKS = {
+    required_tags.name: (
+        "every taggable `aws:elasticache/*` resource carries the keys with non-empty values; the provider's "
+        "`defaultTags` count"
+    ),
+}

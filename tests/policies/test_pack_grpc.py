@@ -13,21 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from guardrails import (
-    access,
-    availability,
-    backups,
-    cost,
-    encryption,
-    maintenance,
-    network,
-    nodes,
-    operations,
-    parameters,
-    placement,
-    serverless,
-    tags,
-)
+from guardrails.registry import POLICIES as ALL_POLICIES
 from pulumi_policy import StackValidationPolicy
 
 from elasticache_facts.wire import OUTPUT_VALUE_SIG, SIG_KEY
@@ -39,22 +25,6 @@ from tests.policies.secure import as_preview, planned, secure_items
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 PROD = json.loads((PACK_DIR / "config" / "prod.json").read_text())
 DEV = json.loads((PACK_DIR / "config" / "dev.json").read_text())
-MODULES = (
-    access,
-    availability,
-    backups,
-    cost,
-    encryption,
-    maintenance,
-    network,
-    nodes,
-    operations,
-    parameters,
-    placement,
-    serverless,
-    tags,
-)
-ALL_POLICIES = [policy for module in MODULES for policy in module.POLICIES]
 
 
 @pytest.fixture(scope="module")

@@ -12,19 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from guardrails import (
-    access,
-    availability,
-    backups,
-    encryption,
-    maintenance,
-    network,
-    nodes,
-    parameters,
-    placement,
-    serverless,
-    tags,
-)
+from guardrails.registry import RESOURCE_POLICIES, STACK_POLICIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi_policy import ResourceValidationPolicy
@@ -59,20 +47,7 @@ from tests.policies.secure import (
     secure_items,
 )
 
-MODULES = (
-    access,
-    availability,
-    backups,
-    encryption,
-    maintenance,
-    network,
-    nodes,
-    parameters,
-    placement,
-    serverless,
-    tags,
-)
-POLICIES = [p for m in MODULES for p in m.POLICIES if isinstance(p, ResourceValidationPolicy)]
+POLICIES = RESOURCE_POLICIES
 MEMCACHED = {
     "clusterId": "mc",
     "engine": "memcached",
@@ -111,8 +86,9 @@ CANDIDATES: list[Any] = [
 
 # An unknown value here can only come from another resource's output, which cannot be the insecure literal:
 # a KMS key this stack creates is a customer-managed key; AWS reserves `default`/`default.*` names, so a
-# subnet or parameter group resource never has one; a user group's id is a user group.
-UNKNOWN_MEANS_SET = {"kmsKeyId", "subnetGroupName", "parameterGroupName", "userGroupId"}
+# subnet or parameter group resource never has one; a user group's id is a user group; a final snapshot
+# identifier computed from another resource is an identifier (data protection asks only that one is set).
+UNKNOWN_MEANS_SET = {"kmsKeyId", "subnetGroupName", "parameterGroupName", "userGroupId", "finalSnapshotIdentifier"}
 
 
 def unknown_like(value: Any) -> str:
@@ -185,9 +161,6 @@ def test_no_policy_crashes_on_unknowns_inside_nested_values(data: st.DataObject)
     mutated = sprinkle(properties)
     for policy in POLICIES:
         check(policy, resource_type, mutated, config=PROD_CONFIG.get(policy.name))
-
-
-STACK_POLICIES = [network.security_group_ingress, parameters.eviction_policy]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
