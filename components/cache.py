@@ -13,6 +13,7 @@ from components.observability import NAMESPACE, AlarmSpec, node_alarms, serverle
 from components.spec import AuthMode, CacheArgs, KmsKeyChoice
 from elasticache_facts.engines import parameter_group_family
 from elasticache_facts.ports import SERVERLESS_PORTS
+from elasticache_facts.tags import SUBNET_ZONES
 from elasticache_facts.tokens import COMPONENT
 
 TOKEN = COMPONENT
@@ -396,6 +397,8 @@ class Cache(pulumi.ComponentResource):
         ecpu: dict[str, Any] = {"maximum": limits.max_ecpu_per_second}
         if limits.min_ecpu_per_second is not None:
             ecpu["minimum"] = limits.min_ecpu_per_second
+        subnets = args.network.subnets_in_app_azs()
+        subnet_zones = sorted({args.network.subnet_azs[subnet] for subnet in subnets})
         cache = aws.elasticache.ServerlessCache(
             f"{self._name}-serverless",
             name=args.cache_id,
@@ -407,11 +410,11 @@ class Cache(pulumi.ComponentResource):
             snapshot_retention_limit=args.backup.retention_days,
             security_group_ids=[security_group.id],
             # Only subnets in the app's AZs: AWS puts an endpoint in each, so clients resolve to their own AZ.
-            subnet_ids=list(args.network.subnets_in_app_azs()),
+            subnet_ids=list(subnets),
             user_group_id=user_group.user_group_id,
             kms_key_id=kms_key_arn,
             network_type="ipv4",
-            tags={**args.tags, **args.expected_load.as_tags()},
+            tags={**args.tags, **args.expected_load.as_tags(), SUBNET_ZONES: " ".join(subnet_zones)},
             # AWS replaces a serverless cache whose subnets change; a subnet for a newly added app AZ waits for
             # the next deliberate replacement rather than emptying the cache.
             opts=pulumi.ResourceOptions.merge(self._protected(), pulumi.ResourceOptions(ignore_changes=["subnetIds"])),

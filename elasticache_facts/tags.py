@@ -16,3 +16,7 @@ EXPECTED_LOAD = {
 }
 """Expected-load tag -> the field of the cost model's `Load` (and of the program's `ExpectedLoad`) it carries.
 Values are decimal numbers as text (tag values are strings)."""
+
+SUBNET_ZONES = "subnetAvailabilityZones"
+"""On a serverless cache: the AZs of its subnets, space-separated. AWS puts the endpoints there, and only the
+program that looked its subnets up knows them (the pack judges placement by it)."""

@@ -1,4 +1,4 @@
-"""`python -m preflight <stack> [--json] [--policy-config PATH] [--subnets PATH] | --all-stacks`.
+"""`python -m preflight <stack> [--json] [--policy-config PATH] | --all-stacks`.
 
 Exit codes: 0 clean, 1 mandatory policy violations, 2 config, program or policy-pack errors (and bad usage),
 130 / 143 when interrupted by SIGINT / SIGTERM. See preflight/README.md.
@@ -53,14 +53,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--policy-config",
         type=Path,
         metavar="PATH",
-        help="policy pack config (default: policies/config/<stack>.json when it exists)",
-    )
-    parser.add_argument(
-        "--subnets",
-        type=Path,
-        metavar="PATH",
-        help='what get_subnet answers: {"subnet-...": {"availabilityZone": "...", "vpcId": "..."}} '
-        "(default: a stand-in laid out from the stack's network config)",
+        help="policy pack config (default: policies/config/<stack>.json; a stack with neither is an error)",
     )
     args = parser.parse_args(argv)
     if (args.stack is None) == (not args.all_stacks):
@@ -99,9 +92,7 @@ def _check(args: argparse.Namespace) -> int:
     for stack in stacks:
         if progress is not None:
             progress.heading(f"preflight {stack}")
-        result = run.run_preflight(
-            stack, policy_config=args.policy_config, subnets_file=args.subnets, progress=progress
-        )
+        result = run.run_preflight(stack, policy_config=args.policy_config, progress=progress)
         results.append(result)
         if progress is not None:
             verdict = report.VERDICTS[result.exit_code]

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+SUBNET_RULE = "network.subnetIds[i] in network.appAvailabilityZones[i % n]"
+"""How every offline run (this preflight, the tests) answers `get_subnet`: from the stack's own network config
+(`preflight.program.stand_in_subnets`)."""
+
 
 @dataclass(frozen=True)
 class ResourceOptions:

@@ -98,10 +98,11 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
 
 
 def stand_in_subnets(config: StackConfig) -> dict[str, SubnetAnswer]:
-    """Without real AWS answers, put `network.subnetIds[i]` in `network.appAvailabilityZones[i % n]`.
+    """Without AWS, answer `get_subnet` from the stack's network config alone (`preflight.model.SUBNET_RULE`).
 
-    That is how the repo's stacks are laid out (their comments say so); pass real answers (a file, see
-    README) to check a stack whose subnets are laid out otherwise.
+    The network lives in one place, the stack config: adding an app AZ is one edit there (a subnet and its AZ,
+    each appended to its list), and this layout follows it. A real run reads every subnet's AZ from AWS and the
+    program refuses a layout that leaves an app AZ without a subnet.
     """
     network = config.get("network")
     if not isinstance(network, dict):

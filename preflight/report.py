@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from elasticache_facts.tokens import COMPONENT, KMS_KEY, REPLICATION_GROUP, SERVERLESS_CACHE, USER, USER_GROUP
 from elasticache_facts.wire import is_secret
-from preflight.model import PlannedResource
+from preflight.model import SUBNET_RULE, PlannedResource
 
 if TYPE_CHECKING:
     from preflight.analyzer import Diagnostic
@@ -312,7 +312,7 @@ def stack_document(result: PreflightResult) -> dict[str, Any]:
         "verdict": VERDICTS[result.exit_code],
         "errors": [_failure(failure) for failure in result.failures],
         "subnets": {
-            "source": result.subnets_source,
+            "source": SUBNET_RULE,
             "answers": {
                 subnet: {"availabilityZone": answer.availability_zone, "vpcId": answer.vpc_id}
                 for subnet, answer in result.subnets.items()
@@ -482,15 +482,11 @@ def _without_cost(exports: Any) -> Any:
 
 
 def _subnets_line(result: PreflightResult) -> str:
-    if result.subnets_source == "stand-in":
-        return "stand-in: network.subnetIds[i] in network.appAvailabilityZones[i % n] (--subnets for real answers)"
-    return result.subnets_source
+    return f"from the stack config: {SUBNET_RULE} (a real run asks AWS)"
 
 
 def _policy_config_line(result: PreflightResult) -> str:
-    if result.policy_config is not None:
-        return _shown_path(result.policy_config)
-    return f"none (no policies/config/{result.stack}.json): the pack's own defaults"
+    return _shown_path(result.policy_config) if result.policy_config is not None else "none"
 
 
 def _shown_path(path: Path) -> str:

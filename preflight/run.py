@@ -1,6 +1,6 @@
 """One offline preflight of one stack: the program under the SDK's mocks, checked by the policy pack over gRPC.
 
-`run_preflight` never raises for anything a user can get wrong (stack file, subnets file, policy config, stack
+`run_preflight` never raises for anything a user can get wrong (stack file, policy config, stack
 config, the program, the pack): it returns a `PreflightResult` whose `failures` say what went wrong, so the
 CLI, the tests and the benchmark all see one shape. Only interruptions (KeyboardInterrupt and the like)
 propagate, after the pack process has been stopped.
@@ -61,7 +61,7 @@ class Failure:
     """Why a preflight could not give a verdict (exit code 2)."""
 
     kind: str
-    """`stack-file`, `subnets`, `policy-config`, `config`, `program` or `policy-pack`."""
+    """`stack-file`, `policy-config`, `config`, `program` or `policy-pack`."""
     message: str
     problems: tuple[Mapping[str, str], ...] = ()
     """For `config`: one `{path, message, text}` per problem (`text` is the secret-safe one-liner)."""
@@ -84,10 +84,9 @@ class PreflightResult:
     failures: tuple[Failure, ...] = ()
     pack: PolicyPackSummary | None = None
     policy_config: Path | None = None
-    """The policy config sent to the pack; None when the stack has none (the pack's defaults apply)."""
+    """The policy config sent to the pack."""
     subnets: Mapping[str, SubnetAnswer] = field(default_factory=dict)
-    subnets_source: str = "stand-in"
-    """`stand-in` (laid out from the stack's own config) or the subnets file given."""
+    """What `get_subnet` answered, laid out from the stack's own network config."""
     timings: Mapping[str, float] = field(default_factory=dict)
     started: bool = False
     """The program and the pack were started (every input file was readable)."""
@@ -116,30 +115,6 @@ def stacks_in(project_dir: Path = PROJECT_DIR) -> list[str]:
     return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))
 
 
-def load_subnets(path: Path) -> dict[str, SubnetAnswer]:
-    """`{"subnet-...": {"availabilityZone": "us-east-1a", "vpcId": "vpc-..."}}` -> what `get_subnet` answers."""
-    from preflight.mocks import SubnetAnswer
-
-    document = _read_json(path, "subnets")
-    if not isinstance(document, dict):
-        raise InputError("subnets", f"{path}: expected a JSON object of subnet id -> {{availabilityZone, vpcId}}")
-    answers: dict[str, SubnetAnswer] = {}
-    for subnet_id, entry in document.items():
-        where = f"{path}: {subnet_id}"
-        if not isinstance(entry, dict):
-            raise InputError("subnets", f"{where}: expected an object with availabilityZone and vpcId")
-        unknown = sorted(set(entry) - {"availabilityZone", "vpcId"})
-        if unknown:
-            raise InputError("subnets", f"{where}: unknown key(s) {', '.join(unknown)}")
-        zone, vpc = entry.get("availabilityZone"), entry.get("vpcId")
-        if not isinstance(zone, str) or not zone:
-            raise InputError("subnets", f"{where}.availabilityZone: expected an AZ name such as us-east-1a")
-        if not isinstance(vpc, str) or not vpc:
-            raise InputError("subnets", f"{where}.vpcId: expected a VPC id such as vpc-0123456789abcdef0")
-        answers[subnet_id] = SubnetAnswer(zone, vpc)
-    return answers
-
-
 def default_policy_config(stack: str, project_dir: Path = PROJECT_DIR) -> Path:
     return project_dir / "policies" / "config" / f"{stack}.json"
 
@@ -149,14 +124,15 @@ def run_preflight(
     *,
     project_dir: Path = PROJECT_DIR,
     policy_config: Path | None = None,
-    subnets_file: Path | None = None,
     pack_dir: Path | None = None,
     python: str | None = None,
     start_timeout: float = 10.0,
     progress: Progress | None = None,
 ) -> PreflightResult:
-    """Check one stack. `policy_config` None: `policies/config/<stack>.json` when it exists, else the pack's
-    defaults. `subnets_file` None: the stand-in subnet layout (see `preflight.program.stand_in_subnets`)."""
+    """Check one stack with its environment's gate: `policy_config`, else `policies/config/<stack>.json`.
+
+    A stack with neither is a `policy-config` failure (exit 2), never a run on the pack's weaker defaults.
+    Subnets are answered from the stack's own config (`preflight.program.stand_in_subnets`)."""
     progress = progress or _Silent()
     timings: dict[str, float] = {}
     begun = time.perf_counter()
@@ -170,18 +146,19 @@ def run_preflight(
     try:
         config = read_stack_config(stack, project_dir)
         project = config.project
-        explicit = policy_config is not None
-        policy_path = policy_config if explicit else default_policy_config(stack, project_dir)
-        if explicit or policy_path.exists():
-            policy_document = _read_json(policy_path, "policy-config")
-            if not isinstance(policy_document, dict):
-                raise InputError("policy-config", f"{policy_path}: expected a JSON object of policy name -> settings")
-        else:
-            policy_path, policy_document = None, {}
-        if subnets_file is not None:
-            subnets, subnets_source = load_subnets(subnets_file), str(subnets_file)
-        else:
-            subnets, subnets_source = stand_in_subnets(config), "stand-in"
+        policy_path = policy_config if policy_config is not None else default_policy_config(stack, project_dir)
+        if policy_config is None and not policy_path.exists():
+            raise InputError(
+                "policy-config",
+                f"stack {stack!r} has no policy config ({policy_path.relative_to(project_dir)} does not exist): "
+                "create it (copy the closest environment's, e.g. policies/config/prod.json), or name one with "
+                "--policy-config PATH. Without one the pack would run on its defaults, a weaker gate than any "
+                "environment's.",
+            )
+        policy_document = _read_json(policy_path, "policy-config")
+        if not isinstance(policy_document, dict):
+            raise InputError("policy-config", f"{policy_path}: expected a JSON object of policy name -> settings")
+        subnets = stand_in_subnets(config)
     except StackFileError as error:
         return PreflightResult(project, stack, None, failures=(Failure("stack-file", str(error)),))
     except InputError as error:
@@ -203,7 +180,6 @@ def run_preflight(
         None,
         policy_config=policy_path,
         subnets=subnets,
-        subnets_source=subnets_source,
         timings=timings,
         started=True,
     )

@@ -225,6 +225,10 @@ def test_tags_on_every_taggable_resource(stack, run) -> None:
             assert tags.pop("expectedRequestsPerSecond") == f"{expected['requestsPerSecond']:g}"
             if "averageItemKb" in expected:
                 assert tags.pop("expectedItemKb") == f"{expected['averageItemKb']:g}"
+        if resource.type == SERVERLESS_CACHE:
+            # For the pack, which cannot look subnets up: the AZs the cache's endpoints go to.
+            zones = {stand_in_subnets(stack)[subnet].availability_zone for subnet in resource.inputs["subnetIds"]}
+            assert tags.pop("subnetAvailabilityZones") == " ".join(sorted(zones))
         assert tags == {
             **common,
             "environment": stack.stack,

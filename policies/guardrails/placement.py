@@ -1,11 +1,14 @@
 """Same-AZ placement: cache nodes sit in the application's availability zones, the primary in the first.
 
 Reading a node in another AZ costs latency and cross-AZ transfer on every request; an app AZ without a node
-has no local replica to read from. The app's AZs are per environment, so they come from policy config.
+has no local replica to read from. The app's AZs are the program's own fact: the policy reads them from the
+stack config key its config names (`guardrails/stack_config.py`), or from a list in its config for a program
+that keeps them nowhere in config. With none known, it checks only that nodes a program places itself span AZs.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
@@ -16,10 +19,15 @@ from pulumi_policy import (
     Severity,
 )
 
+from elasticache_facts.tags import SUBNET_ZONES as SUBNET_ZONES_TAG
 from elasticache_facts.tokens import CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
+from guardrails import stack_config
 from guardrails.availability import is_sharded
-from guardrails.common import DOCS, is_global_secondary, is_group_member, settings
+from guardrails.common import DOCS, is_global_secondary, is_group_member, settings, tags_of
 from guardrails.props import MISSING, Props, Unknown, is_unknown
+
+APP_ZONES_KEY = "elasticache:network.appAvailabilityZones"
+"""Where this repository's program keeps its app AZs (README, Stack config reference)."""
 
 SCHEMA = PolicyConfigSchema(
     properties={
@@ -28,8 +36,17 @@ SCHEMA = PolicyConfigSchema(
             "items": {"type": "string"},
             "default": [],
             "description": (
-                "The application's AZs, in order; the first is where primaries belong. Empty: the policy "
-                "does not apply."
+                "The application's AZs, in order; the first is where primaries belong. Empty: read them from "
+                "the stack config key `appAvailabilityZonesKey` names."
+            ),
+        },
+        "appAvailabilityZonesKey": {
+            "type": "string",
+            "default": APP_ZONES_KEY,
+            "description": (
+                "The stack config key (`<namespace>:<key>[.<path>]`) where the program keeps its app AZs, as a "
+                "list; the CLI hands the pack the stack's config. Empty, or the stack has no such key: no app "
+                "AZs are known, and only the spread over `minimumSpreadZones` is checked."
             ),
         },
         "primaryInFirstZone": {
@@ -37,17 +54,42 @@ SCHEMA = PolicyConfigSchema(
             "default": True,
             "description": "Require every primary in the first app AZ (not just in some app AZ).",
         },
-        "subnetAvailabilityZones": {
-            "type": "object",
-            "additionalProperties": {"type": "string"},
-            "default": {},
+        "minimumSpreadZones": {
+            "type": "integer",
+            "minimum": 1,
+            "default": 2,
             "description": (
-                "Subnet id -> AZ, so serverless caches (placed by AWS in every subnet given) can be judged. "
-                "Empty: serverless caches are not applicable."
+                "With no app AZs known: the fewest AZs the nodes a program places itself must span (a cache of "
+                "fewer nodes spans one AZ per node)."
             ),
         },
     }
 )
+
+
+@dataclass(frozen=True)
+class AppZones:
+    """The app's AZs (None: not known) and where they came from, for messages."""
+
+    zones: list[str] | None
+    source: str
+    problem: str | None = None
+    """The configured source holds something that is not a list of AZ names."""
+
+
+def app_zones(config: dict) -> AppZones:
+    literal = [str(zone) for zone in config["appAvailabilityZones"]]
+    if literal:
+        return AppZones(literal, "policy config `appAvailabilityZones`")
+    key = str(config["appAvailabilityZonesKey"] or "").strip()
+    if not key:
+        return AppZones(None, "no `appAvailabilityZones` and no `appAvailabilityZonesKey` configured")
+    value = stack_config.lookup(key)
+    if value is MISSING:
+        return AppZones(None, f"the stack config has no `{key}`")
+    if not isinstance(value, list) or not value or not all(isinstance(zone, str) and zone for zone in value):
+        return AppZones(None, f"stack config `{key}`", f"stack config `{key}` is {value!r}, not a list of AZ names")
+    return AppZones([str(zone) for zone in value], f"stack config `{key}`")
 
 
 def _zones(props: Props, *path: str | int) -> Any:
@@ -164,53 +206,123 @@ def _cluster(props: Props, app: list[str], config: dict, problems: list[str]) ->
 
 
 def _serverless(args: ResourceValidationArgs, props: Props, app: list[str], config: dict, problems: list[str]) -> None:
-    mapping: dict[str, str] = dict(config["subnetAvailabilityZones"])
-    if not mapping:
-        args.not_applicable(
-            "AWS puts a serverless cache's endpoints in the AZs of the subnets it is given, and subnet AZs "
-            "cannot be resolved offline; set `subnetAvailabilityZones` (subnet id -> AZ) to check them"
-        )
     subnets = props.items("subnetIds")
     if subnets is MISSING or subnets == []:
         problems.append("`subnetIds` is unset: AWS uses the default VPC's subnets, in AZs it picks")
         return
-    if is_unknown(subnets):
+    # AWS puts the endpoints in the AZs of the subnets given; a subnet's AZ is not on the resource, and only
+    # the program that looked its subnets up can say (the tag below). Without it there is nothing to judge.
+    tags = tags_of(props)
+    declared = tags.get(SUBNET_ZONES_TAG, MISSING) if isinstance(tags, dict) else tags
+    if is_unknown(declared):
+        props.note(declared)
         return
-    zones: list[str] = []
-    for subnet in subnets:
-        if isinstance(subnet, Unknown):
-            props.note(subnet)
-        elif str(subnet) not in mapping:
-            props.cannot_check(f"subnet {subnet} is not in `subnetAvailabilityZones`; its AZ is unknown")
-        else:
-            zones.append(mapping[str(subnet)])
-    if len(zones) == len(subnets):
-        _judge_nodes("", None, zones, app, config, problems)
-    else:
-        outside = sorted({zone for zone in zones if zone not in app})
-        if outside:
-            problems.append(f"subnet(s) in {', '.join(outside)}, outside the app AZs {app}")
+    if not isinstance(declared, str) or not declared.split():
+        args.not_applicable(
+            "AWS puts a serverless cache's endpoints in the AZs of its subnets, which the resource does not "
+            f"name; a program that looks its subnets up can say with the `{SUBNET_ZONES_TAG}` tag"
+        )
+    _judge_nodes("", None, declared.split(), app, config, problems)
+
+
+def _distinct(zones: list[Any]) -> int | None:
+    """How many different AZs a list names; None while any of them is unknown."""
+    known = [zone for zone in zones if isinstance(zone, str)]
+    return len(set(known)) if len(known) == len(zones) else None
+
+
+def _spread_problem(label: str, zones: list[Any], config: dict) -> str | None:
+    wanted = min(int(config["minimumSpreadZones"]), len(zones))
+    distinct = _distinct(zones)
+    if distinct is None or distinct >= wanted:
+        return None
+    return (
+        f"{label}{len(zones)} nodes in {distinct} AZ(s) ({', '.join(sorted(set(zones)))}): one AZ failure takes "
+        f"them all. Spread them over at least {wanted} AZs"
+    )
+
+
+def _spread(args: ResourceValidationArgs, props: Props, config: dict, problems: list[str], reason: str) -> None:
+    """No app AZs known: what a program places itself must span AZs; what it leaves to AWS, AWS spreads."""
+    left_to_aws = (
+        f"{reason}, and AWS places the nodes (Multi-AZ puts replicas in other AZs than the primary; "
+        "elasticache-multi-az-failover requires it)"
+    )
+    if args.resource_type == SERVERLESS_CACHE:
+        args.not_applicable(f"{reason}; AWS spreads a serverless cache over the AZs of its subnets itself")
+    if args.resource_type == CLUSTER:
+        count = props.number("numCacheNodes")
+        count = 1.0 if count is MISSING else count
+        zones = _zones(props, "preferredAvailabilityZones")
+        if isinstance(zones, list) and zones:
+            problem = _spread_problem("", zones, config)
+            if problem:
+                problems.append(problem)
+            return
+        if not isinstance(count, float) or is_unknown(zones):
+            return
+        if count < 2:
+            args.not_applicable(f"{reason}, and a one-node cluster spans one AZ whatever its placement")
+        mode = props.text("azMode")
+        if mode == "cross-az" or is_unknown(mode):
+            return
+        problems.append(
+            f"`azMode` is {mode if mode is not MISSING else 'unset (AWS default: single-az)'}: all "
+            f"{int(count)} nodes sit in one AZ. Set `azMode: cross-az` (or list `preferredAvailabilityZones`)"
+        )
+        return
+    if not is_sharded(props):
+        zones = _zones(props, "preferredCacheClusterAzs")
+        if zones is MISSING or zones == []:
+            args.not_applicable(left_to_aws)
+        if isinstance(zones, list):
+            problem = _spread_problem("", zones, config)
+            if problem:
+                problems.append(problem)
+        return
+    shards = props.items("nodeGroupConfigurations")
+    if shards is MISSING or shards == []:
+        args.not_applicable(left_to_aws)
+    if not isinstance(shards, list):
+        return
+    for index, shard in enumerate(shards):
+        if isinstance(shard, Unknown):
+            props.note(shard)
+            continue
+        primary = props.text("nodeGroupConfigurations", index, "primaryAvailabilityZone")
+        replicas = _zones(props, "nodeGroupConfigurations", index, "replicaAvailabilityZones")
+        if primary is MISSING or not isinstance(replicas, list):
+            continue  # a shard whose AZs AWS picks is spread by Multi-AZ
+        problem = _spread_problem(f"shard {index + 1}: ", [primary, *replicas], config)
+        if problem:
+            problems.append(problem)
 
 
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type not in (REPLICATION_GROUP, CLUSTER, SERVERLESS_CACHE):
         return
     config = settings(args, SCHEMA)
-    app = [str(zone) for zone in config["appAvailabilityZones"]]
-    if not app:
-        args.not_applicable("no `appAvailabilityZones` configured for this environment")
     props = Props(args.props)
+    if args.resource_type == REPLICATION_GROUP and is_global_secondary(props):
+        args.not_applicable("a global datastore secondary lives in another region than the app AZs configured here")
+    if args.resource_type == CLUSTER and is_group_member(props):
+        args.not_applicable("the cluster belongs to a replication group, which is judged instead")
+    known = app_zones(config)
+    if known.problem:
+        report(
+            f"{known.problem}: the app's AZs cannot be read. Give the stack config a list of AZs there, or set "
+            "this policy's `appAvailabilityZonesKey` (or `appAvailabilityZones`)."
+        )
+        return
     problems: list[str] = []
-    if args.resource_type == REPLICATION_GROUP:
-        if is_global_secondary(props):
-            args.not_applicable("a global datastore secondary lives in another region than the app AZs configured here")
-        _replication_group(props, app, config, problems)
+    if known.zones is None:
+        _spread(args, props, config, problems, f"no app AZs known ({known.source})")
+    elif args.resource_type == REPLICATION_GROUP:
+        _replication_group(props, known.zones, config, problems)
     elif args.resource_type == CLUSTER:
-        if is_group_member(props):
-            args.not_applicable("the cluster belongs to a replication group, which is judged instead")
-        _cluster(props, app, config, problems)
+        _cluster(props, known.zones, config, problems)
     else:
-        _serverless(args, props, app, config, problems)
+        _serverless(args, props, known.zones, config, problems)
     for problem in problems:
         report(problem + ".")
     props.finish()
@@ -227,10 +339,12 @@ same_az_placement = ResourceValidationPolicy(
     severity=Severity.MEDIUM,
     tags=["placement", "latency", "cost"],
     remediation_steps=(
-        "List the AZs explicitly: `preferredCacheClusterAzs` (primary first, one per node) for a single-shard "
+        "With the app's AZs known (policy config, or the stack config key it names), list the AZs explicitly: "
+        "`preferredCacheClusterAzs` (primary first, one per node) for a single-shard "
         "group, or `nodeGroupConfigurations[].primaryAvailabilityZone` / `replicaAvailabilityZones` per shard. "
         "Use the app's AZs only, cover each of them, and put primaries in the first. AWS reads these at "
-        "creation only."
+        "creation only. With none known, spread the nodes you place over at least two AZs (Memcached: "
+        "`azMode: cross-az`)."
     ),
     url=f"{DOCS}/RegionsAndAZs.html",
 )
@@ -240,9 +354,12 @@ POLICIES = [same_az_placement]
 # What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
 CHECKS = {
     same_az_placement.name: (
-        "placement is explicit (`preferredCacheClusterAzs` one per node; `nodeGroupConfigurations[]` per "
-        "shard; Memcached `preferredAvailabilityZones`/`availabilityZone`); primaries in the first app AZ; no"
-        " node outside the app AZs; every app AZ holds a node (per group: with fewer replicas than AZs, "
-        "shards rotate their replicas). Serverless: see below"
+        "with the app's AZs known ([below](#where-the-network-comes-from)): placement is explicit "
+        "(`preferredCacheClusterAzs` one per node; `nodeGroupConfigurations[]` per shard; Memcached "
+        "`preferredAvailabilityZones`/`availabilityZone`); primaries in the first app AZ; no node outside the app "
+        "AZs; every app AZ holds a node (per group: with fewer replicas than AZs, shards rotate their replicas). "
+        "With none known: nodes a program places itself span at least `minimumSpreadZones` AZs (Memcached: "
+        "`azMode: cross-az` or such a list); placement left to AWS is not applicable (Multi-AZ spreads it). "
+        "Serverless: see below"
     ),
 }

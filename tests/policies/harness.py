@@ -9,9 +9,11 @@ line, `args.not_applicable(...)` a not-applicable entry, `report_violation` call
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +94,23 @@ class Outcome:
         return " | ".join(self.violations)
 
 
-def _run(policy: ResourceValidationPolicy | StackValidationPolicy, args: Any) -> Outcome:
+@contextlib.contextmanager
+def _stack_config(config: Mapping[str, str] | None) -> Iterator[None]:
+    """`PULUMI_CONFIG` as the CLI's language host sets it for the pack process (None: the stack has no config)."""
+    before = os.environ.pop("PULUMI_CONFIG", None)
+    if config is not None:
+        os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
+    try:
+        yield
+    finally:
+        os.environ.pop("PULUMI_CONFIG", None)
+        if before is not None:
+            os.environ["PULUMI_CONFIG"] = before
+
+
+def _run(
+    policy: ResourceValidationPolicy | StackValidationPolicy, args: Any, stack_config: Mapping[str, str] | None = None
+) -> Outcome:
     outcome = Outcome()
 
     def report(message: str, urn: str | None = None) -> None:
@@ -100,7 +118,8 @@ def _run(policy: ResourceValidationPolicy | StackValidationPolicy, args: Any) ->
         outcome.urns.append(urn)
 
     try:
-        result = policy.validate(args, report)
+        with _stack_config(stack_config):
+            result = policy.validate(args, report)
         assert result is None, "these policies are synchronous"
     except UnknownValueError as error:
         outcome.advisory = error.message
@@ -118,8 +137,9 @@ def check(
     provider: Mapping[str, Any] | None = None,
     name: str = "subject",
     protect: bool = False,
+    stack_config: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Run one resource policy on one resource's inputs."""
+    """Run one resource policy on one resource's inputs (`stack_config`: the stack's, as `PULUMI_CONFIG`)."""
     urn = f"urn:pulumi:test::project::{resource_type}::{name}"
     provider_resource = (
         PolicyProviderResource(
@@ -140,7 +160,7 @@ def check(
         provider_resource,
         _config(config),
     )
-    return _run(policy, args)
+    return _run(policy, args, stack_config)
 
 
 @dataclass(frozen=True)
@@ -163,7 +183,11 @@ def urn_of(resource_type: str, name: str) -> str:
 
 
 def check_stack(
-    policy: StackValidationPolicy, items: Sequence[Item], *, config: Mapping[str, Any] | None = None
+    policy: StackValidationPolicy,
+    items: Sequence[Item],
+    *,
+    config: Mapping[str, Any] | None = None,
+    stack_config: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Run one stack policy over resources, linked (parents, property dependencies) as the SDK links them."""
     urns = {item.name: item.urn for item in items}
@@ -180,7 +204,7 @@ def check_stack(
             resource.property_dependencies[key] = deps
             resource.dependencies.extend(dep for dep in deps if dep not in resource.dependencies)
     args = StackValidationArgs(list(resources.values()), _config(config))
-    return _run(policy, args)
+    return _run(policy, args, stack_config)
 
 
 DROP = object()

@@ -8,6 +8,7 @@ IAM user, a customer-managed KMS key, and the required tags. Every policy in the
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -26,8 +27,11 @@ KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/0b9e3a4c-5d6e-4f70-8a91-b2c3d4
 SESSIONS_SG = "sg-0a1b2c3d4e5f60718"
 PROMPTS_SG = "sg-0f1e2d3c4b5a69788"
 
+STACK_CONFIG = {"elasticache:network": json.dumps({"appAvailabilityZones": APP_AZS})}
+"""The stack config this deployment's program would hand the pack (`PULUMI_CONFIG`): where its app AZs live."""
+
 PROD_CONFIG: dict[str, Any] = {
-    "elasticache-same-az-placement": {"appAvailabilityZones": APP_AZS, "subnetAvailabilityZones": SUBNETS},
+    "elasticache-same-az-placement": {"appAvailabilityZones": APP_AZS},
     "elasticache-backup-retention": {"minimumRetentionDays": 7},
     "elasticache-encryption-at-rest": {"requireCustomerManagedKey": True},
 }
@@ -134,7 +138,7 @@ SERVERLESS_CACHE: dict[str, Any] = {
     "userGroupId": "prompts-prod",
     "kmsKeyId": KMS_KEY,
     "networkType": "ipv4",
-    "tags": PROMPTS_TAGS,
+    "tags": {**PROMPTS_TAGS, "subnetAvailabilityZones": " ".join(sorted(set(SUBNETS.values())))},
 }
 
 PARAMETER_GROUP: dict[str, Any] = {

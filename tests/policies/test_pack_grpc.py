@@ -20,7 +20,7 @@ from elasticache_facts.wire import OUTPUT_VALUE_SIG, SIG_KEY
 from preflight.analyzer import Diagnostic, PolicyPack, PolicyPackError
 from preflight.model import PlannedResource
 from tests.policies.harness import DROP, secret, with_
-from tests.policies.secure import as_preview, planned, secure_items
+from tests.policies.secure import STACK_CONFIG, as_preview, planned, secure_items
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 PROD = json.loads((PACK_DIR / "config" / "prod.json").read_text())
@@ -29,7 +29,7 @@ DEV = json.loads((PACK_DIR / "config" / "dev.json").read_text())
 
 @pytest.fixture(scope="module")
 def pack() -> Iterator[PolicyPack]:
-    with PolicyPack(PACK_DIR, project="elasticache", stack="prod") as running:
+    with PolicyPack(PACK_DIR, project="elasticache", stack="prod", stack_config=STACK_CONFIG) as running:
         running.configure(PROD)
         yield running
 
@@ -119,15 +119,15 @@ def test_the_environment_configs_are_valid_and_differ_only_where_environments_do
     assert set(DEV) == set(PROD)
     differences = {name for name in PROD if PROD[name] != DEV[name]}
     assert differences == {
-        "elasticache-same-az-placement",
         "elasticache-backup-retention",
         "elasticache-encryption-at-rest",
         "elasticache-monthly-budget",
         "elasticache-data-protection",
     }
     assert PROD["elasticache-backup-retention"]["minimumRetentionDays"] == 7
-    assert DEV["elasticache-same-az-placement"]["appAvailabilityZones"] == ["us-east-1a", "us-east-1b"]
-    assert PROD["elasticache-same-az-placement"]["appAvailabilityZones"] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    # The network lives in the stack config alone: placement reads the app AZs from there (PULUMI_CONFIG).
+    assert "elasticache-same-az-placement" not in DEV
+    assert "elasticache-same-az-placement" not in PROD
     assert DEV["elasticache-monthly-budget"]["enforcementLevel"] == "advisory"
     assert PROD["elasticache-monthly-budget"]["enforcementLevel"] == "mandatory"
     # A dev cache is disposable; in prod nothing may be deleted without a final snapshot or protection.
@@ -230,7 +230,7 @@ def test_the_environment_config_decides(pack: PolicyPack) -> None:
     three_days = changed(resources(), "sessions-replication-group", snapshotRetentionLimit=3)
     assert mandatory(everything(pack, three_days)) == [("elasticache-backup-retention", "sessions-replication-group")]
     try:
-        pack.configure({**DEV, "elasticache-same-az-placement": PROD["elasticache-same-az-placement"]})
+        pack.configure(DEV)
         assert mandatory(everything(pack, three_days)) == []
     finally:
         pack.configure(PROD)

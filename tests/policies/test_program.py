@@ -39,7 +39,11 @@ def plans() -> Iterator[dict[str, Plan]]:
 
 @pytest.fixture(scope="module")
 def packs() -> Iterator[dict[str, PolicyPack]]:
-    running = {stack: PolicyPack(PACK_DIR, project="elasticache", stack=stack) for stack in STACKS}
+    # The stack's config, as the CLI hands it to the pack: placement reads the app AZs from it.
+    running = {
+        stack: PolicyPack(PACK_DIR, project="elasticache", stack=stack, stack_config=read_stack_config(stack).values)
+        for stack in STACKS
+    }
     try:
         for stack, pack in running.items():
             pack.start()

@@ -10,7 +10,7 @@ import pytest
 from preflight.mocks import SubnetAnswer
 from preflight.program import SECRET_PLACEHOLDER, read_stack_config, run_program
 from preflight.report import render_text
-from preflight.run import InputError, PreflightResult, load_subnets, run_preflight
+from preflight.run import PreflightResult, run_preflight
 from tests.preflight.conftest import REPO, edit, processes_using
 
 pytestmark = pytest.mark.usefixtures("sdk_state")
@@ -29,7 +29,6 @@ def test_a_clean_stack_is_planned_and_analyzed_with_its_policy_config() -> None:
     assert result.pack.levels["elasticache-backup-retention"] == "mandatory"
     assert result.pack.levels["elasticache-monthly-budget"] == "advisory"
     assert "all" not in result.pack.levels, "`all` is a default for every policy, not a policy"
-    assert result.subnets_source == "stand-in"
     assert {"program", "pack", "analysis", "total"} <= set(result.timings)
 
 
@@ -91,16 +90,21 @@ def test_an_unreadable_policy_config_is_an_error_before_anything_starts(
     assert not result.started
 
 
-def test_a_stack_without_a_policy_config_runs_with_the_pack_defaults(project: Path) -> None:
+def test_a_stack_without_a_policy_config_is_an_error_unless_one_is_named(project: Path) -> None:
     (project / "policies" / "config" / "dev.json").unlink()
 
     result = run_preflight("dev", project_dir=project)
 
-    assert result.policy_config is None
-    assert result.failures == (), "the pack runs on its own defaults (an empty config)"
-    assert result.pack is not None
-    assert "policy config: none (no policies/config/dev.json): the pack's own defaults" in render_text(result)
-    assert processes_using(project) == [], "the pack outlived a completed run"
+    assert result.exit_code == 2
+    assert [f.kind for f in result.failures] == ["policy-config"]
+    assert "policies/config/dev.json does not exist" in result.failures[0].message
+    assert "--policy-config" in result.failures[0].message
+    assert not result.started, "nothing is planned against a weaker gate"
+    assert processes_using(project) == []
+
+    named = run_preflight("dev", project_dir=project, policy_config=project / "policies" / "config" / "prod.json")
+    assert named.failures == ()
+    assert named.policy_config == project / "policies" / "config" / "prod.json"
 
 
 def test_a_missing_stack_file_is_an_error_listing_the_stacks() -> None:
@@ -112,50 +116,43 @@ def test_a_missing_stack_file_is_an_error_listing_the_stacks() -> None:
     assert "dev, prod" in result.failures[0].message
 
 
-def test_a_subnets_file_answers_get_subnet(tmp_path: Path, project: Path) -> None:
-    subnets = {
-        "subnet-0a11b2c3d4e5f6071": {"availabilityZone": "us-east-1a", "vpcId": "vpc-0d3c6a8f2b1e47a90"},
-        "subnet-0b22c3d4e5f607182": {"availabilityZone": "us-east-1b", "vpcId": "vpc-0d3c6a8f2b1e47a90"},
-    }
-    path = tmp_path / "subnets.json"
-    path.write_text(json.dumps(subnets))
+def test_adding_an_app_az_is_one_edit_of_the_stack_config(tmp_path: Path, project: Path) -> None:
+    """A subnet and its AZ in Pulumi.dev.yaml (and the replica dev pins): the program, the offline subnet answers
+    and the gate all follow, with no other file touched."""
+    stack = project / "Pulumi.dev.yaml"
+    edit(
+        stack,
+        "      - subnet-0b22c3d4e5f607182   # us-east-1b, private\n",
+        ("      - subnet-0b22c3d4e5f607182   # us-east-1b, private\n      - subnet-0c33d4e5f6071829a   # us-east-1c\n"),
+    )
+    edit(
+        stack,
+        "appAvailabilityZones: [us-east-1a, us-east-1b]",
+        "appAvailabilityZones: [us-east-1a, us-east-1b, us-east-1c]",
+    )
+    edit(stack, "nodeType: cache.t4g.small\n      replicas: 1", "nodeType: cache.t4g.small\n      replicas: 2")
 
-    result = run_preflight("dev", project_dir=project, subnets_file=path)
+    result = run_preflight("dev", project_dir=project)
+
+    assert result.failures == ()
+    assert result.subnets["subnet-0c33d4e5f6071829a"] == SubnetAnswer("us-east-1c", "vpc-0d3c6a8f2b1e47a90")
+    assert result.plan is not None
+    [group] = [r for r in result.plan.resources if r.type.endswith("replicationGroup:ReplicationGroup")]
+    assert group.inputs["preferredCacheClusterAzs"] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    [serverless] = [r for r in result.plan.resources if r.type.endswith("serverlessCache:ServerlessCache")]
+    assert serverless.inputs["tags"]["subnetAvailabilityZones"] == "us-east-1a us-east-1b us-east-1c"
+    placement = [d for d in result.diagnostics if d.policy_name == "elasticache-same-az-placement"]
+    assert placement == [], [d.message for d in placement]
     assert result.exit_code == 0
-    assert result.subnets_source == str(path)
-    assert result.subnets["subnet-0b22c3d4e5f607182"] == SubnetAnswer("us-east-1b", "vpc-0d3c6a8f2b1e47a90")
 
-    # The file is the whole truth: a subnet it does not know is one AWS does not know.
-    del subnets["subnet-0b22c3d4e5f607182"]
-    path.write_text(json.dumps(subnets))
-    missing = run_preflight("dev", project_dir=project, subnets_file=path)
-    assert missing.exit_code == 2
-    assert missing.failures[0].kind == "config"
-    assert [p["path"] for p in missing.failures[0].problems] == ["network.subnetIds[1]"]
+    # The gate did judge placement against the stack's three AZs: a policy config pinning the old two says so.
+    pinned = json.loads((project / "policies" / "config" / "dev.json").read_text())
+    pinned["elasticache-same-az-placement"] = {"appAvailabilityZones": ["us-east-1a", "us-east-1b"]}
+    (tmp_path / "pinned.json").write_text(json.dumps(pinned))
+    old = run_preflight("dev", project_dir=project, policy_config=tmp_path / "pinned.json")
+    messages = [d.message for d in old.diagnostics if d.policy_name == "elasticache-same-az-placement"]
+    assert any("outside the app AZs ['us-east-1a', 'us-east-1b']" in m for m in messages), messages
     assert processes_using(project) == []
-
-
-@pytest.mark.parametrize(
-    ("document", "expected"),
-    [
-        ("[]", "expected a JSON object"),
-        ('{"subnet-1": "us-east-1a"}', "subnet-1: expected an object"),
-        ('{"subnet-1": {"availabilityZone": "us-east-1a"}}', "subnet-1.vpcId"),
-        ('{"subnet-1": {"availabilityZone": "us-east-1a", "vpcId": "vpc-1", "az": "x"}}', "unknown key(s) az"),
-    ],
-)
-def test_a_malformed_subnets_file_is_an_error(tmp_path: Path, document: str, expected: str) -> None:
-    path = tmp_path / "subnets.json"
-    path.write_text(document)
-
-    with pytest.raises(InputError) as caught:
-        load_subnets(path)
-    assert caught.value.kind == "subnets"
-    assert expected in str(caught.value)
-
-    result = run_preflight("dev", subnets_file=path)
-    assert result.exit_code == 2
-    assert result.failures[0].kind == "subnets"
 
 
 def test_a_broken_config_is_reported_with_every_key_path(project: Path) -> None:
