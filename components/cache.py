@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.observability import NAMESPACE, AlarmSpec, node_alarms, serverless_alarms
+from components.observability import NAMESPACE, AlarmSpec, metric_queries, node_alarms, serverless_alarms
 from components.spec import AuthMode, CacheArgs, KmsKeyChoice
 from elasticache_facts.engines import parameter_group_family
 from elasticache_facts.ports import SERVERLESS_PORTS
@@ -135,15 +135,21 @@ class Cache(pulumi.ComponentResource):
     def _alarms(self, alarms: list[AlarmSpec], topic_arn: pulumi.Input[str]) -> None:
         args = self._args
         for alarm in alarms:
+            watched: dict[str, Any]
+            if alarm.aggregated:
+                watched = {"metric_queries": metric_queries(alarm)}
+            else:
+                watched = {
+                    "namespace": NAMESPACE,
+                    "metric_name": alarm.metric,
+                    "statistic": alarm.statistic,
+                    "dimensions": {alarm.dimension: alarm.sources[0]},
+                    "period": alarm.period,
+                }
             aws.cloudwatch.MetricAlarm(
                 f"{self._name}-alarm-{alarm.slug}",
                 name=f"{args.cache_id}-{alarm.slug}",
                 alarm_description=alarm.description,
-                namespace=NAMESPACE,
-                metric_name=alarm.metric,
-                statistic=alarm.statistic,
-                dimensions=alarm.dimensions,
-                period=alarm.period,
                 evaluation_periods=alarm.evaluation_periods,
                 threshold=alarm.threshold,
                 comparison_operator="GreaterThanThreshold",
@@ -152,6 +158,7 @@ class Cache(pulumi.ComponentResource):
                 ok_actions=[topic_arn],
                 tags=dict(args.tags),
                 opts=self._child,
+                **watched,
             )
 
     def _log_delivery(self, own_key_arn: pulumi.Output[str] | None) -> list[dict[str, Any]]:

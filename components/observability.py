@@ -1,7 +1,26 @@
-"""Which CloudWatch alarms a cache gets, as plain data: one per node and metric, or per serverless limit.
+"""Which CloudWatch alarms a cache gets, as plain data: one per metric per cache, whatever its node count.
 
-ElastiCache names the nodes of a replication group after the group (`<id>-001`, or `<id>-0001-001` per shard
-when sharded), so per-node alarms can be defined before the nodes exist, and each names its node.
+Metric names, dimensions and statistics follow AWS's ElastiCache metric pages (Host-Level Metrics,
+https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.HostLevel.html; Metrics for Valkey and
+Redis OSS, https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html; serverless,
+https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/serverless-metrics-events-redis.html), as gathered in
+../shared/reference/elasticache-metrics.md.
+
+A node-based cache publishes each metric per node (dimension `CacheClusterId` = the member cluster id), so its
+alarm is a metric math alarm, `MAX([m1, ..., mN])` over the members' series: it breaches exactly when at least
+one node would have breached its own alarm, and a replica or shard change updates the alarm's queries in place
+instead of creating or deleting alarms. A metric math alarm may reference at most 10 metrics, all with the same
+period (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-data-queries.html); a cache of
+more nodes gets one alarm per metric per 10 nodes. A Metrics Insights query would cover any number of nodes,
+but its WHERE clause documents only `=`, `!=` and AND
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html),
+so it can select one node or all of the account's, not one group's members; and an account holds 200 Metrics
+Insights alarms per Region by default
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-limits.html).
+
+ElastiCache names the members of a replication group after the group (`<id>-001`, or `<id>-0001-001` per shard
+when sharded: the observed convention the reference records), so the alarms can be defined before the nodes
+exist.
 """
 
 from __future__ import annotations
@@ -13,20 +32,31 @@ from components.spec import CacheArgs, NodeBased
 NAMESPACE = "AWS/ElastiCache"
 GB = 10**9  # the serverless data limit is in decimal gigabytes; alarming a little early is the safe side
 FIVE_MINUTES = 300
+MAX_METRICS_PER_ALARM = 10
+"""AWS's hard limit on metrics in one metric math alarm (alarm-data-queries.html above)."""
+NODE_DIMENSION = "CacheClusterId"
+SERVERLESS_DIMENSION = "clusterId"
 
 
 @dataclass(frozen=True)
 class AlarmSpec:
     slug: str
-    """Short name, unique within the cache: `<node>-engine-cpu`, `ecpu`."""
+    """Short name, unique within the cache: `engine-cpu`, `ecpu`."""
     metric: str
     statistic: str
     threshold: float
     period: int
     evaluation_periods: int
-    dimensions: dict[str, str]
+    dimension: str
+    sources: tuple[str, ...]
+    """The dimension values watched: the member cluster ids (node-based) or the cache's name (serverless)."""
     description: str
     treat_missing_data: str = "missing"
+
+    @property
+    def aggregated(self) -> bool:
+        """Node-based: the maximum over the members' series (metric math), even for a single node."""
+        return self.dimension == NODE_DIMENSION
 
 
 def member_cluster_ids(cache_id: str, node: NodeBased) -> list[str]:
@@ -45,80 +75,84 @@ def node_alarms(args: CacheArgs) -> list[AlarmSpec]:
     node = args.node
     assert node is not None
     limits = args.observability.thresholds
+    members = member_cluster_ids(args.cache_id, node)
+    groups = [
+        tuple(members[start : start + MAX_METRICS_PER_ALARM]) for start in range(0, len(members), MAX_METRICS_PER_ALARM)
+    ]
     alarms = []
-    for member in member_cluster_ids(args.cache_id, node):
-        dims = {"CacheClusterId": member}
 
-        def alarm(
-            slug: str,
-            metric: str,
-            statistic: str,
-            threshold: float,
-            what: str,
-            *,
-            period: int = 60,
-            evaluation_periods: int = 3,
-            treat_missing_data: str = "missing",
-            member: str = member,
-            dims: dict[str, str] = dims,
-        ) -> None:
+    def alarm(
+        slug: str,
+        metric: str,
+        statistic: str,
+        threshold: float,
+        what: str,
+        *,
+        period: int = 60,
+        evaluation_periods: int = 3,
+        treat_missing_data: str = "missing",
+    ) -> None:
+        for index, sources in enumerate(groups):
+            scope = "a node" if len(groups) == 1 else f"a node of {sources[0]}..{sources[-1]}"
             alarms.append(
                 AlarmSpec(
-                    slug=f"{member.removeprefix(args.cache_id + '-')}-{slug}",
+                    slug=slug if index == 0 else f"{slug}-{index + 1}",
                     metric=metric,
                     statistic=statistic,
                     threshold=threshold,
                     period=period,
                     evaluation_periods=evaluation_periods,
-                    dimensions=dims,
-                    description=f"{args.cache_id} node {member}: {what}",
+                    dimension=NODE_DIMENSION,
+                    sources=sources,
+                    description=f"{args.cache_id}, {scope}: {what}",
                     treat_missing_data=treat_missing_data,
                 )
             )
 
-        alarm(
-            "engine-cpu",
-            "EngineCPUUtilization",
-            "Average",
-            limits.engine_cpu_percent,
-            f"engine CPU above {limits.engine_cpu_percent:g}% for 3 minutes (the engine is single-threaded: "
-            "scale up or out)",
-        )
-        alarm(
-            "memory",
-            "DatabaseMemoryUsagePercentage",
-            "Average",
-            limits.memory_percent,
-            f"memory above {limits.memory_percent:g}% for 3 minutes ({args.workload.value}: "
-            f"{node.eviction_policy.value} decides what happens when it is full)",
-        )
-        alarm(
-            "evictions",
-            "Evictions",
-            "Sum",
-            limits.evictions,
-            f"more than {limits.evictions:g} keys evicted in 5 minutes",
-            period=FIVE_MINUTES,
-            evaluation_periods=1,
-            treat_missing_data="notBreaching",
-        )
-        alarm(
-            "connections",
-            "CurrConnections",
-            "Maximum",
-            limits.connections,
-            f"more than {limits.connections:g} client connections for 3 minutes (connection leak or pool sizing)",
-        )
-        if node.nodes_per_shard >= 2:
-            # Only replicas report ReplicationLag, and which node is a replica changes with every failover.
-            alarm(
-                "replication-lag",
-                "ReplicationLag",
-                "Maximum",
-                limits.replication_lag_seconds,
-                f"replica more than {limits.replication_lag_seconds:g} s behind its primary for 3 minutes",
-                treat_missing_data="notBreaching",
-            )
+    alarm(
+        "engine-cpu",
+        "EngineCPUUtilization",
+        "Average",
+        limits.engine_cpu_percent,
+        f"engine CPU above {limits.engine_cpu_percent:g}% for 3 minutes (the engine is single-threaded: "
+        "scale up or out)",
+    )
+    alarm(
+        "memory",
+        "DatabaseMemoryUsagePercentage",
+        "Average",
+        limits.memory_percent,
+        f"memory above {limits.memory_percent:g}% for 3 minutes ({args.workload.value}: "
+        f"{node.eviction_policy.value} decides what happens when it is full)",
+    )
+    alarm(
+        "evictions",
+        "Evictions",
+        "Sum",
+        limits.evictions,
+        f"more than {limits.evictions:g} keys evicted in 5 minutes",
+        period=FIVE_MINUTES,
+        evaluation_periods=1,
+        treat_missing_data="notBreaching",
+    )
+    alarm(
+        "connections",
+        "CurrConnections",
+        "Maximum",
+        limits.connections,
+        f"more than {limits.connections:g} client connections for 3 minutes (connection leak or pool sizing)",
+    )
+    # Only replicas report ReplicationLag, and which node is a replica changes with every failover, so the alarm
+    # watches every member; a cache without replicas keeps it too (it stays OK), so adding the first replica
+    # creates no alarm.
+    alarm(
+        "replication-lag",
+        "ReplicationLag",
+        "Maximum",
+        limits.replication_lag_seconds,
+        f"replica more than {limits.replication_lag_seconds:g} s behind its primary for 3 minutes",
+        treat_missing_data="notBreaching",
+    )
     return alarms
 
 
@@ -126,7 +160,7 @@ def serverless_alarms(args: CacheArgs) -> list[AlarmSpec]:
     limits = args.serverless
     assert limits is not None
     thresholds = args.observability.thresholds
-    dims = {"clusterId": args.cache_id}
+    sources = (args.cache_id,)
     ecpu_share = thresholds.ecpu_percent_of_limit / 100
     data_share = thresholds.data_percent_of_limit / 100
     return [
@@ -137,7 +171,8 @@ def serverless_alarms(args: CacheArgs) -> list[AlarmSpec]:
             threshold=limits.max_ecpu_per_second * 60 * ecpu_share,
             period=60,
             evaluation_periods=3,
-            dimensions=dims,
+            dimension=SERVERLESS_DIMENSION,
+            sources=sources,
             description=f"{args.cache_id}: ECPUs above {thresholds.ecpu_percent_of_limit:g}% of "
             f"limits.maxEcpuPerSecond ({limits.max_ecpu_per_second}) for 3 minutes: raise the limit before "
             "requests are throttled",
@@ -149,7 +184,8 @@ def serverless_alarms(args: CacheArgs) -> list[AlarmSpec]:
             threshold=limits.max_data_gb * GB * data_share,
             period=60,
             evaluation_periods=3,
-            dimensions=dims,
+            dimension=SERVERLESS_DIMENSION,
+            sources=sources,
             description=f"{args.cache_id}: data above {thresholds.data_percent_of_limit:g}% of limits.maxDataGb "
             f"({limits.max_data_gb} GB): at the limit keys with a TTL are evicted and writes fail",
         ),
@@ -160,8 +196,37 @@ def serverless_alarms(args: CacheArgs) -> list[AlarmSpec]:
             threshold=thresholds.throttled_commands,
             period=FIVE_MINUTES,
             evaluation_periods=1,
-            dimensions=dims,
+            dimension=SERVERLESS_DIMENSION,
+            sources=sources,
             description=f"{args.cache_id}: more than {thresholds.throttled_commands:g} commands throttled in 5 minutes",
             treat_missing_data="notBreaching",
         ),
     ]
+
+
+def metric_queries(alarm: AlarmSpec) -> list[dict[str, object]]:
+    """The alarm's `metricQueries`: one per member, not returned, and the maximum over them, returned."""
+    ids = [f"m{index + 1}" for index in range(len(alarm.sources))]
+    queries: list[dict[str, object]] = [
+        {
+            "id": query_id,
+            "return_data": False,
+            "metric": {
+                "namespace": NAMESPACE,
+                "metric_name": alarm.metric,
+                "dimensions": {alarm.dimension: source},
+                "stat": alarm.statistic,
+                "period": alarm.period,
+            },
+        }
+        for query_id, source in zip(ids, alarm.sources, strict=True)
+    ]
+    queries.append(
+        {
+            "id": "worst",
+            "expression": f"MAX([{', '.join(ids)}])",
+            "label": f"{alarm.metric} ({alarm.statistic}), highest node",
+            "return_data": True,
+        }
+    )
+    return queries

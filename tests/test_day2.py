@@ -310,33 +310,123 @@ def alarms_of(plan: Plan, cache: str) -> dict[str, PlannedResource]:
     return {a.inputs["name"]: a for a in plan.of_type(ALARM) if a.parent.endswith(f"::{cache}")}
 
 
-def test_every_node_gets_its_alarms_naming_the_node(prod, run) -> None:
+NODE_ALARMS = {
+    "engine-cpu": ("EngineCPUUtilization", "Average", 60),
+    "memory": ("DatabaseMemoryUsagePercentage", "Average", 60),
+    "evictions": ("Evictions", "Sum", 300),
+    "connections": ("CurrConnections", "Maximum", 60),
+    "replication-lag": ("ReplicationLag", "Maximum", 60),
+}
+
+
+def watched_nodes(alarm: PlannedResource) -> list[str]:
+    """The member cluster ids a metric math alarm reads; every query reads the alarm's one metric."""
+    queries = alarm.inputs["metricQueries"]
+    metrics = [q["metric"] for q in queries if "metric" in q]
+    slug = alarm.inputs["name"].split("-", 2)[-1].removesuffix("-2")
+    metric, statistic, period = NODE_ALARMS[slug]
+    assert {(m["namespace"], m["metricName"], m["stat"], m["period"]) for m in metrics} == {
+        ("AWS/ElastiCache", metric, statistic, period)
+    }
+    returned = [q for q in queries if q["returnData"]]
+    assert [q["expression"] for q in returned] == [f"MAX([{', '.join(q['id'] for q in queries if 'metric' in q)}])"]
+    return [m["dimensions"]["CacheClusterId"] for m in metrics]
+
+
+def test_one_alarm_per_metric_covers_every_node(prod, run) -> None:
     plan = run(prod)
     alarms = alarms_of(plan, "sessions")
     nodes = one(plan, REPLICATION_GROUP, "sessions").outputs["memberClusters"]
     assert nodes == ["prod-sessions-001", "prod-sessions-002", "prod-sessions-003"]
-    for node in nodes:
-        suffix = node.removeprefix("prod-sessions-")
-        for metric, slug in (
-            ("EngineCPUUtilization", "engine-cpu"),
-            ("DatabaseMemoryUsagePercentage", "memory"),
-            ("Evictions", "evictions"),
-            ("CurrConnections", "connections"),
-            ("ReplicationLag", "replication-lag"),
-        ):
-            alarm = alarms[f"prod-sessions-{suffix}-{slug}"]
-            assert alarm.inputs["metricName"] == metric
-            assert alarm.inputs["dimensions"] == {"CacheClusterId": node}
-            assert node in alarm.inputs["alarmDescription"]
-    assert len(alarms) == 15
+    assert set(alarms) == {f"prod-sessions-{slug}" for slug in NODE_ALARMS}
+    for slug, (metric, statistic, period) in NODE_ALARMS.items():
+        alarm = alarms[f"prod-sessions-{slug}"]
+        assert "metricName" not in alarm.inputs
+        assert "dimensions" not in alarm.inputs
+        queries = alarm.inputs["metricQueries"]
+        assert [q["metric"] for q in queries[:-1]] == [
+            {
+                "namespace": "AWS/ElastiCache",
+                "metricName": metric,
+                "dimensions": {"CacheClusterId": node},
+                "stat": statistic,
+                "period": period,
+            }
+            for node in nodes
+        ]
+        assert [q["returnData"] for q in queries] == [False, False, False, True]
+        assert queries[-1]["expression"] == "MAX([m1, m2, m3])"
+        assert alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
 
 
 def test_sharded_cache_alarms_cover_every_shard_member(prod, run) -> None:
     plan = run(prod)
     alarms = alarms_of(plan, "retrieval")
     members = one(plan, REPLICATION_GROUP, "retrieval").outputs["memberClusters"]
-    assert {a.inputs["dimensions"]["CacheClusterId"] for a in alarms.values()} == set(members)
-    assert "prod-retrieval-0003-002-engine-cpu" in alarms
+    assert len(members) == 6
+    assert set(alarms) == {f"prod-retrieval-{slug}" for slug in NODE_ALARMS}
+    for alarm in alarms.values():
+        assert watched_nodes(alarm) == members
+
+
+def alarm_names(plan: Plan) -> set[str]:
+    return {alarm.name for alarm in plan.of_type(ALARM)}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: edit_cache(c, "sessions", replicas=3),
+        lambda c: edit_cache(c, "retrieval", shards=4),
+        lambda c: edit_cache(c, "retrieval", replicas=2),
+        lambda c: edit_cache(c, "retrieval", shards=2),
+    ],
+    ids=["one more replica", "one more shard", "one more replica per shard", "one fewer shard"],
+)
+def test_a_replica_or_shard_change_adds_or_removes_no_alarm(prod, change) -> None:
+    before = first_deploy(prod)
+    after = run_program(change(prod), previous_outputs=before.exports)
+    assert alarm_names(after) == alarm_names(before)
+    changed = {a.name for a in after.of_type(ALARM)} - {
+        a.name for a in after.of_type(ALARM) if a.inputs == one_alarm(before, a.name).inputs
+    }
+    # Only the alarms of the cache that changed are updated, in place, to read its new members.
+    cache = next(iter({name.split("-alarm-")[0] for name in changed}))
+    assert changed == {f"{cache}-alarm-{slug}" for slug in NODE_ALARMS}
+    group = one(after, REPLICATION_GROUP, cache)
+    for name in changed:
+        assert watched_nodes(one_alarm(after, name)) == group.outputs["memberClusters"]
+
+
+def one_alarm(plan: Plan, name: str) -> PlannedResource:
+    (alarm,) = [a for a in plan.of_type(ALARM) if a.name == name]
+    return alarm
+
+
+def test_the_first_replica_adds_no_alarm(dev) -> None:
+    network = dev.get("network")
+    sessions = dev.get("caches")["sessions"]
+    one_az = dev.with_values(  # the serverless cache needs two app AZs: only the node-based one stays
+        network={**network, "appAvailabilityZones": network["appAvailabilityZones"][:1]}, caches={"sessions": sessions}
+    )
+    before = first_deploy(edit_cache(one_az, "sessions", replicas=0))
+    after = run_program(edit_cache(one_az, "sessions", replicas=1), previous_outputs=before.exports)
+    assert len(one(before, REPLICATION_GROUP, "sessions").outputs["memberClusters"]) == 1
+    assert len(one(after, REPLICATION_GROUP, "sessions").outputs["memberClusters"]) == 2
+    assert alarm_names(after) == alarm_names(before)
+    assert "sessions-alarm-replication-lag" in alarm_names(before)
+
+
+def test_more_than_ten_nodes_take_one_alarm_per_metric_per_ten_nodes(prod, run) -> None:
+    plan = run(edit_cache(prod, "retrieval", shards=4, replicas=2))  # 12 nodes
+    alarms = alarms_of(plan, "retrieval")
+    members = one(plan, REPLICATION_GROUP, "retrieval").outputs["memberClusters"]
+    assert len(members) == 12
+    for slug in NODE_ALARMS:
+        first, second = alarms[f"prod-retrieval-{slug}"], alarms[f"prod-retrieval-{slug}-2"]
+        assert watched_nodes(first) + watched_nodes(second) == members
+        assert len(watched_nodes(first)) == 10
+    assert len(alarms) == 2 * len(NODE_ALARMS)
 
 
 def test_alarms_and_failover_events_go_to_the_cache_topic(prod, run) -> None:
@@ -355,13 +445,13 @@ def test_thresholds_default_per_workload_and_follow_config(prod, run) -> None:
     configured = configured.with_values(observability={"alarms": {"memoryPercent": 75, "engineCpuPercent": 90}})
     plan = run(configured)
     sessions = alarms_of(plan, "sessions")
-    assert sessions["prod-sessions-001-engine-cpu"].inputs["threshold"] == 65  # the cache's own setting wins
-    assert sessions["prod-sessions-001-memory"].inputs["threshold"] == 75  # the stack's setting
-    assert sessions["prod-sessions-001-evictions"].inputs["threshold"] == 5
+    assert sessions["prod-sessions-engine-cpu"].inputs["threshold"] == 65  # the cache's own setting wins
+    assert sessions["prod-sessions-memory"].inputs["threshold"] == 75  # the stack's setting
+    assert sessions["prod-sessions-evictions"].inputs["threshold"] == 5
     retrieval = alarms_of(plan, "retrieval")
-    assert retrieval["prod-retrieval-0001-001-engine-cpu"].inputs["threshold"] == 90
-    assert retrieval["prod-retrieval-0001-001-evictions"].inputs["threshold"] == 10_000  # a hot cache evicts
-    assert alarms_of(plan, "ratelimit")["prod-ratelimit-001-evictions"].inputs["threshold"] == 0
+    assert retrieval["prod-retrieval-engine-cpu"].inputs["threshold"] == 90
+    assert retrieval["prod-retrieval-evictions"].inputs["threshold"] == 10_000  # a hot cache evicts
+    assert alarms_of(plan, "ratelimit")["prod-ratelimit-evictions"].inputs["threshold"] == 0
 
 
 def test_serverless_alarms_are_relative_to_the_usage_limits(dev, run) -> None:

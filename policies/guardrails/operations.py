@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pulumi_policy import (
@@ -105,40 +106,66 @@ ALARM_SCHEMA = PolicyConfigSchema(
 )
 
 
-def _alarm_targets(alarm: Props) -> tuple[str | None, str | None, bool] | None:
-    """(metric, the cache id the alarm watches, whether it notifies anyone); None when not an ElastiCache alarm."""
-    namespace = alarm.get("namespace")
-    metric = alarm.get("metricName")
-    if isinstance(namespace, Unknown) or isinstance(metric, Unknown):
-        return None
-    if namespace != NAMESPACE:
-        return None
-    dims = alarm.mapping("dimensions")
-    if not isinstance(dims, dict):
-        return None
-    node = dims.get("CacheClusterId")
-    serverless = dims.get("clusterId")
+# Replication-group members are named after the group: <id>-001, or <id>-0001-001 when sharded. A member id
+# could name a node of either form (`x-0001-001` is node 001 of group `x-0001`, or of shard 0001 of `x`), so
+# an alarm counts for both candidate groups.
+_MEMBER = re.compile(r"^(?P<group>.+?)(?P<shard>-\d{4})?-\d{3}$")
+
+
+def _candidate_groups(member: str) -> list[str]:
+    match = _MEMBER.match(member)
+    if match is None:
+        return []
+    group = match["group"]
+    return [group, group + match["shard"]] if match["shard"] else [group]
+
+
+def _watched_metrics(alarm: Props) -> list[tuple[Any, Any, Any]]:
+    """(namespace, metric name, dimensions) of every metric the alarm reads: its own, or its metric queries'."""
+    if alarm.get("metricQueries") is MISSING:
+        return [(alarm.get("namespace"), alarm.get("metricName"), alarm.mapping("dimensions"))]
+    queries = alarm.items("metricQueries")
+    if not isinstance(queries, list):
+        return []
+    return [
+        (
+            alarm.get("metricQueries", index, "metric", "namespace"),
+            alarm.get("metricQueries", index, "metric", "metricName"),
+            alarm.mapping("metricQueries", index, "metric", "dimensions"),
+        )
+        for index in range(len(queries))
+        if isinstance(alarm.get("metricQueries", index, "metric"), dict)
+    ]
+
+
+def _index_alarm(alarm: Props, covered: dict[tuple[bool, str], set[str]]) -> None:
+    """Adds what a notifying alarm watches to `covered`: (serverless?, cache id) -> metric names."""
     actions = alarm.present("alarmActions")
-    watched = serverless if isinstance(serverless, str) else node if isinstance(node, str) else None
-    return str(metric), watched, actions is True or isinstance(actions, Unknown)
-
-
-def _belongs_to(watched: str, cache_id: str, serverless: bool) -> bool:
-    # Nodes of a replication group are named after it: <id>-001, or <id>-0001-001 when sharded.
-    return watched == cache_id if serverless else watched.startswith(f"{cache_id}-")
+    if not (actions is True or isinstance(actions, Unknown)):
+        return
+    for namespace, metric, dims in _watched_metrics(alarm):
+        if namespace != NAMESPACE or not isinstance(metric, str) or not isinstance(dims, dict):
+            continue
+        serverless = dims.get("clusterId")
+        if isinstance(serverless, str):
+            covered.setdefault((True, serverless), set()).add(metric)
+        group = dims.get("ReplicationGroupId")
+        groups = [group] if isinstance(group, str) else []
+        member = dims.get("CacheClusterId")
+        if isinstance(member, str):
+            groups += _candidate_groups(member)
+        for group_id in groups:
+            covered.setdefault((False, group_id), set()).add(metric)
 
 
 def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None:
     config = settings(args, ALARM_SCHEMA)
     readers: list[Props] = []
-    alarms: list[tuple[str, str, bool]] = []
-    caches: list[tuple[PolicyResource, Props, str, bool]] = []
+    covered: dict[tuple[bool, str], set[str]] = {}
+    caches: list[tuple[PolicyResource, str, bool]] = []
     for resource in args.resources:
         if resource.resource_type == METRIC_ALARM:
-            reader = Props(resource.props, f"alarm {resource.name}")
-            target = _alarm_targets(reader)
-            if target and target[1]:
-                alarms.append((target[0] or "", target[1], target[2]))
+            _index_alarm(Props(resource.props, f"alarm {resource.name}"), covered)
             continue
         if resource.resource_type not in (REPLICATION_GROUP, SERVERLESS_CACHE):
             continue
@@ -151,13 +178,11 @@ def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None
         if cache_id is MISSING:
             reader.cannot_check("no explicit id, so its alarms cannot be matched to it before apply")
             continue
-        caches.append((resource, reader, str(cache_id), serverless))
-    for resource, _reader, cache_id, serverless in caches:
+        caches.append((resource, str(cache_id), serverless))
+    for resource, cache_id, serverless in caches:
         wanted = config["serverlessMetrics" if serverless else "nodeMetrics"]
-        covered = {
-            metric for metric, watched, notifies in alarms if notifies and _belongs_to(watched, cache_id, serverless)
-        }
-        missing = [str(metric) for metric in wanted if metric not in covered]
+        have = covered.get((serverless, cache_id), set())
+        missing = [str(metric) for metric in wanted if metric not in have]
         if missing:
             report(
                 f"{resource.name} ({cache_id}) has no alarm that notifies anyone on {', '.join(missing)}: the first "
@@ -177,8 +202,9 @@ alarms_present = StackValidationPolicy(
     severity=Severity.LOW,
     tags=["observability", "alarms"],
     remediation_steps=(
-        "Create `aws.cloudwatch.MetricAlarm`s in namespace AWS/ElastiCache per node (dimension CacheClusterId) "
-        "or per serverless cache (dimension clusterId), with `alarmActions` pointing at an SNS topic."
+        "Create `aws.cloudwatch.MetricAlarm`s in namespace AWS/ElastiCache on the nodes (dimension CacheClusterId; "
+        "one metric math alarm can take the maximum over up to 10 nodes' `metricQueries`) or the serverless cache "
+        "(dimension clusterId), with `alarmActions` pointing at an SNS topic."
     ),
     url=f"{DOCS}/CacheMetrics.WhichShouldIMonitor.html",
 )
@@ -231,9 +257,11 @@ CHECKS = {
     ),
     alarms_present.name: (
         "every replication group has a CloudWatch alarm with `alarmActions` on each metric in `nodeMetrics` "
-        "for one of its nodes (dimension `CacheClusterId` = `<groupId>-…`), every serverless cache on each "
-        "metric in `serverlessMetrics` (dimension `clusterId`); a cache with no explicit id cannot be matched"
-        " before apply (advisory line)"
+        "for one of its nodes: a plain alarm or a metric math alarm whose `metricQueries` read it (dimension "
+        "`CacheClusterId` = a member id, `<groupId>-NNN` or `<groupId>-NNNN-NNN`, or `ReplicationGroupId` = "
+        "`<groupId>`); every serverless cache on each metric in `serverlessMetrics` (dimension `clusterId`); "
+        "alarms are indexed by cache, so the check is linear in the stack's size; a cache with no explicit id "
+        "cannot be matched before apply (advisory line)"
     ),
     data_protection.name: (
         "a replication group is `protect`ed or has a `finalSnapshotIdentifier`; a serverless cache (which "

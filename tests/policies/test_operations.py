@@ -116,3 +116,55 @@ def test_unprotected_without_final_snapshot_is_flagged() -> None:
     assert "serverless caches take no final snapshot" in server.text()
     unknown = check(data_protection, RG, with_(REPLICATION_GROUP, finalSnapshotIdentifier=UNKNOWN))
     assert unknown.passed  # a value will come
+
+
+def math_alarm(name: str, metric: str, members: list[str], actions: Any = ("arn:aws:sns:us-east-1:1:t",)) -> Item:
+    """One metric math alarm over several nodes, as the component plans it."""
+    queries: list[dict[str, Any]] = [
+        {
+            "id": f"m{index}",
+            "returnData": False,
+            "metric": {
+                "namespace": "AWS/ElastiCache",
+                "metricName": metric,
+                "dimensions": {"CacheClusterId": member},
+                "stat": "Average",
+                "period": 60,
+            },
+        }
+        for index, member in enumerate(members)
+    ]
+    queries.append({"id": "worst", "expression": "MAX([m0, m1])", "returnData": True})
+    props: dict[str, Any] = {"metricQueries": queries}
+    if actions is not None:
+        props["alarmActions"] = list(actions)
+    return Item(ALARM, name, props)
+
+
+def test_metric_math_alarms_over_the_nodes_count() -> None:
+    cache = Item(RG, "sessions", REPLICATION_GROUP)
+    members = ["sessions-prod-001", "sessions-prod-002"]
+    alarms = [math_alarm(f"a-{m}", m, members) for m in ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage")]
+    assert check_stack(alarms_present, [cache, *alarms]).passed
+    silent = [math_alarm(f"a-{m}", m, members, actions=None) for m in ("EngineCPUUtilization",)]
+    assert "EngineCPUUtilization, DatabaseMemoryUsagePercentage" in check_stack(alarms_present, [cache, *silent]).text()
+    # The queries' metrics count, not a math expression's text.
+    other = [math_alarm(f"a-{m}", m, ["sessions-prod2-001"]) for m in ("EngineCPUUtilization",)]
+    assert "EngineCPUUtilization" in check_stack(alarms_present, [cache, *other]).text()
+
+
+def test_shard_members_and_group_dimension_count_for_their_group() -> None:
+    sharded = Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId="x"))
+    plain = Item(RG, "other", with_(REPLICATION_GROUP, replicationGroupId="x-0001"))
+    # `x-0001-001` names node 001 of shard 0001 of `x`, and node 001 of `x-0001`: it counts for both.
+    alarms = [alarm(f"a-{m}", m, {"CacheClusterId": "x-0001-001"}) for m in ("EngineCPUUtilization",)]
+    assert check_stack(
+        alarms_present, [sharded, plain, *alarms], config={"nodeMetrics": ["EngineCPUUtilization"]}
+    ).passed
+    by_group = [alarm("g", "DatabaseMemoryUsageCountedForEvictPercentage", {"ReplicationGroupId": "x"})]
+    config = {"nodeMetrics": ["DatabaseMemoryUsageCountedForEvictPercentage"]}
+    assert check_stack(alarms_present, [sharded, *by_group], config=config).passed
+    not_a_member = [alarm("n", "EngineCPUUtilization", {"CacheClusterId": "x-primary"})]
+    assert check_stack(
+        alarms_present, [sharded, *not_a_member], config={"nodeMetrics": ["EngineCPUUtilization"]}
+    ).violations
