@@ -4,8 +4,11 @@
 tests and tools import `guardrails.*` and drive this file the way the Pulumi CLI does.
 """
 
+from guardrails import stack_config
 from guardrails.registry import POLICIES
 from pulumi_policy import EnforcementLevel, PolicyPack
+
+stack_config.load_once()
 
 PolicyPack(
     name="elasticache-guardrails",

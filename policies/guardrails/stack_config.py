@@ -10,18 +10,32 @@ instead of holding a second copy of its value.
 A reference is `<namespace>:<key>` optionally followed by a path into a structured value:
 `elasticache:network.appAvailabilityZones` is the `appAvailabilityZones` entry of the `elasticache:network`
 object.
+
+Read once: pulumi-policy's servicer calls `_configure_runtime_settings()` at the start of every `Analyze`,
+`AnalyzeStack` and `Remediate` (pulumi_policy/policy.py, 1.21.0), which `json.loads` the whole of
+`PULUMI_CONFIG` through `pulumi.runtime.get_config_env()` (pulumi/runtime/config.py) and `set_config`s every key
+again: a cost per resource that grows with the stack's config (seconds for a few hundred caches). The variable
+never changes for the pack's process, so `load_once()` (the pack's entry point calls it) does that work once
+with the same two public functions, keeps the parsed config for `lookup`, and removes the variable, leaving
+each call nothing to parse. `pulumi.Config(...)` in a policy reads what was set here (`get_config` looks at set
+values first). `tests/policies/test_stack_config_once.py` fails when the SDK stops reading config this way.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import os
 from typing import Any
 
+import pulumi.runtime
+
 from guardrails.props import MISSING
 
 ENVIRONMENT = "PULUMI_CONFIG"
+_loaded: dict[str, Any] = {}
+"""The config `load_once()` took from the environment."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -48,7 +62,8 @@ def lookup(reference: str) -> Any:
     key, _, path = reference.strip().partition(".")
     if ":" not in key:
         return MISSING
-    config = _parsed(os.environ.get(ENVIRONMENT, ""))
+    document = os.environ.get(ENVIRONMENT)
+    config = _parsed(document) if document is not None else _loaded
     if key not in config:
         return MISSING
     node = _decoded(config[key])
@@ -57,3 +72,22 @@ def lookup(reference: str) -> Any:
             return MISSING
         node = node[segment]
     return MISSING if node is None else node
+
+
+def load_once() -> None:
+    """Take the stack config from the environment for the whole process, and leave the SDK nothing to re-read."""
+    document = os.environ.pop(ENVIRONMENT, None)
+    if document is None:
+        return
+    _loaded.clear()
+    _loaded.update(_parsed(document))
+    values = dict(_loaded)
+
+    def set_all() -> None:
+        for key, value in values.items():
+            pulumi.runtime.set_config(key, value)
+
+    set_all()
+    # The SDK's config is a context variable: `set_config` writes into this context's dict. Threads that never
+    # set their own (the gRPC server's workers) read the variable's default dict, which an empty context reaches.
+    contextvars.Context().run(set_all)
