@@ -1,14 +1,23 @@
-"""Benchmark `python -m preflight` end to end, as CI runs it: medians for dev and for generated stacks.
+"""Benchmark `python -m preflight` end to end as ratios measured in one run: against the import floor, against
+the SDKs' own floor, per extra cache, and in memory per cache.
 
-    venv/bin/python bench/preflight_bench.py [--repeat 7] [--sizes 1,10,50,100]
+    venv/bin/python bench/preflight_bench.py [--repeat 5] [--sizes 1,50,100,300] [--floor-size 100] [--json]
 
 Works on a temporary copy of the project, with stacks `bench-<n>` of n caches generated from the prod stack
 (its caches repeated in turn: a plain replication group, a sharded one, a small rate-limit group) and checked
-with prod's policy config. Every run is a fresh `python -m preflight <stack> --json` subprocess, timed from
-launch to exit; each run's exit code and cache count are checked, so a run that stopped early (a config error)
-cannot pass for a fast one. One warm-up run per stack is not counted (it writes the bytecode caches, even where
-the environment sets PYTHONDONTWRITEBYTECODE). Runs are interleaved across stacks so that background load
-spreads evenly, and the load average is printed: on a shared machine, compare medians taken under similar load.
+with prod's policy config. Each round runs, in turn, every subject as a fresh process:
+
+- `import-floor`: `python -c "import pulumi, pulumi_aws.elasticache, pulumi_aws.ec2"`, the least any run of
+  this program pays before doing anything;
+- `dev` and every `bench-<n>`: `python -m preflight <stack> --json`, as CI runs it; each run's exit code and
+  cache count are checked, so a run that stopped early (a config error) cannot pass for a fast one;
+- `sdk-floor`: `bench/sdk_floor.py` on `bench-<floor-size>`: the two SDKs alone on the same resources.
+
+Wall time is taken from launch to exit; CPU time (user + system) and peak memory (the largest resident set of
+the process and the pack it starts and reaps) from `os.wait4`. One warm-up round is not counted (it writes the
+bytecode caches, even where the environment sets PYTHONDONTWRITEBYTECODE). Rounds interleave the subjects, so
+background load spreads over all of them, and only ratios of figures from the same run are reported, with the
+load average before and after: on a shared machine absolute times drift, ratios much less.
 """
 
 from __future__ import annotations
@@ -33,28 +42,45 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-SKIPPED = {"venv", "tests", "bench"}
+SKIPPED = {"venv", "tests"}
 """Not part of what a stack run needs; hidden entries (.git, caches) are skipped too."""
+IMPORT_FLOOR = "import pulumi, pulumi_aws.elasticache, pulumi_aws.ec2"
+MIB = 1024 * 1024
+
+TARGETS = {
+    "dev / import floor": 2.5,
+    "100 caches / SDK floor": 1.5,
+    "CPU per extra cache at 300 / at 50": 1.15,
+    "peak MiB per cache": 2.5,
+}
 
 
 @dataclass
 class Runs:
-    stack: str
-    caches: int
+    name: str
+    command: list[str]
+    caches: int = 0
+    """Caches the run must plan (generated stacks); 0: not checked."""
     resources: int = 0
-    seconds: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
     timings: list[dict[str, float]] = field(default_factory=list)
+    floor: list[dict[str, float]] = field(default_factory=list)
 
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
+    def median(self, series: str) -> float:
+        return statistics.median(getattr(self, series))
 
     def step(self, name: str) -> float:
         return statistics.median(t.get(name, 0.0) for t in self.timings)
 
+    def clear(self) -> None:
+        for series in (self.wall, self.cpu, self.rss, self.timings, self.floor):
+            series.clear()
+
 
 def copy_project(destination: Path) -> None:
-    """The program with everything it imports, its stacks, the pack and the preflight; not the bytecode."""
+    """The program with everything it imports, its stacks, the pack, the preflight and this benchmark."""
     ignore = shutil.ignore_patterns("venv", "__pycache__")
     for source in REPO.iterdir():
         if source.name.startswith(".") or source.name in SKIPPED:
@@ -88,90 +114,153 @@ def run_once(project: Path, runs: Runs) -> None:
     # PYTHONDONTWRITEBYTECODE would make every run compile the project's modules again: the runs measured
     # here are warm, as on a developer's machine, whatever the calling environment says.
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "preflight", runs.stack, "--json"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(runs.command, cwd=project, env=env, stdout=out, stderr=err, text=True)
+        # Reaped here, not by Popen, to keep its resource usage: ru_maxrss (KiB on Linux) is the larger of the
+        # child's and its own reaped children's (the pack), the CPU times include the pack's.
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode != 0:
+        why = [stdout[-2000:], stderr[-2000:]]
         try:
-            document = json.loads(result.stdout)
+            document = json.loads(stdout)
             why = [error["message"] for error in document["errors"]]
             why += [f"{v['policy']}: {v['message']}" for v in document["policyResults"].get("mandatory", [])]
-        except (ValueError, KeyError):
-            why = [result.stdout[-2000:], result.stderr[-2000:]]
+        except (ValueError, KeyError, TypeError):
+            pass
         raise SystemExit(
-            f"{runs.stack}: exit {result.returncode}, so not a benchmark of a full run:\n" + "\n".join(why)
+            f"{runs.name}: exit {process.returncode}, so not a benchmark of a full run:\n" + "\n".join(why)
         )
-    document: dict[str, Any] = json.loads(result.stdout)
-    if runs.caches and document["summary"]["caches"] != runs.caches:
-        raise SystemExit(f"{runs.stack}: planned {document['summary']['caches']} caches, not {runs.caches}")
-    runs.resources = document["summary"]["resources"]
-    runs.seconds.append(elapsed)
-    runs.timings.append(document["timings"])
+    runs.wall.append(elapsed)
+    runs.cpu.append(usage.ru_utime + usage.ru_stime)
+    runs.rss.append(usage.ru_maxrss * 1024.0)
+    if runs.name == "sdk-floor":
+        runs.floor.append(json.loads(stdout.splitlines()[-1]))
+    elif runs.name != "import-floor":
+        document: dict[str, Any] = json.loads(stdout)
+        if runs.caches and document["summary"]["caches"] != runs.caches:
+            raise SystemExit(f"{runs.name}: planned {document['summary']['caches']} caches, not {runs.caches}")
+        runs.resources = document["summary"]["resources"]
+        runs.timings.append(document["timings"])
 
 
-def slope(points: Sequence[tuple[int, float]]) -> float:
-    """Least-squares seconds per cache."""
-    mean_x = statistics.fmean(x for x, _ in points)
-    mean_y = statistics.fmean(y for _, y in points)
-    spread = sum((x - mean_x) ** 2 for x, _ in points)
-    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread if spread else 0.0
+def ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("nan")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=7, help="counted runs per stack (default 7)")
-    parser.add_argument("--sizes", default="1,10,50,100", help="caches per generated stack (default 1,10,50,100)")
+    parser.add_argument("--repeat", type=int, default=5, help="counted rounds (default 5)")
+    parser.add_argument("--sizes", default="1,50,100,300", help="caches per generated stack (default 1,50,100,300)")
+    parser.add_argument("--floor-size", type=int, default=100, help="generated stack the SDK floor runs on (100)")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON document")
     args = parser.parse_args(argv)
-    sizes = [int(size) for size in args.sizes.split(",") if size]
+    sizes = sorted({int(size) for size in args.sizes.split(",") if size} | {args.floor_size})
+    load_before = os.getloadavg()
 
     print(
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
-        f"{' '.join(f'{load:.2f}' for load in os.getloadavg())}; {args.repeat} runs per stack",
+        f"{' '.join(f'{load:.2f}' for load in load_before)}; {args.repeat} rounds",
         flush=True,
     )
+    python = sys.executable
     with tempfile.TemporaryDirectory(prefix="preflight-bench-") as temp:
         project = Path(temp)
         copy_project(project)
-        all_runs = [Runs("dev", 0)] + [Runs(generate_stack(project, size), size) for size in sizes]
-        for runs in all_runs:
+        stacks = {size: generate_stack(project, size) for size in sizes}
+        floor_stack = stacks[args.floor_size]
+        subjects = [
+            Runs("import-floor", [python, "-c", IMPORT_FLOOR]),
+            Runs("dev", [python, "-m", "preflight", "dev", "--json"]),
+            *(Runs(stacks[size], [python, "-m", "preflight", stacks[size], "--json"], size) for size in sizes),
+            Runs(
+                "sdk-floor",
+                [python, "bench/sdk_floor.py", "--caches", str(args.floor_size), "--repeat", "1", "--json"],
+                args.floor_size,
+            ),
+        ]
+        for runs in subjects:
             run_once(project, runs)  # warm-up: bytecode caches
-            runs.seconds.clear()
-            runs.timings.clear()
+            runs.clear()
         for _ in range(args.repeat):
-            for runs in all_runs:
+            for runs in subjects:
                 run_once(project, runs)
+    load_after = os.getloadavg()
 
-    print(f"{'stack':<12}{'caches':>7}{'resources':>10}{'median':>9}{'min':>8}{'max':>8}   median of steps inside")
-    for runs in all_runs:
-        steps = ", ".join(f"{name} {runs.step(name):.2f}" for name in ("imports", "program", "pack", "analysis"))
+    by_name = {runs.name: runs for runs in subjects}
+    print(
+        f"{'subject':<14}{'caches':>7}{'resources':>10}{'wall':>9}{'cpu':>9}{'peak MiB':>10}   median of steps inside"
+    )
+    for runs in subjects:
+        steps = ""
+        if runs.timings:
+            steps = ", ".join(f"{name} {runs.step(name):.2f}" for name in ("imports", "program", "pack", "analysis"))
         print(
-            f"{runs.stack:<12}{runs.caches or '-':>7}{runs.resources:>10}{runs.median:>8.3f}s"
-            f"{min(runs.seconds):>7.3f}s{max(runs.seconds):>7.3f}s   {steps}"
+            f"{runs.name:<14}{runs.caches or '-':>7}{runs.resources or '-':>10}{runs.median('wall'):>8.3f}s"
+            f"{runs.median('cpu'):>8.3f}s{runs.median('rss') / MIB:>10.1f}   {steps}"
         )
-    generated = [(runs.caches, runs.median) for runs in all_runs if runs.caches]
-    if len(generated) >= 2:
-        per_cache = slope(generated)
-        steps = [f"{a}->{b}: {(tb - ta) / (b - a) * 1000:.1f} ms" for (a, ta), (b, tb) in itertools.pairwise(generated)]
-        print(f"per extra cache: {per_cache * 1000:.1f} ms (least squares); between sizes: {', '.join(steps)}")
-    print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    floor_runs = by_name["sdk-floor"].floor
+    floor_parts = {part: statistics.median(f[part] for f in floor_runs) for part in floor_runs[0]}
+    sdk_floor = max(floor_parts["register"], floor_parts["analyze"]) + floor_parts["analyze-stack"]
+    sdk_floor_cpu = sum(floor_parts[f"{part}-cpu"] for part in ("register", "analyze", "analyze-stack"))
+    print(
+        f"SDK floor on {floor_stack}: register {floor_parts['register']:.2f}s, analyze {floor_parts['analyze']:.2f}s, "
+        f"analyze-stack {floor_parts['analyze-stack']:.2f}s: max(register, analyze) + analyze-stack = {sdk_floor:.2f}s "
+        f"(CPU {sdk_floor_cpu:.2f}s)"
+    )
+
+    generated = [(size, by_name[stacks[size]]) for size in sizes]
+    per_cache: dict[int, float] = {}
+    for (low, low_runs), (high, high_runs) in itertools.pairwise(generated):
+        per_cache[high] = (high_runs.median("cpu") - low_runs.median("cpu")) / (high - low)
+    smallest, largest = generated[0], generated[-1]
+    mib_per_cache = (largest[1].median("rss") - smallest[1].median("rss")) / MIB / (largest[0] - smallest[0])
+    figures = {
+        "dev / import floor": ratio(by_name["dev"].median("wall"), by_name["import-floor"].median("wall")),
+        f"{args.floor_size} caches / SDK floor": ratio(by_name[floor_stack].median("wall"), sdk_floor),
+        f"{args.floor_size} caches / SDK floor, CPU": ratio(by_name[floor_stack].median("cpu"), sdk_floor_cpu),
+        "dev / import floor, CPU": ratio(by_name["dev"].median("cpu"), by_name["import-floor"].median("cpu")),
+    }
+    if 50 in per_cache and 300 in per_cache:
+        figures["CPU per extra cache at 300 / at 50"] = ratio(per_cache[300], per_cache[50])
+    figures["peak MiB per cache"] = mib_per_cache
+    print(
+        "CPU per extra cache (between successive sizes, at the larger): "
+        + ", ".join(f"at {size}: {seconds * 1000:.1f} ms" for size, seconds in per_cache.items())
+    )
+    print(f"peak memory per extra cache ({smallest[0]} -> {largest[0]} caches): {mib_per_cache:.2f} MiB")
+    for name, value in figures.items():
+        target = TARGETS.get(name)
+        verdict = "" if target is None else f"   target <= {target:g}: {'met' if value <= target else 'MISSED'}"
+        print(f"{name:<38}{value:>7.2f}{verdict}")
+    before, after = (" ".join(f"{x:.2f}" for x in loads) for loads in (load_before, load_after))
+    print(f"load average before {before}, after {after}")
     if args.json:
         print(
             json.dumps(
                 {
                     "repeat": args.repeat,
-                    "stacks": [
-                        {"stack": r.stack, "caches": r.caches, "resources": r.resources, "seconds": r.seconds}
-                        for r in all_runs
+                    "loadBefore": load_before,
+                    "loadAfter": load_after,
+                    "subjects": [
+                        {
+                            "name": r.name,
+                            "caches": r.caches,
+                            "resources": r.resources,
+                            "wall": r.wall,
+                            "cpu": r.cpu,
+                            "rss": r.rss,
+                        }
+                        for r in subjects
                     ],
-                    "perCacheSeconds": slope(generated) if len(generated) >= 2 else None,
+                    "sdkFloor": floor_parts,
+                    "cpuPerExtraCache": per_cache,
+                    "ratios": figures,
                 }
             )
         )

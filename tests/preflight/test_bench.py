@@ -15,12 +15,15 @@ def _run(*args: str) -> str:
     return result.stdout
 
 
-def test_the_preflight_benchmark_reports_medians_per_stack_and_the_cost_per_cache() -> None:
-    out = _run("bench/preflight_bench.py", "--repeat", "1", "--sizes", "1,2")
+def test_the_preflight_benchmark_reports_every_ratio_from_one_run() -> None:
+    out = _run("bench/preflight_bench.py", "--repeat", "1", "--sizes", "1,2", "--floor-size", "2")
 
-    for stack in ("dev", "bench-1", "bench-2"):
-        assert re.search(rf"^{stack}\s+\S+\s+\d+\s+\d+\.\d+s", out, re.MULTILINE), out
-    assert re.search(r"per extra cache: -?\d+\.\d ms", out), out
+    for subject in ("import-floor", "dev", "bench-1", "bench-2", "sdk-floor"):
+        assert re.search(rf"^{subject}\s+\S+\s+\S+\s+\d+\.\d+s\s+\d+\.\d+s\s+\d+\.\d", out, re.MULTILINE), out
+    assert re.search(r"CPU per extra cache .*at 2: -?\d+\.\d ms", out), out
+    for figure in ("dev / import floor", "2 caches / SDK floor", "peak MiB per cache"):
+        assert re.search(rf"^{figure}\s+-?\d+\.\d\d", out, re.MULTILINE), out
+    assert re.search(r"^load average before [\d.]+ [\d.]+ [\d.]+, after", out, re.MULTILINE), out
 
 
 def test_the_sdk_floor_reports_each_part_and_the_floor() -> None:
@@ -28,5 +31,5 @@ def test_the_sdk_floor_reports_each_part_and_the_floor() -> None:
 
     assert re.search(r"stack bench-1: \d+ resources", out), out
     for part in ("register", "analyze", "analyze-stack"):
-        assert re.search(rf"^{part}\s+\d+\.\d+s median", out, re.MULTILINE), out
+        assert re.search(rf"^{part}\s+\d+\.\d+s median .*, CPU \d+\.\d+s", out, re.MULTILINE), out
     assert re.search(r"floor on two cores: .* = \d+\.\d+s", out), out
