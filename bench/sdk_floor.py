@@ -138,7 +138,7 @@ def main() -> int:
         analyzer = servicer(project / "policies", policy_config)
         # The stack's config as the CLI hands it to the pack, read once at start-up as the pack's entry point does.
         os.environ["PULUMI_CONFIG"] = json.dumps(dict(config.values))
-        importlib.import_module("guardrails.runtime_config").load_once()
+        importlib.import_module("guardrails.stack_config").load_once()
         analyze_requests, stack_request = requests(resources)
 
         times: dict[str, list[float]] = {}
