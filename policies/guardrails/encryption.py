@@ -115,18 +115,17 @@ def _validate_transit_mode(args: ResourceValidationArgs, report: ReportViolation
     if off(enabled):
         args.not_applicable("in-transit encryption is off; elasticache-encryption-in-transit reports that")
     mode = props.text("transitEncryptionMode")
-    if mode == "required" or is_unknown(mode) or is_unknown(enabled):
+    # Unset with TLS on is `required`: the mode exists only to migrate an existing group, and a group created
+    # with `TransitEncryptionEnabled` takes `preferred` only when asked for it in the same request (AWS API
+    # reference, CreateReplicationGroup `TransitEncryptionMode`; pulumi-aws `replication_group.py` docstring).
+    # A group can reach `preferred` only through a `preferred` this policy sees when it is applied.
+    if mode in ("required", MISSING) or is_unknown(mode) or is_unknown(enabled):
         props.finish()
         return
     version_text = props.peek("engineVersion")  # only shapes the message
     version = parse_version(version_text) if isinstance(version_text, str) else None
     too_old = version is not None and not version_at_least(version, TLS_IN_PLACE_FROM)
-    if mode is MISSING:
-        report(
-            "`transitEncryptionMode` is unset: a new group starts as `required`, but an existing group keeps "
-            "whatever mode it has (possibly `preferred`, which also accepts plaintext). Set it to `required`."
-        )
-    elif mode == "preferred":
+    if mode == "preferred":
         report(
             "`transitEncryptionMode` is `preferred`: the group accepts plaintext connections as well as TLS. "
             "That is the legitimate first step of turning TLS on in place (engine >= "
@@ -265,7 +264,7 @@ CHECKS = {
     transit_encryption_mode.name: (
         "`transitEncryptionMode` is `required`. `preferred` also accepts plaintext: it is reported with the "
         "two-step migration (engine >= 7.0.5: apply `preferred`, move every client to TLS, apply `required`)."
-        " Unset is reported too: an existing group keeps whatever mode it has"
+        " Unset with TLS on passes: AWS creates a TLS group as `required` unless asked for `preferred`"
     ),
     encryption_at_rest.name: (
         "`atRestEncryptionEnabled` on replication groups (Valkey's default is on, Redis OSS's off); a "

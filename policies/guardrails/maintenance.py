@@ -59,18 +59,24 @@ auto_minor_version_upgrade = ResourceValidationPolicy(
 )
 
 
+MEMCACHED_MINIMUM_VERSION = "1.6"
+"""The Memcached line ElastiCache still offers new clusters; TLS needs 1.6.12, which the in-transit policy says."""
+
 ENGINE_SCHEMA = PolicyConfigSchema(
     properties={
         "allowedEngines": {
             "type": "array",
             "items": {"type": "string", "enum": [*(engine.value for engine in Engine), MEMCACHED]},
-            "default": [engine.value for engine in Engine],
-            "description": "Engines caches may run. Valkey and Redis OSS are judged alike everywhere.",
+            "default": [*(engine.value for engine in Engine), MEMCACHED],
+            "description": (
+                "Engines caches may run. Valkey and Redis OSS are judged alike everywhere; Memcached by the rules "
+                "that apply to it (TLS from 1.6.12, spread over AZs, no AUTH, snapshots or replication to judge)."
+            ),
         },
         "minimumEngineVersions": {
             "type": "object",
             "additionalProperties": {"type": "string"},
-            "default": dict(MINIMUM_VERSIONS),
+            "default": {**MINIMUM_VERSIONS, MEMCACHED: MEMCACHED_MINIMUM_VERSION},
             "description": (
                 "Lowest `engineVersion` per engine (`M.m`); serverless caches compare the major version only. "
                 "An unset `engineVersion` means AWS's latest and passes."

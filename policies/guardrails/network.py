@@ -8,6 +8,7 @@ link them are unknown, so links come from property dependencies first (`security
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,30 @@ from guardrails.common import DOCS, engine, is_group_member, settings
 from guardrails.props import MISSING, Props, Unknown, as_number, finish_all, is_unknown
 
 WORLD = frozenset({"0.0.0.0/0", "::/0"})
+PRIVATE_CIDRS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+"""RFC 1918 and the IPv6 unique local range: reachable only from the VPC and what is routed into it (peering,
+VPN, Transit Gateway), never from the internet."""
+
+
+def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(cidr.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def within(cidr: str, allowed: Iterable[str]) -> bool:
+    """Whether `cidr` lies inside one of the `allowed` CIDRs (a CIDR that is no CIDR never does)."""
+    source = _network(cidr)
+    if source is None:
+        return False
+    for entry in allowed:
+        network = _network(entry)
+        if network is not None and source.version == network.version and source.subnet_of(network):  # type: ignore[arg-type]
+            return True
+    return False
+
+
 ALL_PROTOCOLS = frozenset({"-1", "all"})
 TCP = frozenset({"tcp", "6"})
 
@@ -46,9 +71,11 @@ SCHEMA = PolicyConfigSchema(
         "allowedIngressCidrs": {
             "type": "array",
             "items": {"type": "string"},
-            "default": [],
+            "default": list(PRIVATE_CIDRS),
             "description": (
-                "CIDRs that may reach the cache port besides security groups (0.0.0.0/0 and ::/0 never may)."
+                "CIDRs that may reach the cache port besides security groups; a source passes when it lies within "
+                "one of them (0.0.0.0/0 and ::/0 never may). Default: the private ranges (RFC 1918, IPv6 ULA). "
+                "[] admits security groups only."
             ),
         },
         "allowedPrefixListIds": {
@@ -405,7 +432,7 @@ def _judge(
             if kind in ("cidr", "prefix-list"):
                 props.note(value)
             continue  # an unknown security group id is still a security group
-        if kind == "cidr" and value not in allowed_cidrs:
+        if kind == "cidr" and not within(str(value), allowed_cidrs):
             violation(
                 rule.urn,
                 cache.urn,

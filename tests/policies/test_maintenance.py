@@ -50,13 +50,21 @@ def test_supported_engines_and_versions_pass(engine: str, version: str | None) -
         ("redis", "6.x", "redis 6.x is below the minimum 7.0"),
         ("valkey", "7.1", "valkey 7.1 is below the minimum 7.2"),
         ("valkey", "latest", "'latest' is not an engine version"),
-        ("memcached", "1.6.22", "engine 'memcached' is not allowed here"),
         ("dragonfly", "1.0", "engine 'dragonfly' is not allowed here"),
     ],
 )
 def test_unsupported_engines_and_versions_are_flagged(engine: str, version: str, message: str) -> None:
     outcome = check(engine_version, RG, with_(REPLICATION_GROUP, engine=engine, engineVersion=version))
     assert message in outcome.text()
+
+
+def test_memcached_is_judged_by_its_own_versions_not_refused() -> None:
+    assert check(engine_version, CLUSTER, {"engine": "memcached", "engineVersion": "1.6.22"}).passed
+    assert check(engine_version, SLS, {**SERVERLESS_CACHE, "engine": "memcached", "majorEngineVersion": "1"}).passed
+    old = check(engine_version, CLUSTER, {"engine": "memcached", "engineVersion": "1.5.16"})
+    assert "memcached 1.5.16 is below the minimum 1.6" in old.text()
+    refused = check(engine_version, CLUSTER, {"engine": "memcached"}, config={"allowedEngines": ["valkey"]})
+    assert "engine 'memcached' is not allowed here" in refused.text()
 
 
 def test_a_group_without_engine_is_redis_oss() -> None:

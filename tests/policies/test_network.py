@@ -81,16 +81,40 @@ def test_world_open_on_any_port_is_flagged_even_off_the_cache_port() -> None:
     assert "admits 0.0.0.0/0" in check_stack(security_group_ingress, items_with(ssh)).text()
 
 
-def test_cidr_sources_need_config() -> None:
+SECURITY_GROUPS_ONLY = {"allowedIngressCidrs": []}
+
+
+def test_private_cidr_sources_pass_by_default_public_ones_do_not() -> None:
+    def rule(cidr: str, key: str = "cidrIpv4") -> Item:
+        return Item(
+            INGRESS,
+            "vpc-wide",
+            {"securityGroupId": SESSIONS_SG, key: cidr, "ipProtocol": "-1"},
+            {"securityGroupId": ["sessions-sg"]},
+        )
+
+    for private in ("10.0.0.0/16", "172.20.4.0/24", "192.168.1.10/32"):
+        assert check_stack(security_group_ingress, items_with(rule(private))).passed, private
+    assert check_stack(security_group_ingress, items_with(rule("fd12:3456::/48", "cidrIpv6"))).passed
+    for public in ("203.0.113.0/24", "10.0.0.0/7", "not-a-cidr"):
+        outcome = check_stack(security_group_ingress, items_with(rule(public)))
+        assert f"admits CIDR {public} to the cache port" in outcome.text(), public
+
+
+def test_cidr_sources_are_judged_against_the_configured_ranges() -> None:
     vpc = Item(
         INGRESS,
         "vpc-wide",
         {"securityGroupId": SESSIONS_SG, "cidrIpv4": "10.0.0.0/16", "ipProtocol": "-1"},
         {"securityGroupId": ["sessions-sg"]},
     )
-    outcome = check_stack(security_group_ingress, items_with(vpc))
-    assert "admits CIDR 10.0.0.0/16 to the cache port" in outcome.text()
+    outcome = check_stack(security_group_ingress, items_with(vpc), config=SECURITY_GROUPS_ONLY)
+    assert "admits CIDR 10.0.0.0/16 to the cache port; only security groups may reach it" in outcome.text()
     assert check_stack(security_group_ingress, items_with(vpc), config={"allowedIngressCidrs": ["10.0.0.0/16"]}).passed
+    inside = {"allowedIngressCidrs": ["10.0.0.0/8"]}
+    assert check_stack(security_group_ingress, items_with(vpc), config=inside).passed
+    narrower = check_stack(security_group_ingress, items_with(vpc), config={"allowedIngressCidrs": ["10.0.1.0/24"]})
+    assert "admits CIDR 10.0.0.0/16" in narrower.text()
     # Even listed, the whole internet stays out.
     world = Item(INGRESS, "world", {"securityGroupId": SESSIONS_SG, "cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"})
     assert check_stack(
@@ -141,11 +165,13 @@ def test_inline_rules_on_the_security_group() -> None:
             egress=[{"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}],
         ),
     )
-    outcome = check_stack(security_group_ingress, items_with(inline))
+    outcome = check_stack(security_group_ingress, items_with(inline), config=SECURITY_GROUPS_ONLY)
     assert "sessions-sg inline ingress[1] (security group sessions-sg) admits CIDR 192.168.0.0/24" in outcome.text()
     assert "inline egress[0] (security group sessions-sg) allows egress to 0.0.0.0/0" in outcome.text()
     assert len(outcome.violations) == 2
-    allowed = check_stack(security_group_ingress, items_with(inline), config={"allowOpenEgress": True})
+    allowed = check_stack(
+        security_group_ingress, items_with(inline), config={**SECURITY_GROUPS_ONLY, "allowOpenEgress": True}
+    )
     assert len(allowed.violations) == 1
 
 
@@ -206,7 +232,8 @@ def test_serverless_reader_port_is_the_cache_port_too() -> None:
         },
         {"securityGroupId": ["prompts-sg"]},
     )
-    assert "prompts-serverless: reader" in check_stack(security_group_ingress, items_with(reader_only)).text()
+    outcome = check_stack(security_group_ingress, items_with(reader_only), config=SECURITY_GROUPS_ONLY)
+    assert "prompts-serverless: reader" in outcome.text()
 
 
 def test_rules_of_another_groups_do_not_count() -> None:
