@@ -20,3 +20,8 @@ Values are decimal numbers as text (tag values are strings)."""
 SUBNET_ZONES = "subnetAvailabilityZones"
 """On a serverless cache: the AZs of its subnets, space-separated. AWS puts the endpoints there, and only the
 program that looked its subnets up knows them (the pack judges placement by it)."""
+
+CONFIG_KEY = "stackConfigKey"
+"""On every resource a program makes from one entry of its stack config: that entry's key (`caches.sessions`).
+The pack then names the fix in the config the user writes (`caches.sessions.protect: true`) instead of in
+provider inputs; a program whose config is not this repository's schema does not set it."""

@@ -235,6 +235,8 @@ def test_tags_on_every_taggable_resource(stack, run) -> None:
             "managedBy": "pulumi",
             "workload": workload,
             "cache": cache,
+            # The config entry it came from: the pack words its findings as the fix in this config.
+            "stackConfigKey": f"caches.{cache}",
         }, resource.name
 
 

@@ -15,6 +15,7 @@ from components.stack_config.schema import ExpectedLoadConfig
 from components.stack_config.serverless import resolve_serverless
 from components.stack_config.tags import resolve_tags
 from elasticache_facts import engines
+from elasticache_facts.tags import CONFIG_KEY as CONFIG_KEY_TAG
 from elasticache_facts.tags import WORKLOAD as WORKLOAD_TAG
 from elasticache_facts.workloads import PROFILES
 
@@ -84,7 +85,13 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
         backup=backup,
         maintenance_window=maintenance_window,
         kms_key=kms,
-        tags={**stack.common_tags, **tags, WORKLOAD_TAG: config.workload.value, "cache": ctx.name},
+        tags={
+            **stack.common_tags,
+            **tags,
+            WORKLOAD_TAG: config.workload.value,
+            "cache": ctx.name,
+            CONFIG_KEY_TAG: f"caches.{ctx.name}",
+        },
         observability=observability,
         protection=Protection(
             protect=stack.production if config.protect is None else config.protect,

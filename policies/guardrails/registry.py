@@ -29,6 +29,8 @@ from guardrails import (
     serverless,
     tags,
 )
+from guardrails.reporting import guarded
+from guardrails.waivers import KEY as WAIVERS
 
 Policy = ResourceValidationPolicy | StackValidationPolicy
 
@@ -49,7 +51,8 @@ MODULES: tuple[ModuleType, ...] = (
 )
 """In the order the README's table lists them, by concern."""
 
-POLICIES: tuple[Policy, ...] = tuple(policy for module in MODULES for policy in module.POLICIES)
+POLICIES: tuple[Policy, ...] = tuple(guarded(policy) for module in MODULES for policy in module.POLICIES)
+"""Every policy guarded (`reporting.guarded`): findings in the program's terms, per-resource waivers."""
 RESOURCE_POLICIES = tuple(policy for policy in POLICIES if isinstance(policy, ResourceValidationPolicy))
 STACK_POLICIES = tuple(policy for policy in POLICIES if isinstance(policy, StackValidationPolicy))
 
@@ -79,9 +82,13 @@ def _config(policy: Policy) -> str:
     schema = policy.config_schema
     if schema is None or not schema.properties:
         return "—"
-    return ", ".join(
-        f"`{key}` ({json.dumps(spec['default'])})" if "default" in spec else f"`{key}`"
-        for key, spec in schema.properties.items()
+    return (
+        ", ".join(
+            f"`{key}` ({json.dumps(spec['default'])})" if "default" in spec else f"`{key}`"
+            for key, spec in schema.properties.items()
+            if key != WAIVERS  # every policy takes waivers; the README says so once
+        )
+        or "—"
     )
 
 

@@ -199,6 +199,8 @@ def test_one_insecure_setting_gives_its_mandatory_violation(
     assert diagnostic.remediation
     assert diagnostic.severity in ("low", "medium", "high", "critical")
     assert diagnostic.message.startswith(diagnostic.description)
+    # Resources no program tagged with their config key keep the provider's terms.
+    assert "In the stack config" not in diagnostic.message
 
 
 @pytest.mark.parametrize(

@@ -176,3 +176,62 @@ def test_after_apply_the_stacks_are_still_clean(stack: str, plans: dict[str, Pla
     with PolicyPack(PACK_DIR, project="elasticache", stack=stack, dry_run=False) as pack:
         pack.configure(json.loads((PACK_DIR / "config" / f"{stack}.json").read_text()))
         assert pack.analyze_stack(plans[stack].resources) == []
+
+
+@pytest.mark.parametrize(
+    ("stack", "cache", "kind", "inputs", "policy", "fix"),
+    [
+        # node-based, one shard
+        (
+            "prod",
+            "sessions",
+            RG,
+            {"kmsKeyId": DROP},
+            "elasticache-encryption-at-rest",
+            "`caches.sessions.kmsKey: create`",
+        ),
+        # node-based, sharded
+        (
+            "prod",
+            "retrieval",
+            RG,
+            {"snapshotRetentionLimit": 3},
+            "elasticache-backup-retention",
+            "`caches.retrieval.backup.retentionDays: 7` (or more)",
+        ),
+        # serverless
+        (
+            "dev",
+            "prompts",
+            SERVERLESS,
+            {"cacheUsageLimits": DROP},
+            "elasticache-serverless-usage-limits",
+            "`caches.prompts.limits.maxDataGb` and `caches.prompts.limits.maxEcpuPerSecond`",
+        ),
+    ],
+)
+def test_a_violation_on_each_kind_of_cache_names_its_config_key(
+    stack: str,
+    cache: str,
+    kind: str,
+    inputs: dict[str, Any],
+    policy: str,
+    fix: str,
+    plans: dict[str, Plan],
+    packs: dict[str, PolicyPack],
+) -> None:
+    def pick(resource: PlannedResource) -> bool:
+        return resource.type == kind and resource.parent is not None and resource.parent.endswith(f"::{cache}")
+
+    resources, name = flip(plans[stack], pick, **inputs)
+    [finding] = [d for d in judge(packs[stack], resources) if d.mandatory]
+    assert (finding.policy_name, finding.urn.rsplit("::", 1)[-1]) == (policy, name)
+    assert f"In the stack config: set {fix}" in finding.message
+
+
+def test_the_advisory_on_dev_names_the_config_key_that_fixes_it(
+    plans: dict[str, Plan], packs: dict[str, PolicyPack]
+) -> None:
+    [advisory] = judge(packs["dev"], plans["dev"].resources)
+    assert advisory.policy_name == "elasticache-data-protection"
+    assert advisory.message.endswith("In the stack config: set `caches.prompts.protect: true`.")
