@@ -32,6 +32,18 @@ def _engine(key: str, config: Mapping[str, Any], kind: str) -> str:
     return f"`{key}.{field}` to an allowed version at least this environment's minimum"
 
 
+def _placement(key: str, _config: Mapping[str, Any], kind: str) -> str:
+    if kind == SERVERLESS_CACHE:
+        return (
+            "`network.appAvailabilityZones` listing the app's AZs, with a subnet of each in `network.subnetIds`; "
+            f"AWS takes a serverless cache's subnets only at creation, so also `{key}.allowReplacement: true`"
+        )
+    return (
+        f"`network.appAvailabilityZones` listing the app's AZs and `{key}.replicas` at least one fewer than them: "
+        "the program puts the primary in the first and a node in each"
+    )
+
+
 FIXES: dict[str, Fix] = {
     "elasticache-data-protection": lambda key, _config, _kind: f"`{key}.protect: true`",
     "elasticache-encryption-at-rest": _at_rest,
@@ -44,10 +56,7 @@ FIXES: dict[str, Fix] = {
     "elasticache-multi-az-failover": lambda key, config, _kind: (
         f"`{key}.replicas: {max(int(config.get('minimumNodesPerShard', 2)) - 1, 1)}` (or more)"
     ),
-    "elasticache-same-az-placement": lambda key, _config, _kind: (
-        f"`network.appAvailabilityZones` listing the app's AZs and `{key}.replicas` at least one fewer than "
-        "them: the program puts the primary in the first and a node in each"
-    ),
+    "elasticache-same-az-placement": _placement,
     "elasticache-engine-version": _engine,
     "elasticache-node-type": lambda key, _config, _kind: f"`{key}.nodeType` of a current-generation family",
     "elasticache-serverless-usage-limits": lambda key, _config, _kind: (
