@@ -48,6 +48,7 @@ from preflight.analyzer import (  # noqa: E402
     analyze_request,
     analyzer_info,
     configure_request,
+    reconcile_config,
 )
 from preflight.model import PlannedResource  # noqa: E402
 from preflight.program import _without_stack_traces  # noqa: E402
@@ -100,7 +101,7 @@ def servicer(pack_dir: Path, policy_config: dict[str, Any]) -> Any:
         "floor", "0.0.1", policies, sdk.EnforcementLevel.MANDATORY, None, None, None, None, None, None, None
     )
     info = analyzer_info(analyzer.GetAnalyzerInfo(empty_pb2.Empty(), None))
-    analyzer.Configure(configure_request(info, policy_config), None)
+    analyzer.Configure(configure_request(reconcile_config(info, policy_config)), None)
     return analyzer
 
 

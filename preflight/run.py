@@ -265,12 +265,10 @@ def _describe(error: BaseException, project_dir: Path) -> str:
 
 
 def _pack_failure(error: BaseException) -> Failure:
-    from preflight.analyzer import PolicyPackError
+    from preflight.analyzer import PackConfigError, PolicyPackError
 
     if isinstance(error, PolicyPackError):
-        message = str(error)
-        kind = "policy-config" if message.startswith("validating policy config") else "policy-pack"
-        return Failure(kind, message)
+        return Failure("policy-config" if isinstance(error, PackConfigError) else "policy-pack", str(error))
     return Failure("policy-pack", f"{type(error).__name__}: {error}")
 
 
@@ -396,15 +394,12 @@ class _PackBoot:
         self._thread.start()
 
     def _connect(self) -> None:
-        from preflight.analyzer import reconcile_config
-
         try:
             self.pack.connect()
             info: AnalyzerInfo = self.pack.info()
             self.summary = PolicyPackSummary(info.name, info.version, {})
-            self.pack.configure(self.config)
+            reconciled = self.pack.configure(self.config)
             policies = {policy.name for policy in info.policies}
-            reconciled = reconcile_config(info, self.config)
             # Not `all`: the CLI passes it on as if it were a policy, but it is only a default.
             levels = {name: level for name, (level, _) in reconciled.items() if name in policies}
             self.summary = PolicyPackSummary(info.name, info.version, levels)

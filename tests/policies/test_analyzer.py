@@ -7,13 +7,13 @@ import pytest
 from elasticache_facts.wire import ARCHIVE_SIG, OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SIG_KEY, UNKNOWN, secret
 from preflight.analyzer import (
     AnalyzerInfo,
+    PackConfigError,
     PolicyInfo,
-    PolicyPackError,
-    _seconds,
     engine_properties,
     reconcile_config,
-    validate_json_schema,
 )
+from preflight.analyzer.requests import _seconds
+from preflight.analyzer.schema import validate_json_schema
 
 
 def test_secrets_keep_their_wire_form_and_nested_secrets_flatten() -> None:
@@ -126,7 +126,7 @@ def test_initial_config_sits_between_defaults_and_the_document() -> None:
     ],
 )
 def test_invalid_config_is_refused(document: dict, message: str) -> None:
-    with pytest.raises(PolicyPackError) as raised:
+    with pytest.raises(PackConfigError) as raised:
         reconcile_config(info(), document)
     assert message in str(raised.value)
 

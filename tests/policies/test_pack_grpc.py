@@ -17,7 +17,14 @@ from guardrails.registry import POLICIES as ALL_POLICIES
 from pulumi_policy import StackValidationPolicy
 
 from elasticache_facts.wire import OUTPUT_VALUE_SIG, SIG_KEY
-from preflight.analyzer import Diagnostic, PolicyPack, PolicyPackError
+from preflight.analyzer import (
+    Diagnostic,
+    PackCallError,
+    PackClosedError,
+    PackStartError,
+    PolicyPack,
+    PolicyPackError,
+)
 from preflight.model import PlannedResource
 from tests.policies.harness import DROP, secret, with_
 from tests.policies.secure import STACK_CONFIG, as_preview, planned, secure_items
@@ -323,14 +330,14 @@ def test_a_pack_that_prints_garbage(tmp_path: Path) -> None:
 
 
 def test_no_pack_at_all(tmp_path: Path) -> None:
-    with pytest.raises(PolicyPackError, match=r"no __main__\.py"):
+    with pytest.raises(PackStartError, match=r"no __main__\.py"):
         PolicyPack(tmp_path, project="p", stack="s").start()
     closed = PolicyPack(PACK_DIR, project="p", stack="s")
     closed.close()
-    with pytest.raises(PolicyPackError, match="was closed"):
+    with pytest.raises(PackClosedError, match="was closed"):
         closed.info()
     fake_pack(tmp_path, "")
-    with pytest.raises(PolicyPackError, match="could not start"):
+    with pytest.raises(PackStartError, match="could not start"):
         PolicyPack(tmp_path, project="p", stack="s", python=str(tmp_path / "no-python")).start()
 
 
@@ -355,7 +362,7 @@ def test_the_process_is_stopped_on_interrupt_and_rpc_failures_are_reported() -> 
         pid = doomed.pid
         assert pid is not None
         os.kill(pid, 9)
-        with pytest.raises(PolicyPackError, match="GetAnalyzerInfo failed"):
+        with pytest.raises(PackCallError, match="GetAnalyzerInfo failed"):
             doomed.info()
 
 
