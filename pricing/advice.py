@@ -1,0 +1,229 @@
+"""Advice: the same load priced serverless and on the smallest node type that fits, the break-even request rate
+and reserved-node savings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pricing.estimate import GB_PER_GIB, Estimate, Line, Load, engine_key, engine_name, finite, money, num, whole_number
+from pricing.nodes import estimate_node_based
+from pricing.serverless import ecpus_per_request, estimate_serverless
+from pricing.table import PAYMENTS, TERMS, Price, PriceTable, node_family
+
+DEFAULT_HEADROOM = 0.75
+"""Data may fill this share of a node's memory. ElastiCache reserves 25% of it by default
+(`reserved-memory-percent`) for replication buffers, snapshots' copy-on-write and fragmentation."""
+
+
+@dataclass(frozen=True)
+class ReservedOption:
+    """Node cost of the node-based option on reserved nodes (backups are unchanged)."""
+
+    term: str
+    payment: str
+    monthly_usd: float
+    saving_usd: float
+    """Against the same nodes on demand."""
+    price: Price
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "term": self.term,
+            "payment": self.payment,
+            "monthlyUsd": round(self.monthly_usd, 2),
+            "savingUsd": round(self.saving_usd, 2),
+            "price": self.price.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The same load priced serverless and node-based, with the break-even rate and reserved savings."""
+
+    region: str
+    engine: str
+    load: Load
+    serverless: Estimate
+    node_based: Estimate
+    node_type: str | None
+    """The node type of the node-based option (the smallest that fits), None when none could be chosen."""
+    current: Estimate | None
+    """The cache as configured (`current`), when given."""
+    break_even_requests_per_second: float | None
+    """Average request rate at which both cost the same: below it serverless is cheaper."""
+    reserved: tuple[ReservedOption, ...]
+    recommendation: str
+    """`serverless`, `node-based`, or `unknown`."""
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "engine": self.engine,
+            "load": self.load.to_dict(),
+            "recommendation": self.recommendation,
+            "reasons": list(self.reasons),
+            "nodeType": self.node_type,
+            "breakEvenRequestsPerSecond": (
+                None if self.break_even_requests_per_second is None else round(self.break_even_requests_per_second, 1)
+            ),
+            "serverless": self.serverless.to_dict(),
+            "nodeBased": self.node_based.to_dict(),
+            "current": None if self.current is None else self.current.to_dict(),
+            "reserved": [option.to_dict() for option in self.reserved],
+        }
+
+
+def smallest_node_type(
+    table: PriceTable, region: str, engine: str, data_gb: float, shards: int = 1, headroom: float = DEFAULT_HEADROOM
+) -> str | None:
+    """The cheapest node type priced in this region whose memory holds one shard's data within `headroom`.
+
+    Data-tiering families are left out (their price buys SSD capacity, not memory). Sizing is by memory only:
+    the table has no throughput figures, so check a busy cache's request rate against the node type separately.
+    """
+    per_shard = data_gb / shards
+    fitting = []
+    for node_type in table.node_types(region, engine):
+        spec = table.node_spec(node_type)
+        hourly = table.node_hourly(region, engine, node_type)
+        if spec is None or hourly is None or node_family(node_type) in table.data_tiering_families:
+            continue
+        if per_shard <= headroom * spec.memory_gib * GB_PER_GIB:
+            fitting.append((hourly.value, spec.memory_gib, node_type))
+    return min(fitting)[2] if fitting else None
+
+
+def advise(
+    table: PriceTable,
+    region: str,
+    engine: str,
+    load: Load,
+    replicas: int = 1,
+    shards: int = 1,
+    current: str | None = None,
+    *,
+    retention_days: int = 1,
+    headroom: float = DEFAULT_HEADROOM,
+) -> Advice:
+    """Price `load` serverless and on the smallest node type that fits it (replicas and shards as configured).
+
+    `current` is how the cache runs today: `serverless` or a node type; it is priced too. The break-even is
+    the average request rate at which serverless (storage, backups, ECPUs) costs as much as the node-based
+    cache (nodes, backups): below it serverless wins, which is where spiky loads land; above it node-based
+    wins, and reserved nodes (listed for 1 and 3 years) cut it further, which is where steady loads land.
+    """
+    replicas = whole_number("replicas", replicas, 0)
+    shards = whole_number("shards", shards, 1)
+    finite("headroom", headroom, positive=True)
+    name = engine_key(engine)
+    nodes = shards * (replicas + 1)
+    serverless = estimate_serverless(table, region, name, load, retention_days)
+    reasons: list[str] = []
+
+    node_type: str | None = None
+    if load.data_gb is not None:
+        node_type = smallest_node_type(table, region, name, load.data_gb, shards, headroom)
+        if node_type is None:
+            reasons.append(f"no priced {engine_name(name)} node type in {region} holds {num(load.data_gb)} GB")
+    elif current and current != "serverless":
+        node_type = current
+        reasons.append(f"no expected data size: the node-based option keeps the current {current}")
+    if node_type is not None:
+        node_based = estimate_node_based(table, region, name, node_type, nodes, retention_days, load, shards=shards)
+    else:
+        why = "no node type could be chosen" if load.data_gb is not None else "no expected data size to size nodes"
+        node_based = Estimate(
+            f"node-based ({engine_name(name)}, {region})", "node-based", region, name, (Line("nodes", None, why),)
+        )
+
+    current_estimate: Estimate | None = None
+    if current == "serverless":
+        current_estimate = serverless
+    elif current:
+        current_estimate = estimate_node_based(table, region, name, current, nodes, retention_days, load, shards=shards)
+
+    break_even = _break_even(table, region, name, load, serverless, node_based)
+    reserved = _reserved(table, region, name, node_type, nodes, node_based)
+    recommendation = "unknown"
+    if break_even is not None and break_even > 0:
+        reasons.append(
+            f"break-even at {num(round(break_even, 1))} req/s average ({num(load.item_kb)} KB items): below it "
+            f"serverless costs less than {node_based.subject}"
+        )
+    elif break_even is not None:
+        reasons.append(
+            f"{node_based.subject} costs less at any request rate: serverless storage and backups alone cost "
+            f"{money(serverless.monthly_usd - (serverless.line('ECPUs').usd or 0.0))}/month"
+        )
+    if serverless.complete and node_based.complete:
+        cheaper = serverless.monthly_usd < node_based.monthly_usd
+        recommendation = "serverless" if cheaper else "node-based"
+        reasons.append(
+            f"at {num(load.requests_per_second or 0)} req/s: serverless {money(serverless.monthly_usd)}/month, "
+            f"node-based {money(node_based.monthly_usd)}/month"
+        )
+        reasons.append(
+            "serverless bills what is used, which suits spiky or idle-at-night load; nodes bill their size all month"
+            if cheaper
+            else "node-based is cheaper for this load; for a steady cache that runs all year, reserved nodes cut it "
+            "further"
+        )
+    else:
+        missing = "; ".join((*serverless.unknown, *node_based.unknown))
+        reasons.append(f"cannot compare: {missing}")
+    if reserved and recommendation != "serverless":
+        best_1yr = min((o for o in reserved if o.term == "1yr"), key=lambda o: o.monthly_usd, default=None)
+        best_3yr = min((o for o in reserved if o.term == "3yr"), key=lambda o: o.monthly_usd, default=None)
+        for option in (best_1yr, best_3yr):
+            if option is not None:
+                reasons.append(
+                    f"{option.term} {option.payment} reserved nodes: {money(option.monthly_usd)}/month for the "
+                    f"nodes, {money(option.saving_usd)} less than on demand"
+                )
+    if current and current_estimate is not None and current_estimate.complete:
+        reasons.append(f"as configured ({current_estimate.subject}): {money(current_estimate.monthly_usd)}/month")
+    return Advice(
+        region=region,
+        engine=name,
+        load=load,
+        serverless=serverless,
+        node_based=node_based,
+        node_type=node_type,
+        current=current_estimate,
+        break_even_requests_per_second=break_even,
+        reserved=reserved,
+        recommendation=recommendation,
+        reasons=tuple(reasons),
+    )
+
+
+def _break_even(
+    table: PriceTable, region: str, engine: str, load: Load, serverless: Estimate, node_based: Estimate
+) -> float | None:
+    ecpu = table.serverless_ecpu(region, engine)
+    fixed_lines = [line for line in serverless.lines if line.label != "ECPUs"]
+    if ecpu is None or not node_based.complete or any(line.usd is None for line in fixed_lines):
+        return None
+    fixed = sum(line.usd or 0.0 for line in fixed_lines)
+    per_request_per_second = ecpus_per_request(table, load.item_kb) * 3600 * table.hours_per_month.value / 1e6
+    monthly_per_rps = per_request_per_second * ecpu.value
+    return max(0.0, (node_based.monthly_usd - fixed) / monthly_per_rps)
+
+
+def _reserved(
+    table: PriceTable, region: str, engine: str, node_type: str | None, nodes: int, node_based: Estimate
+) -> tuple[ReservedOption, ...]:
+    on_demand = node_based.line("nodes").usd
+    if node_type is None or on_demand is None:
+        return ()
+    hours = table.hours_per_month.value
+    options = []
+    for term in TERMS:
+        for payment in PAYMENTS:
+            price = table.reserved_hourly(region, engine, node_type, term, payment)
+            if price is not None:
+                monthly = nodes * price.value * hours
+                options.append(ReservedOption(term, payment, monthly, on_demand - monthly, price))
+    return tuple(options)

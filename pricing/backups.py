@@ -1,0 +1,78 @@
+"""Backup storage: automatic snapshots kept, priced per GB-month (node-based caches store one free)."""
+
+from __future__ import annotations
+
+from pricing.estimate import GB_PER_GIB, Line, Load, ServerlessLimits, cited, num, plural
+from pricing.table import PriceTable, node_family
+
+
+def node_backups(
+    table: PriceTable, region: str, engine: str, node_type: str, retention_days: int, load: Load, shards: int
+) -> Line:
+    if engine == "memcached":
+        return Line("backups", 0.0, "Memcached node-based caches take no snapshots")
+    if retention_days == 0:
+        return Line("backups", 0.0, "no automatic snapshots (retention 0 days)")
+    free = table.free_snapshots
+    billed = max(0, retention_days - int(free.value))
+    if billed == 0:
+        return Line(
+            "backups",
+            0.0,
+            f"{plural(retention_days, 'daily snapshot')} kept; one snapshot per node-based cache is stored free "
+            f"{cited(free)}",
+            (free,),
+        )
+    price = table.backup_per_gb_month(region)
+    if price is None:
+        return Line("backups", None, table.why_no_backup_price(region), (free,))
+    size = load.backup_gb
+    at_most = False
+    if size is None:
+        spec = table.node_spec(node_type)
+        family = node_family(node_type)
+        if spec is None or family in table.data_tiering_families:
+            why = "no snapshot or data size given"
+            if family in table.data_tiering_families:
+                why += f" ({node_type} keeps data on SSD too, so its memory does not bound a snapshot)"
+            return Line("backups", None, f"{plural(billed, 'billed snapshot')}: {why}", (free, price))
+        size = shards * spec.memory_gib * GB_PER_GIB
+        at_most = True
+        size_text = f"at most {num(size)} GB ({plural(shards, 'shard')} x {num(spec.memory_gib)} GiB of {node_type})"
+    else:
+        size_text = f"{num(size)} GB"
+    return Line(
+        "backups",
+        billed * size * price.value,
+        f"{plural(billed, 'snapshot')} beyond the free one x {size_text} x {num(price.value)} $/GB-month "
+        f"({retention_days} days kept; one snapshot per node-based cache is stored free) {cited(price)}",
+        (price, free),
+        at_most,
+    )
+
+
+def serverless_backups(
+    table: PriceTable, region: str, load: Load, limits: ServerlessLimits, retention_days: int
+) -> Line:
+    if retention_days == 0:
+        return Line("backups", 0.0, "no automatic snapshots (retention 0 days)")
+    price = table.backup_per_gb_month(region)
+    if price is None:
+        return Line("backups", None, table.why_no_backup_price(region))
+    at_most = False
+    size = load.backup_gb
+    if size is None and limits.max_data_gb is not None:
+        size = limits.max_data_gb
+        at_most = True
+    if size is None:
+        why = "no snapshot or data size given"
+        return Line("backups", None, f"{plural(retention_days, 'snapshot')} kept: {why}", (price,))
+    size_text = f"at most {num(size)} GB (the data limit)" if at_most else f"{num(size)} GB"
+    return Line(
+        "backups",
+        retention_days * size * price.value,
+        f"{plural(retention_days, 'snapshot')} x {size_text} x {num(price.value)} $/GB-month "
+        f"(serverless caches have no free snapshot) {cited(price)}",
+        (price,),
+        at_most,
+    )
