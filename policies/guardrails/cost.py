@@ -11,9 +11,16 @@ program and the preflight use, so a preview shows the figure the program reports
 
 Expected load comes from optional tags on the cache (`expectedDataGb`, `expectedRequestsPerSecond`,
 `expectedItemKb`). Without them a serverless cache is priced at its usage limits and a node-based cache's
-backups at its nodes' memory: "at most" figures, never guesses. The region is the resource's `region`, else its
-provider's, else the policy's `region` setting. A cache or part the model cannot price (a region or node type
-without data, a value not known until apply) is named in the result, not counted as zero in silence.
+backups at its nodes' memory: "at most" figures, never guesses.
+
+The region is the stack's own, as the program prices it: the resource's `region`, else its provider's, else the
+stack config's `aws:region` (the CLI hands the pack the stack's config as `PULUMI_CONFIG`, which the policy SDK
+loads into `pulumi.Config`: pulumi/pulumi-policy `sdk/python/lib/pulumi_policy/policy.py`
+`_configure_runtime_settings`, and pulumi/pulumi `sdk/python/cmd/pulumi-language-python/main.go` `RunPlugin`, see
+shared/reference/pulumi-cli-behaviour.md Q3), else the policy's optional `region` setting. Without any of them
+the cache is not priced and says why; no region's prices ever stand in for another's. A cache or part the model
+cannot price (a region or node type without data, a value not known until apply) is named in the result, not
+counted as zero in silence.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import pulumi
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -56,8 +64,10 @@ SCHEMA = PolicyConfigSchema(
         "region": {
             "type": "string",
             "minLength": 1,
-            "default": "us-east-1",
-            "description": "Region to price a cache in when neither the cache's `region` nor its provider's says.",
+            "description": (
+                "Region to price a cache in when neither the cache's `region`, its provider's nor the stack "
+                "config's `aws:region` says (none by default: such a cache is reported as not priced)."
+            ),
         },
     }
 )
@@ -108,7 +118,20 @@ class CachePrice:
 # -- reading a cache ------------------------------------------------------------------------------------------
 
 
-def _region(props: Props, resource: PolicyResource, configured: str) -> tuple[Any, str]:
+STACK_REGION = "the stack config's `aws:region`"
+NO_REGION = (
+    "no region to price it in: the cache has no `region`, its provider none, the stack config no `aws:region` "
+    "and the policy no `region` setting"
+)
+
+
+def stack_region() -> str | None:
+    """The stack config's `aws:region`, which the CLI passes every policy pack (None outside a stack)."""
+    region = pulumi.Config("aws").get("region")
+    return region.strip() if isinstance(region, str) and region.strip() else None
+
+
+def _region(props: Props, resource: PolicyResource, stack: str | None, configured: str | None) -> tuple[Any, str]:
     own = props.text("region")
     if is_unknown(own):
         return own, "the cache's `region`"
@@ -119,7 +142,11 @@ def _region(props: Props, resource: PolicyResource, configured: str) -> tuple[An
         region = Props(provider.props).text("region")
         if isinstance(region, str) and region.strip():
             return region.strip(), "its provider's `region`"
-    return configured, "the policy's `region` setting"
+    if stack:
+        return stack, STACK_REGION
+    if configured:
+        return configured, "the policy's `region` setting"
+    return None, NO_REGION
 
 
 def _expected_load(props: Props, pricing: ModuleType) -> tuple[Load, tuple[str, ...]]:
@@ -234,10 +261,18 @@ _PRICERS = {
 }
 
 
-def price_cache(resource: PolicyResource, pricing: ModuleType, table: PriceTable, configured_region: str) -> CachePrice:
-    """Price one cache resource; never raises for what its properties hold."""
+def price_cache(
+    resource: PolicyResource,
+    pricing: ModuleType,
+    table: PriceTable,
+    stack: str | None,
+    configured_region: str | None = None,
+) -> CachePrice:
+    """Price one cache resource in its own region (see the module's docstring); never raises for its properties."""
     props = Props(resource.props, subject=resource.name)
-    region, region_source = _region(props, resource, configured_region)
+    region, region_source = _region(props, resource, stack, configured_region)
+    if region is None:
+        return CachePrice(resource.name, "?", "nothing", None, NO_REGION)
     load, notes = _expected_load(props, pricing)
     estimate: Estimate | None = None
     if isinstance(region, str):
@@ -253,16 +288,19 @@ def price_cache(resource: PolicyResource, pricing: ModuleType, table: PriceTable
     return CachePrice(resource.name, region, region_source, estimate, None, notes)
 
 
-def price_stack(resources: list[PolicyResource], pricing: ModuleType, configured_region: str) -> list[CachePrice]:
+def price_stack(
+    resources: list[PolicyResource], pricing: ModuleType, configured_region: str | None = None
+) -> list[CachePrice]:
     """Every cache of the stack, priced; clusters that belong to a replication group are left to the group."""
     table = pricing.load_table()
+    stack = stack_region()
     priced = []
     for resource in resources:
         if resource.resource_type not in CACHE_TYPES:
             continue
         if resource.resource_type == CLUSTER and is_group_member(Props(resource.props)):
             continue
-        priced.append(price_cache(resource, pricing, table, configured_region))
+        priced.append(price_cache(resource, pricing, table, stack, configured_region))
     return priced
 
 
@@ -284,7 +322,7 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
         args.not_applicable("no `monthlyBudgetUsd` configured for this environment")
     try:
         pricing = cost_model()
-        priced = price_stack(list(args.resources), pricing, str(config["region"]))
+        priced = price_stack(list(args.resources), pricing, config.get("region"))
     except (ImportError, OSError, ValueError, KeyError) as error:
         args.not_applicable(
             f"cannot price ElastiCache: the cost model (the pack's `pricing/`) is unavailable ({error}), so "

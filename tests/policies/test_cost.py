@@ -15,8 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
-from guardrails.cost import LOAD_TAGS, monthly_budget
+from guardrails.cost import LOAD_TAGS, NO_REGION, STACK_REGION, monthly_budget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi_policy import (
@@ -42,6 +43,18 @@ ECPU_MONTH = 3600 * 730 / 1e6
 SESSIONS = 3 * 0.1752 * 730 + 13 * 13.07 * GB_PER_GIB * 0.085  # 14 days kept: 13 snapshots at most node memory
 PROMPTS = 10 * 0.084 * 730 + 5000 * ECPU_MONTH * 0.0023 + 7 * 10 * 0.085  # at its usage limits, 7 snapshots
 BUDGET = "elasticache-monthly-budget"
+
+
+@pytest.fixture(autouse=True)
+def stack_config() -> Iterator[None]:
+    """The stack config the CLI hands the pack (`PULUMI_CONFIG`, read through `pulumi.Config`): us-east-1 here."""
+    pulumi.runtime.set_all_config({"aws:region": "us-east-1"})
+    yield
+    pulumi.runtime.set_all_config({})
+
+
+def in_region(region: str | None) -> None:
+    pulumi.runtime.set_all_config({"aws:region": region} if region else {})
 
 
 def items_with(name: str, **inputs: Any) -> list[Item]:
@@ -78,7 +91,7 @@ def test_over_the_budget_reports_every_cache_and_the_total() -> None:
     [message] = outcome.violations
     assert message.startswith(f"ElastiCache in this stack costs about ${SESSIONS + PROMPTS:,.2f}/month on demand")
     assert "over the $1,000.00 budget" in message
-    assert "Priced in us-east-1 (the policy's `region` setting)" in message
+    assert f"Priced in us-east-1 ({STACK_REGION})" in message
     # Largest first; both are ceilings without expected-load tags.
     assert message.index(f"prompts-serverless at most ${PROMPTS:,.2f}") < message.index(
         f"sessions-replication-group at most ${SESSIONS:,.2f}"
@@ -195,10 +208,10 @@ def run_with_provider(items: list[Item], provider: dict[str, Any] | None, config
     return ("violation", violations[0]) if violations else ("pass", "")
 
 
-def test_the_region_comes_from_the_cache_then_its_provider_then_the_policy_config() -> None:
-    config = {"monthlyBudgetUsd": 1.0, "region": "us-east-1"}
+def test_the_region_is_the_cache_s_then_its_provider_s_then_the_stack_s() -> None:
+    config = {"monthlyBudgetUsd": 1.0}
     # cache.r6g.large, which the CSV prices outside us-east-1: Valkey eu-west-1 0.1832 (0.8 x Redis OSS 0.229),
-    # ap-northeast-1 0.1976 (0.8 x 0.247), both derived from 2022 vantage rows.
+    # ap-northeast-1 0.1976 (0.8 x 0.247), us-west-2 0.1648 (0.8 x 0.206), all derived from 2022 vantage rows.
     r6g = items_with("sessions-replication-group", nodeType="cache.r6g.large")
     kind, message = run_with_provider(r6g, {"region": "eu-west-1"}, config)
     assert kind == "violation"
@@ -218,12 +231,31 @@ def test_the_region_comes_from_the_cache_then_its_provider_then_the_policy_confi
     assert "ap-northeast-1 (the cache's `region`)" in message
     assert f"sessions-replication-group about ${3 * 0.1976 * 730:,.2f}" in message
 
+    # No provider: the stack config's `aws:region`, which wins over the policy's own `region` setting.
+    in_region("us-west-2")
+    kind, message = run_with_provider(r6g, None, {**config, "region": "eu-west-1"})
+    assert f"Priced in us-west-2 ({STACK_REGION})" in message
+    assert f"sessions-replication-group about ${3 * 0.1648 * 730:,.2f}" in message
+
     # The r7g.large the secure stack uses has no eu-west-1 row: named, not priced at us-east-1's 0.1752.
     kind, message = run_with_provider(secure_items(), {"region": "eu-west-1"}, config)
     assert "sessions-replication-group: nodes: no Valkey price for cache.r7g.large in eu-west-1" in message
 
-    kind, message = run_with_provider(secure_items(), None, {**config, "region": "il-central-1"})
+    in_region("il-central-1")
+    kind, message = run_with_provider(secure_items(), None, config)
     assert "no node prices for region il-central-1" in message
+
+
+def test_without_any_region_nothing_is_priced_in_a_borrowed_one() -> None:
+    in_region(None)
+    kind, message = run_with_provider(secure_items(), None, {"monthlyBudgetUsd": 1.0})
+    assert kind == "advisory"
+    assert f"sessions-replication-group: {NO_REGION}" in message
+    assert f"prompts-serverless: {NO_REGION}" in message
+    # The policy's optional `region` setting is the last resort.
+    kind, message = run_with_provider(secure_items(), None, {"monthlyBudgetUsd": 1.0, "region": "us-east-1"})
+    assert kind == "violation"
+    assert "Priced in us-east-1 (the policy's `region` setting)" in message
 
 
 def test_without_the_cost_model_the_policy_is_not_applicable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -295,7 +327,8 @@ def budget_results(resources: list[PlannedResource], stack: str, budget: float |
     config = json.loads((PACK_DIR / "config" / f"{stack}.json").read_text())
     if budget is not None:
         config[BUDGET]["monthlyBudgetUsd"] = budget
-    with PolicyPack(PACK_DIR, project="elasticache", stack=stack) as pack:
+    stack_config = read_stack_config(stack).values
+    with PolicyPack(PACK_DIR, project="elasticache", stack=stack, stack_config=stack_config) as pack:
         pack.configure(config)
         result = pack.analyze_stack_detailed(resources)
     assert [item for item in result.not_applicable if item.policy_name == BUDGET] == []

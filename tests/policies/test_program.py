@@ -39,7 +39,8 @@ def plans() -> Iterator[dict[str, Plan]]:
 
 @pytest.fixture(scope="module")
 def packs() -> Iterator[dict[str, PolicyPack]]:
-    # The stack's config, as the CLI hands it to the pack: placement reads the app AZs from it.
+    # The stack's config, as the CLI hands it to the pack: placement reads the app AZs from it, the budget
+    # prices in its `aws:region`.
     running = {
         stack: PolicyPack(PACK_DIR, project="elasticache", stack=stack, stack_config=read_stack_config(stack).values)
         for stack in STACKS
@@ -173,7 +174,8 @@ def test_the_wrong_eviction_policy_for_sessions_is_caught(plans: dict[str, Plan]
 @pytest.mark.parametrize("stack", STACKS)
 def test_after_apply_the_stacks_are_still_clean(stack: str, plans: dict[str, Plan]) -> None:
     # `pulumi up` runs AnalyzeStack on the state after apply: outputs and the ids the provider assigned.
-    with PolicyPack(PACK_DIR, project="elasticache", stack=stack, dry_run=False) as pack:
+    config = read_stack_config(stack).values
+    with PolicyPack(PACK_DIR, project="elasticache", stack=stack, dry_run=False, stack_config=config) as pack:
         pack.configure(json.loads((PACK_DIR / "config" / f"{stack}.json").read_text()))
         assert pack.analyze_stack(plans[stack].resources) == []
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from preflight.program import read_stack_config, run_program
 from preflight.report import cost_document, render_json, render_text
@@ -41,3 +44,36 @@ def test_text_and_json_reports_show_the_cost() -> None:
     document = json.loads(render_json([result], all_stacks=False))
     assert document["cost"]["monthlyUsd"] == total
     assert {c["name"] for c in document["cost"]["caches"]} == {"prompts", "sessions"}
+
+
+def test_program_preflight_and_budget_policy_show_one_figure_for_a_stack_outside_us_east_1(project: Path) -> None:
+    # The dev stack moved to us-west-2. The reference CSV prices Valkey cache.t4g.small there at 0.0256 $/h
+    # (derived: 0.8 x the 2022 vantage Redis OSS row 0.032), and has no us-west-2 serverless or backup price.
+    stack_file = project / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text().replace("us-east-1", "us-west-2"))
+    config = json.loads((project / "policies" / "config" / "dev.json").read_text())
+    config["elasticache-monthly-budget"]["monthlyBudgetUsd"] = 1
+    policy_config = project / "tight-budget.json"
+    policy_config.write_text(json.dumps(config))
+
+    result = run_preflight("dev", project_dir=project, policy_config=policy_config)
+
+    assert result.plan is not None
+    sessions = 2 * 0.0256 * 730  # 37.376; its 3 daily snapshots have no us-west-2 price
+    program = result.plan.exports["monthlyCost"]
+    assert program["usd"] == round(sessions, 2) == 37.38
+    assert program["complete"] is False
+    assert result.plan.exports["sessions"]["monthlyCost"]["lines"][0]["usd"] == pytest.approx(sessions)
+
+    text = render_text(result, unicode=False)
+    table = text[text.index("Monthly cost") : text.index("Outputs:")]
+    total_row = next(line for line in table.splitlines() if line.strip().startswith("total"))
+    assert "$37.38 + unpriced" in total_row
+    assert "no Valkey serverless price for us-west-2" in table
+    assert "no backup storage price for us-west-2" in table
+
+    [budget] = [d for d in result.diagnostics if d.policy_name == "elasticache-monthly-budget"]
+    assert "costs about $37.38/month on demand" in budget.message
+    assert "Priced in us-west-2 (the stack config's `aws:region`)" in budget.message
+    assert "prompts-serverless: data stored: no Valkey serverless price for us-west-2" in budget.message
+    assert "0.084" not in budget.message  # us-east-1's serverless rate is never borrowed

@@ -80,7 +80,8 @@ def test_streaming_gives_exactly_the_diagnostics_of_one_call_per_resource_after_
     assert streamed.failures == ()
 
     plan = run_program(read_stack_config("prod"))
-    with PolicyPack(REPO / "policies", project=plan.project, stack=plan.stack) as pack:
+    stack_config = read_stack_config("prod").values
+    with PolicyPack(REPO / "policies", project=plan.project, stack=plan.stack, stack_config=stack_config) as pack:
         pack.configure(config)
         one_by_one = [d for resource in plan.resources for d in pack.analyze(resource)]
         one_by_one += pack.analyze_stack(plan.resources)
