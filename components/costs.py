@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.spec import CacheArgs
+from components import aws_rules
+from components.spec import CacheArgs, NodeBased, Serverless
 from elasticache_facts.workloads import SERVERLESS_WORKLOADS
 from pricing import (
     Estimate,
@@ -17,10 +18,43 @@ from pricing import (
     PriceTable,
     ServerlessLimits,
     advise,
+    capacity,
     cross_az,
+    ecpus_per_request,
     estimate_node_based,
     estimate_serverless,
+    load_table,
 )
+
+
+def capacity_shortfalls(load: Any, node: NodeBased | None, serverless: Serverless | None) -> list[tuple[str, Any, str]]:
+    """(config key under the cache, its value, what does not fit and a size that does) for the expected load.
+
+    `load` is the cache's `expectedLoad` config (`averageDataGb`, `requestsPerSecond`, `averageItemKb`).
+    """
+    found: list[tuple[str, Any, str]] = []
+    if node is not None:
+        shortfall = capacity.check_node_based(
+            load.average_data_gb,
+            node.node_type,
+            node.shards or 1,
+            capacity.reserved_memory_percent(node.parameters),
+            max_shards=aws_rules.MAX_SHARDS if node.cluster_mode_enabled else None,
+        )
+        if shortfall is not None:
+            found.append((shortfall.key, node.node_type, shortfall.message))
+    if serverless is not None:
+        for shortfall in capacity.check_serverless(
+            load.average_data_gb,
+            load.requests_per_second,
+            ecpus_per_request(load_table(), load.average_item_kb or 1.0),
+            serverless.max_data_gb,
+            serverless.max_ecpu_per_second,
+            aws_rules.SERVERLESS_ECPU_PER_SECOND[1],
+        ):
+            value = serverless.max_data_gb if shortfall.key.endswith("maxDataGb") else serverless.max_ecpu_per_second
+            found.append((shortfall.key, value, shortfall.message))
+    return found
 
 
 def _load(args: CacheArgs) -> Load:

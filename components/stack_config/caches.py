@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from components import aws_rules
+from components.costs import capacity_shortfalls
 from components.spec import CacheArgs, ExpectedLoad, NodeBased, Protection, Serverless
 from components.stack_config.auth import resolve_auth
 from components.stack_config.backup import resolve_backup
@@ -62,6 +63,9 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
         node = resolve_node(ctx)
 
     observability = resolve_observability(ctx)
+    load = config.expected_load or ExpectedLoadConfig()
+    for key, value, message in capacity_shortfalls(load, node, server):
+        ctx.problem(key, value, message)
     network = stack.network
     if (
         problems.count() > before
@@ -73,7 +77,6 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
     ):
         return None
     profile = PROFILES[config.workload]
-    load = config.expected_load or ExpectedLoadConfig()
     return CacheArgs(
         name=ctx.name,
         cache_id=cache_id,
