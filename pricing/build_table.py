@@ -209,9 +209,11 @@ def checked_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(node, Mapping):
             raise TableError(f"facts.json: {path} is not an object")
         if "value" in node:
-            for key, kind in (("unit", str), ("source", str), ("date", str), ("uncertain", bool)):
+            for key, kind in (("unit", str), ("source", str), ("date", str), ("url", str), ("uncertain", bool)):
                 if not isinstance(node.get(key), kind) or (kind is str and not node[key]):
                     raise TableError(f"facts.json: {path} needs `{key}`")
+            if not node["url"].startswith("https://"):
+                raise TableError(f"facts.json: {path}: `url` must be a page a reader can open (https://...)")
             return
         if not node:
             raise TableError(f"facts.json: {path} is empty")

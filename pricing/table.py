@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from elasticache_facts.node_types import catalog, data_tiering_families
 from elasticache_facts.node_types import node_family as parse_node_family
 
 TABLE_PATH = Path(__file__).resolve().with_name("prices.json")
@@ -162,17 +163,14 @@ class PriceTable:
     def hours_per_month(self) -> Price:
         return self.fact("hoursPerMonth")
 
-    def _listed(self, name: str) -> tuple[str, ...]:
-        node = self._fact(name)
-        return tuple(str(item) for item in node["value"]) if node else ()
-
     @property
     def valkey_only_families(self) -> tuple[str, ...]:
-        return self._listed("valkeyOnlyFamilies")
+        """Families with no Redis OSS node type (m8g, r8g, c8gn), from the node-type catalog."""
+        return _families_without_redis()
 
     @property
     def data_tiering_families(self) -> tuple[str, ...]:
-        return self._listed("dataTieringFamilies")
+        return tuple(sorted(data_tiering_families()))
 
     @property
     def free_snapshots(self) -> Price:
@@ -349,6 +347,14 @@ class PriceTable:
         # Serverless Valkey is not a fixed fraction of Redis OSS (0.084 vs 0.125 $/GB-hour in us-east-1), so no
         # Valkey figure is derived from a Redis OSS one.
         return f"no {ENGINE_NAMES[name]} serverless price for {region} in the table (known: {known or 'none'})"
+
+
+@functools.cache
+def _families_without_redis() -> tuple[str, ...]:
+    families: dict[str, bool] = {}
+    for node in catalog().values():
+        families[node.family] = families.get(node.family, False) or "redis" in node.engines
+    return tuple(sorted(family for family, has_redis in families.items() if not has_redis))
 
 
 @functools.cache
