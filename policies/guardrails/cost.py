@@ -63,10 +63,10 @@ SCHEMA = PolicyConfigSchema(
         },
         "region": {
             "type": "string",
-            "minLength": 1,
+            "default": "",
             "description": (
                 "Region to price a cache in when neither the cache's `region`, its provider's nor the stack "
-                "config's `aws:region` says (none by default: such a cache is reported as not priced)."
+                "config's `aws:region` says; empty (the default): such a cache is reported as not priced."
             ),
         },
     }
@@ -322,7 +322,7 @@ def _validate(args: StackValidationArgs, report: ReportViolation) -> None:
         args.not_applicable("no `monthlyBudgetUsd` configured for this environment")
     try:
         pricing = cost_model()
-        priced = price_stack(list(args.resources), pricing, config.get("region"))
+        priced = price_stack(list(args.resources), pricing, str(config["region"]).strip() or None)
     except (ImportError, OSError, ValueError, KeyError) as error:
         args.not_applicable(
             f"cannot price ElastiCache: the cost model (the pack's `pricing/`) is unavailable ({error}), so "

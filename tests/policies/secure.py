@@ -27,8 +27,9 @@ KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/0b9e3a4c-5d6e-4f70-8a91-b2c3d4
 SESSIONS_SG = "sg-0a1b2c3d4e5f60718"
 PROMPTS_SG = "sg-0f1e2d3c4b5a69788"
 
-STACK_CONFIG = {"elasticache:network": json.dumps({"appAvailabilityZones": APP_AZS})}
-"""The stack config this deployment's program would hand the pack (`PULUMI_CONFIG`): where its app AZs live."""
+STACK_CONFIG = {"aws:region": "us-east-1", "elasticache:network": json.dumps({"appAvailabilityZones": APP_AZS})}
+"""The stack config this deployment's program would hand the pack (`PULUMI_CONFIG`): its region (which the budget
+prices in) and where its app AZs live."""
 
 PROD_CONFIG: dict[str, Any] = {
     "elasticache-same-az-placement": {"appAvailabilityZones": APP_AZS},

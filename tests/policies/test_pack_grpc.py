@@ -272,7 +272,7 @@ def test_unknown_at_preview_is_advisory_over_the_wire(pack: PolicyPack) -> None:
 
 def test_after_apply_the_stack_is_judged_on_outputs() -> None:
     plan = resources()
-    with PolicyPack(PACK_DIR, project="elasticache", stack="prod", dry_run=False) as after:
+    with PolicyPack(PACK_DIR, project="elasticache", stack="prod", dry_run=False, stack_config=STACK_CONFIG) as after:
         after.configure(PROD)
         assert after.analyze_stack(plan) == []
         # Without property dependencies, the links are the ids the provider assigned.

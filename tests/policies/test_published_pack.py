@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from preflight.analyzer import PolicyPack
-from tests.policies.secure import planned, secure_items
+from tests.policies.secure import STACK_CONFIG, planned, secure_items
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 BUDGET = "elasticache-monthly-budget"
@@ -54,7 +54,8 @@ def test_the_copy_starts_and_analyses_over_grpc(published: Path, monkeypatch: py
     config = json.loads((published / "config" / "prod.json").read_text())
     config[BUDGET]["monthlyBudgetUsd"] = 1
     resources = planned(secure_items())
-    with PolicyPack(published, project="elasticache", stack="prod") as pack:
+    # The CLI hands the pack the stack's config; the budget prices in its `aws:region`.
+    with PolicyPack(published, project="elasticache", stack="prod", stack_config=STACK_CONFIG) as pack:
         pack.configure(config)
         assert pack.info().name == "elasticache-guardrails"
         assert [d for resource in resources for d in pack.analyze(resource)] == []
