@@ -19,7 +19,7 @@ prices = load_table()
 costs = {}
 for cache_args in spec.caches:
     cache = Cache(cache_args.name, cache_args)
-    costs[cache_args.name] = cache_cost(prices, cache_args)
+    costs[cache_args.name] = cache_cost(prices, cache_args, spec.production)
     pulumi.export(cache_args.name, {**cache.exports, "monthlyCost": costs[cache_args.name].export})
 
 pulumi.export("monthlyCost", stack_cost(costs))

@@ -11,7 +11,8 @@ from typing import Any
 
 from components import aws_rules
 from components.spec import CacheArgs, NodeBased, Serverless
-from elasticache_facts.workloads import SERVERLESS_WORKLOADS
+from elasticache_facts.node_types import catalog
+from elasticache_facts.workloads import PROFILES, SERVERLESS_WORKLOADS
 from pricing import (
     Estimate,
     Load,
@@ -104,7 +105,7 @@ def _compact(estimate: Estimate) -> dict[str, Any]:
         "complete": estimate.complete,
         "atMost": estimate.at_most,
         "unknown": list(estimate.unknown),
-        "lines": [{"label": line.label, "usd": line.usd, "detail": line.detail} for line in estimate.lines],
+        "lines": [{"label": line.label, "usd": _cents(line.usd), "detail": line.detail} for line in estimate.lines],
     }
 
 
@@ -117,13 +118,34 @@ class CacheCost:
     complete: bool
 
 
-def cache_cost(table: PriceTable, args: CacheArgs) -> CacheCost:
+def _cents(usd: float | None) -> float | None:
+    return None if usd is None else round(usd, 2)
+
+
+def _burstable(args: CacheArgs, production: bool) -> tuple[bool, str]:
+    """Whether advice may propose burstable (T) nodes for this cache, and if not, why."""
+    profile = PROFILES[args.workload]
+    configured = catalog().get(args.node.node_type) if args.node else None
+    if not production or profile.burstable_in_production or (configured is not None and configured.burstable):
+        return True, ""
+    return False, (
+        f"burstable (T) node types left out: a production {args.workload.value} cache sits on every request's "
+        "path, and a T node out of CPU credits is held to its baseline"
+    )
+
+
+def cache_cost(table: PriceTable, args: CacheArgs, production: bool = False) -> CacheCost:
+    """The cache's `monthlyCost` export: its estimate as configured, and advice for its expected load.
+
+    `production`: the stack is a production one, where a workload's profile may rule burstable nodes out.
+    """
     load = _load(args)
     estimate = _estimate(table, args, load)
     cost = _compact(estimate)
     node = args.node
     replicas = node.replicas if node else 1
     current = node.node_type if node else "serverless"
+    burstable, why_not_burstable = _burstable(args, production)
     advice = advise(
         table,
         args.region,
@@ -133,29 +155,41 @@ def cache_cost(table: PriceTable, args: CacheArgs) -> CacheCost:
         (node.shards or 1) if node else 1,
         current,
         retention_days=args.backup.retention_days,
+        burstable=burstable,
+        why_not_burstable=why_not_burstable,
     )
-    recommendation, reasons = advice.recommendation, list(advice.reasons)
+    recommendation, reasons, why = advice.recommendation, list(advice.reasons), advice.why
     if recommendation == "serverless" and args.workload not in SERVERLESS_WORKLOADS:
         recommendation = "node-based"
-        reasons.insert(
-            0,
-            f"serverless would cost less, but it evicts keys with a TTL at its data limit and a "
-            f"{args.workload.value} cache must not lose keys: it stays node-based",
+        why = (
+            f"serverless would cost less ({why}), but it evicts keys with a TTL at its data limit and a "
+            f"{args.workload.value} cache must not lose keys"
         )
+        reasons.insert(0, f"{why}: it stays node-based")
+    best = advice.best_reserved if recommendation == "node-based" else None
     cost["advice"] = {
         "recommendation": recommendation,
+        "why": why,
         "reasons": reasons,
         "breakEvenRequestsPerSecond": (
             None if advice.break_even_requests_per_second is None else round(advice.break_even_requests_per_second, 1)
         ),
+        "rightSize": None
+        if advice.node_type is None
+        else {
+            "nodeType": advice.node_type,
+            "subject": advice.node_based.subject,
+            "usd": _cents(advice.node_based.monthly_usd) if advice.node_based.complete else None,
+        },
+        "bestReserved": None if best is None else best.to_dict(),
         "reserved": [option.to_dict() for option in advice.reserved],
     }
     if node is not None and load.requests_per_second is not None:
         transfer = cross_az(table, args.network.app_availability_zones, node.layouts[0].azs, load)
         cost["crossAz"] = {
-            "placedUsd": transfer.placed.usd,
-            "leftToAwsUsd": transfer.left_to_aws.usd,
-            "savingUsd": transfer.saving_usd,
+            "placedUsd": _cents(transfer.placed.usd),
+            "leftToAwsUsd": _cents(transfer.left_to_aws.usd),
+            "savingUsd": _cents(transfer.saving_usd),
         }
     return CacheCost(cost, estimate.monthly_usd, estimate.complete)
 

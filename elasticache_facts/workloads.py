@@ -50,6 +50,10 @@ class WorkloadProfile:
     """A serverless cache evicts keys with a TTL (LRU) once it reaches its data limit, and that eviction cannot be
     configured: only workloads that tolerate it may run serverless."""
     purpose: str
+    burstable_in_production: bool = True
+    """Whether a production cache of this workload may run on burstable (T) nodes: sessions and locks sit on every
+    request's path, and a T node that spends its CPU credits is held to its baseline, so advice never proposes one
+    for them unless the cache is configured on one already."""
 
 
 # A lock or a session must never be evicted to make room (both carry TTLs, so even volatile-* policies would take
@@ -60,7 +64,12 @@ PROFILES: dict[Workload, WorkloadProfile] = {
         EvictionPolicy.ALLKEYS_LRU, EVICTING, False, True, "hot cache of data that can be rebuilt from its source"
     ),
     Workload.SESSIONS: WorkloadProfile(
-        EvictionPolicy.NOEVICTION, (EvictionPolicy.NOEVICTION,), True, False, "user session state"
+        EvictionPolicy.NOEVICTION,
+        (EvictionPolicy.NOEVICTION,),
+        True,
+        False,
+        "user session state",
+        burstable_in_production=False,
     ),
     Workload.RATE_LIMIT: WorkloadProfile(
         EvictionPolicy.VOLATILE_TTL,
@@ -75,6 +84,7 @@ PROFILES: dict[Workload, WorkloadProfile] = {
         False,
         False,
         "distributed locks and idempotency keys",
+        burstable_in_production=False,
     ),
     Workload.AGENT_MEMORY: WorkloadProfile(
         EvictionPolicy.VOLATILE_LRU,

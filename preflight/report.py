@@ -431,8 +431,11 @@ def cost_document(exports: Mapping[str, Any]) -> dict[str, Any] | None:
                 "unknown": cost.get("unknown", []),
                 "lines": cost.get("lines", []),
                 "recommendation": advice.get("recommendation"),
+                "why": advice.get("why"),
                 "reasons": advice.get("reasons", []),
                 "breakEvenRequestsPerSecond": advice.get("breakEvenRequestsPerSecond"),
+                "rightSize": advice.get("rightSize"),
+                "bestReserved": advice.get("bestReserved"),
                 "sameAzSavingUsd": cross.get("savingUsd"),
             }
         )
@@ -443,31 +446,56 @@ def _money(value: Any) -> str:
     return f"${value:,.2f}" if isinstance(value, int | float) else "unknown"
 
 
+COST_LEGEND = (
+    "monthly: on demand, as configured; 'at most': priced at usage limits or node memory for want of an expected "
+    "load; '+ unpriced': parts without a price, named below",
+    "advice: the cheaper way to run the expected load, serverless or node-based (why: the figures behind it)",
+    "right-size: the cheapest current-generation node type that holds the expected data, with its monthly cost",
+    "reserved saves: the most a 1- or 3-year reservation of the right-size nodes saves a month against on demand",
+    "break-even: the average request rate below which serverless costs less than the right-size nodes",
+    "same-AZ saves: cross-AZ transfer a month saved by nodes in the readers' AZs against placement left to AWS",
+)
+
+
+def _right_size(cache: Mapping[str, Any]) -> str:
+    right = cache.get("rightSize")
+    if not isinstance(right, Mapping):
+        return "-"
+    size = str(right.get("subject", "")).split(" (")[0]
+    return f"{size} {_money(right['usd'])}" if right.get("usd") is not None else size
+
+
 def _cost_table(cost: Mapping[str, Any]) -> list[str]:
-    header = ("cache", "monthly", "advice", "break-even", "same-AZ saves")
+    header = ("cache", "monthly", "advice", "right-size", "reserved saves", "break-even", "same-AZ saves")
     rows = [header]
     for cache in cost["caches"]:
         monthly = _money(cache["monthlyUsd"]) + (" at most" if cache["atMost"] else "")
         if not cache["complete"]:
             monthly += " + unpriced"
         even = cache["breakEvenRequestsPerSecond"]
+        best = cache.get("bestReserved")
         rows.append(
             (
                 cache["name"],
                 monthly,
                 cache["recommendation"] or "",
+                _right_size(cache),
+                f"{_money(best['savingUsd'])} ({best['term']})" if isinstance(best, Mapping) else "-",
                 f"{even:,.0f} req/s" if isinstance(even, int | float) and even > 0 else "-",
                 _money(cache["sameAzSavingUsd"]) if cache["sameAzSavingUsd"] is not None else "-",
             )
         )
     total = _money(cost["monthlyUsd"]) + ("" if cost["complete"] else " + unpriced")
-    rows.append(("total", total, "", "", ""))
+    rows.append(("total", total, "", "", "", "", ""))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["Monthly cost (on demand, from pricing/prices.json):"]
     lines += ["    " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     for cache in cost["caches"]:
+        if cache.get("why"):
+            lines.append(f"    {cache['name']}: why {cache['recommendation']}: {cache['why']}")
         for part in cache["unknown"]:
             lines.append(f"    {cache['name']}: not priced: {part}")
+    lines += [f"    * {entry}" for entry in COST_LEGEND]
     return lines
 
 

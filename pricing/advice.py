@@ -6,14 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from elasticache_facts.node_types import REFUSED_FAMILIES, catalog
+from pricing.capacity import DEFAULT_RESERVED_MEMORY_PERCENT
 from pricing.estimate import GB_PER_GIB, Estimate, Line, Load, engine_key, engine_name, finite, money, num, whole_number
 from pricing.nodes import estimate_node_based
 from pricing.serverless import ecpus_per_request, estimate_serverless
-from pricing.table import PAYMENTS, TERMS, Price, PriceTable, node_family
+from pricing.table import PAYMENTS, TERMS, Price, PriceTable
 
-DEFAULT_HEADROOM = 0.75
-"""Data may fill this share of a node's memory. ElastiCache reserves 25% of it by default
-(`reserved-memory-percent`) for replication buffers, snapshots' copy-on-write and fragmentation."""
+DEFAULT_HEADROOM = 1 - DEFAULT_RESERVED_MEMORY_PERCENT / 100
+"""Data may fill this share of a node's memory: what `reserved-memory-percent` leaves (see `pricing.capacity`)."""
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,35 @@ class Advice:
     """`serverless`, `node-based`, or `unknown`."""
     reasons: tuple[str, ...]
 
+    @property
+    def best_reserved(self) -> ReservedOption | None:
+        """The reserved option that saves the most against the node-based option on demand."""
+        return max(self.reserved, key=lambda option: option.saving_usd, default=None)
+
+    @property
+    def why(self) -> str:
+        """The recommendation in one line, with the figures behind it (or why there is none)."""
+        if self.recommendation == "unknown":
+            return next((reason for reason in self.reasons if reason.startswith("cannot compare")), self.reasons[-1])
+        rate = num(self.load.requests_per_second or 0)
+        text = (
+            f"at {rate} req/s serverless costs {money(self.serverless.monthly_usd)}/month, "
+            f"{self.node_based.subject.split(' (')[0]} {money(self.node_based.monthly_usd)}"
+        )
+        even = self.break_even_requests_per_second
+        if even is not None and even > 0:
+            text += f"; serverless is cheaper below {num(round(even))} req/s"
+        elif even is not None:
+            text += "; nodes cost less at any request rate"
+        return text
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "region": self.region,
             "engine": self.engine,
             "load": self.load.to_dict(),
             "recommendation": self.recommendation,
+            "why": self.why,
             "reasons": list(self.reasons),
             "nodeType": self.node_type,
             "breakEvenRequestsPerSecond": (
@@ -75,20 +99,37 @@ class Advice:
         }
 
 
-def smallest_node_type(
-    table: PriceTable, region: str, engine: str, data_gb: float, shards: int = 1, headroom: float = DEFAULT_HEADROOM
-) -> str | None:
-    """The cheapest node type priced in this region whose memory holds one shard's data within `headroom`.
+def advisable(node_type: str, *, burstable: bool = True) -> bool:
+    """A node type advice may propose: current generation (not a family the program refuses), memory-sized
+    (no data tiering, whose price buys SSD capacity), and burstable (T) only when `burstable`."""
+    node = catalog().get(node_type)
+    if node is None or not node.current or node.family in REFUSED_FAMILIES or node.data_tiering:
+        return False
+    return burstable or not node.burstable
 
-    Data-tiering families are left out (their price buys SSD capacity, not memory). Sizing is by memory only:
-    the table has no throughput figures, so check a busy cache's request rate against the node type separately.
+
+def smallest_node_type(
+    table: PriceTable,
+    region: str,
+    engine: str,
+    data_gb: float,
+    shards: int = 1,
+    headroom: float = DEFAULT_HEADROOM,
+    *,
+    burstable: bool = True,
+) -> str | None:
+    """The cheapest `advisable` node type priced in this region whose memory holds one shard's data within
+    `headroom`.
+
+    Sizing is by memory only: the table has no throughput figures, so check a busy cache's request rate against
+    the node type separately.
     """
     per_shard = data_gb / shards
     fitting = []
     for node_type in table.node_types(region, engine):
         spec = table.node_spec(node_type)
         hourly = table.node_hourly(region, engine, node_type)
-        if spec is None or hourly is None or node_family(node_type) in table.data_tiering_families:
+        if spec is None or hourly is None or not advisable(node_type, burstable=burstable):
             continue
         if per_shard <= headroom * spec.memory_gib * GB_PER_GIB:
             fitting.append((hourly.value, spec.memory_gib, node_type))
@@ -106,6 +147,8 @@ def advise(
     *,
     retention_days: int = 1,
     headroom: float = DEFAULT_HEADROOM,
+    burstable: bool = True,
+    why_not_burstable: str = "",
 ) -> Advice:
     """Price `load` serverless and on the smallest node type that fits it (replicas and shards as configured).
 
@@ -113,6 +156,9 @@ def advise(
     the average request rate at which serverless (storage, backups, ECPUs) costs as much as the node-based
     cache (nodes, backups): below it serverless wins, which is where spiky loads land; above it node-based
     wins, and reserved nodes (listed for 1 and 3 years) cut it further, which is where steady loads land.
+
+    `burstable` False leaves T-class node types out of the node-based option (`why_not_burstable` says why,
+    among the reasons).
     """
     replicas = whole_number("replicas", replicas, 0)
     shards = whole_number("shards", shards, 1)
@@ -124,7 +170,9 @@ def advise(
 
     node_type: str | None = None
     if load.data_gb is not None:
-        node_type = smallest_node_type(table, region, name, load.data_gb, shards, headroom)
+        node_type = smallest_node_type(table, region, name, load.data_gb, shards, headroom, burstable=burstable)
+        if not burstable and why_not_burstable:
+            reasons.append(why_not_burstable)
         if node_type is None:
             reasons.append(f"no priced {engine_name(name)} node type in {region} holds {num(load.data_gb)} GB")
     elif current and current != "serverless":

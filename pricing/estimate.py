@@ -138,7 +138,7 @@ class Line:
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
-            "usd": None if self.usd is None else round(self.usd, 4),
+            "usd": None if self.usd is None else round(self.usd, 2),
             "atMost": self.at_most,
             "uncertain": self.uncertain,
             "detail": self.detail,

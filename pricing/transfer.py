@@ -42,7 +42,7 @@ class CrossAz:
             "monthlyGb": None if self.monthly_gb is None else round(self.monthly_gb, 3),
             "placed": self.placed.to_dict(),
             "leftToAws": self.left_to_aws.to_dict(),
-            "savingUsd": None if saving is None else round(saving, 4),
+            "savingUsd": None if saving is None else round(saving, 2),
             "assumptions": list(self.assumptions),
         }
 

@@ -23,9 +23,9 @@ def test_prod_node_based_costs_are_nodes_plus_backups_beyond_the_free_snapshot(p
     retrieval = exports["retrieval"]["monthlyCost"]
     # 3 shards x (1 replica + 1 primary) = 6 nodes.
     nodes = 3 * 2 * VALKEY_R7G_XLARGE * HOURS
-    assert retrieval["lines"][0]["usd"] == pytest.approx(nodes)
+    assert retrieval["lines"][0]["usd"] == round(nodes, 2) == 1531.25  # money in the JSON is rounded to cents
     ratelimit = exports["ratelimit"]["monthlyCost"]
-    assert ratelimit["lines"][0]["usd"] == pytest.approx(3 * VALKEY_M7G_LARGE * HOURS)
+    assert ratelimit["lines"][0]["usd"] == round(3 * VALKEY_M7G_LARGE * HOURS, 2) == 276.82  # not 276.816000...3
     total = exports["monthlyCost"]
     assert total["usd"] == pytest.approx(sessions["usd"] + retrieval["usd"] + ratelimit["usd"], abs=0.015)
     assert total["complete"] is True
@@ -68,3 +68,30 @@ def test_a_region_without_prices_says_so(prod, run) -> None:
     assert sessions["complete"] is False
     assert sessions["unknown"]
     assert run(moved).exports["monthlyCost"]["complete"] is False
+
+
+def test_advice_for_production_sessions_proposes_no_burstable_node(prod, run) -> None:
+    # prod sessions: 4 GB on 3 nodes. The cheapest type that holds 4 GB within 75% of its memory would be
+    # cache.t4g.medium (3.09 GiB x 0.75 x 1.0737 = 2.5 GB: too small) ... cache.m6g.large (6.38 GiB: 5.1 GB) at
+    # 0.1192 $/h (0.8 x Redis OSS 0.149): no T node for production sessions.
+    advice = run(prod).exports["sessions"]["monthlyCost"]["advice"]
+    assert advice["rightSize"]["nodeType"] == "cache.m6g.large"
+    assert advice["rightSize"]["usd"] == round(3 * 0.1192 * HOURS + 13 * 4 * BACKUP_GB_MONTH, 2)  # 265.47
+    assert any("burstable (T) node types left out" in reason for reason in advice["reasons"])
+    # 3yr all-upfront on the generic 55% discount: 3 x 0.1192 x 0.45 x 730 = 117.47, saving 143.58 of 261.05.
+    assert advice["bestReserved"]["term"] == "3yr"
+    assert advice["bestReserved"]["savingUsd"] == round(3 * 0.1192 * 0.55 * HOURS, 2)
+
+
+def test_a_cache_configured_on_burstable_nodes_may_be_advised_burstable_ones(prod, run) -> None:
+    config = edit_cache(prod, "sessions", nodeType="cache.t4g.medium", expectedLoad={"averageDataGb": 0.3})
+    advice = run(config).exports["sessions"]["monthlyCost"]["advice"]
+    # 0.3 GB fits cache.t4g.micro (0.5 GiB x 0.75 x 1.0737 = 0.40 GB), 0.0128 $/h (0.8 x 0.016).
+    assert advice["rightSize"]["nodeType"] == "cache.t4g.micro"
+
+
+def test_dev_sessions_may_be_advised_burstable_and_the_why_line_gives_the_figures(dev, run) -> None:
+    advice = run(dev).exports["sessions"]["monthlyCost"]["advice"]
+    assert advice["rightSize"]["nodeType"] == "cache.t4g.micro"
+    assert advice["why"].startswith("serverless would cost less (at 20 req/s serverless costs $")
+    assert "2 x cache.t4g.micro $18.69" in advice["why"]  # 2 x 0.0128 x 730 = 18.688

@@ -344,3 +344,58 @@ def test_the_model_needs_only_the_standard_library() -> None:
     found = subprocess.run([sys.executable, "-S", "-c", probe, str(repository)], capture_output=True, text=True)
     assert found.returncode == 0, found.stderr
     assert found.stdout.strip() == "383.688"
+
+
+# -- three regions, from the CSV rows -----------------------------------------------------------------------------
+
+# Redis OSS on-demand rows of elasticache-prices.csv: us-east-1 (DefangLabs, 2026-07-18), us-west-2 and eu-west-1
+# (vantage, 2022-02-13, UNCERTAIN); the Valkey rows are the CSV's derived 0.8 x those.
+THREE_REGIONS = {
+    "us-east-1": {"redis t4g.small": 0.032, "valkey r6g.large": 0.1648},  # 0.8 x 0.206
+    "us-west-2": {"redis t4g.small": 0.032, "valkey r6g.large": 0.1648},  # 0.8 x 0.206
+    "eu-west-1": {"redis t4g.small": 0.034, "valkey r6g.large": 0.1832},  # 0.8 x 0.229
+}
+
+
+@pytest.mark.parametrize("region", sorted(THREE_REGIONS))
+def test_node_based_in_three_regions(region: str) -> None:
+    prices = THREE_REGIONS[region]
+    redis = estimate_node_based(TABLE, region, "redis", "cache.t4g.small", 2)
+    assert redis.monthly_usd == pytest.approx(2 * prices["redis t4g.small"] * 730)
+    assert redis.to_dict()["monthlyUsd"] == round(2 * prices["redis t4g.small"] * 730, 2)
+    valkey = estimate_node_based(TABLE, region, "valkey", "cache.r6g.large", 3)
+    assert valkey.monthly_usd == pytest.approx(3 * prices["valkey r6g.large"] * 730)
+    assert "derived: 0.8 x the Redis OSS price" in valkey.line("nodes").detail
+    assert valkey.uncertain is (region != "us-east-1")  # outside us-east-1 every node figure is a 2022 one
+
+
+@pytest.mark.parametrize("region", sorted(THREE_REGIONS))
+def test_serverless_in_three_regions(region: str) -> None:
+    load = Load(data_gb=2, requests_per_second=1000)
+    estimate = estimate_serverless(TABLE, region, "valkey", load, 1)
+    if region == "us-east-1":
+        # usage.ai (June 2026): 0.084 $/GB-hour, 0.0023 $/million ECPU; one billed snapshot of 2 GB.
+        assert estimate.monthly_usd == pytest.approx(2 * 0.084 * 730 + 1000 * ECPU_MONTH * 0.0023 + 2 * 0.085)
+        assert estimate.complete
+    else:
+        # The CSV has serverless rates for us-east-1 only: named, never borrowed.
+        assert estimate.monthly_usd == 0
+        assert estimate.unknown[0] == (
+            f"data stored: no Valkey serverless price for {region} in the table (known: us-east-1)"
+        )
+
+
+def test_advice_proposes_current_generation_node_types_only() -> None:
+    from pricing.advice import advisable
+
+    for old in ("cache.t2.micro", "cache.m4.large", "cache.r4.large", "cache.m3.medium", "cache.r6gd.xlarge"):
+        assert not advisable(old)
+    assert advisable("cache.t4g.small")
+    assert not advisable("cache.t4g.small", burstable=False)
+    for region in TABLE.regions():
+        for data_gb in (0.3, 5, 50):
+            for engine in ("valkey", "redis"):
+                chosen = smallest_node_type(TABLE, region, engine, data_gb)
+                assert chosen is None or advisable(chosen), (region, data_gb, chosen)
+                steady = smallest_node_type(TABLE, region, engine, data_gb, burstable=False)
+                assert steady is None or not steady.startswith("cache.t"), steady
