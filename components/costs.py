@@ -95,6 +95,7 @@ def _estimate(table: PriceTable, args: CacheArgs, load: Load) -> Estimate:
         args.backup.retention_days,
         load,
         shards=node.shards or 1,
+        engine_version=args.engine_version,
     )
 
 

@@ -53,3 +53,31 @@ def parameter_group_family(engine: str, version: str) -> str:
     (engine-versions.md, "Mapping cheat-sheet").
     """
     return f"{Engine(engine).value}{version.split('.')[0]}"
+
+
+REDIS_OSS_SUPPORT: dict[str, tuple[str, str]] = {
+    "6.2": ("2027-01-31", "2030-01-31"),
+    "6.0": ("2027-01-31", "2030-01-31"),
+    "5.0": ("2026-01-31", "2029-01-31"),
+    "4.0": ("2026-01-31", "2029-01-31"),
+}
+"""Redis OSS `major.minor` -> (end of standard support, end of Extended Support), ISO dates. Redis OSS 7.x and every
+Valkey version have no announced end. Source: shared/reference/engine-versions.md, from AWS "Extended Support"
+(https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/extended-support-versions.html) through
+aws-samples/sample-elasticache-operations-review@8ece8ba5:references/engine-support-lifecycle.md ("Last verified
+2026-08-11"); enrolment is automatic the day after standard support ends."""
+REDIS_OSS_SUPPORT_SOURCE = (
+    "https://github.com/aws-samples/sample-elasticache-operations-review/blob/8ece8ba5/references/"
+    "engine-support-lifecycle.md"
+)
+
+
+def redis_oss_support(version: str) -> tuple[str, str] | None:
+    """(end of standard support, end of Extended Support) of a Redis OSS engine version (`6.2`, `6.x`, `5.0.6`)."""
+    parts = version.strip().lower().split(".")
+    if len(parts) < 2 or not parts[0].isdigit():
+        return None
+    if parts[1] == "x":  # `6.x`: the latest 6 minor, which is what AWS runs
+        candidates = [key for key in REDIS_OSS_SUPPORT if key.split(".")[0] == parts[0]]
+        return REDIS_OSS_SUPPORT[max(candidates)] if candidates else None
+    return REDIS_OSS_SUPPORT.get(f"{parts[0]}.{parts[1]}")

@@ -188,6 +188,11 @@ class PriceTable:
     def cross_region_per_gb(self) -> Price:
         return self.fact("crossRegionUsdPerGb")
 
+    def extended_support_premium(self, year: int) -> Price | None:
+        """The share of the on-demand node price Extended Support adds in its `year` (1..3), or None."""
+        node = self._fact("extendedSupportPremium", f"yr{year}")
+        return _price(node) if node else None
+
     def reserved_discount(self, term: str, payment: str) -> Price | None:
         node = self._fact("reservedDiscounts", term, payment)
         return _price(node) if node else None

@@ -7,7 +7,9 @@ program and the preflight use, so a preview shows the figure the program reports
   `nodeGroupConfigurations[].replicaCount` + 1), plus backups from `snapshotRetentionLimit`;
 - serverless caches: `engine`, `cacheUsageLimits`, `snapshotRetentionLimit`;
 - standalone clusters (Memcached, or one Redis OSS/Valkey node): `nodeType` x `numCacheNodes`; a cluster that
-  belongs to a replication group is priced with its group, never twice.
+  belongs to a replication group is priced with its group, never twice;
+- a Redis OSS `engineVersion` in AWS Extended Support adds its premium on the node price (or says "surcharge
+  unknown"), and one whose standard support ends later says when.
 
 Expected load comes from optional tags on the cache (`expectedDataGb`, `expectedRequestsPerSecond`,
 `expectedItemKb`). Without them a serverless cache is priced at its usage limits and a node-based cache's
@@ -197,6 +199,12 @@ def _text(props: Props, key: str, why_needed: str) -> str | None:
     return None
 
 
+def _version(props: Props) -> str | None:
+    """`engineVersion`, for Redis OSS Extended Support; None when unset or not known until apply."""
+    value = props.text("engineVersion")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def _price_replication_group(
     props: Props, pricing: ModuleType, table: PriceTable, region: str, load: Load
 ) -> Estimate | None:
@@ -209,7 +217,15 @@ def _price_replication_group(
         return None
     nodes = sum(count for count in per_shard if count is not None)
     return pricing.estimate_node_based(
-        table, region, kind, node_type, nodes, retention, load, shards=max(1, len(per_shard))
+        table,
+        region,
+        kind,
+        node_type,
+        nodes,
+        retention,
+        load,
+        shards=max(1, len(per_shard)),
+        engine_version=_version(props),
     )
 
 
@@ -224,7 +240,9 @@ def _price_cluster(props: Props, pricing: ModuleType, table: PriceTable, region:
         retention = _whole(props, props.number("snapshotRetentionLimit"), "`snapshotRetentionLimit`", default=0)
     if not isinstance(kind, str) or node_type is None or nodes is None or retention is None:
         return None
-    return pricing.estimate_node_based(table, region, kind, node_type, nodes, retention, load)
+    return pricing.estimate_node_based(
+        table, region, kind, node_type, nodes, retention, load, engine_version=_version(props)
+    )
 
 
 def _limit(props: Props, *path: str | int) -> float | None:

@@ -426,3 +426,16 @@ def test_the_pack_judges_the_figure_the_program_exports(plans: dict[str, Plan], 
     assert float(found.group(1).replace(",", "")) == pytest.approx(exported["usd"], abs=0.011)
     for usd in exported["caches"].values():
         assert f"${usd:,.2f} (" in message
+
+
+def test_a_redis_oss_version_in_extended_support_is_flagged_with_its_end_and_surcharge() -> None:
+    # Redis OSS 5.0.6 on the secure stack's 3 x cache.r7g.large: Redis OSS 0.219 $/h in us-east-1 (DefangLabs);
+    # in Extended Support from 2026-02-01 to 2029-01-31, at 80% (years 1-2) or 160% (year 3) of 3 x 0.219 x 730.
+    items = items_with("sessions-replication-group", engine="redis", engineVersion="5.0.6")
+    kind, message = run_with_provider(items, None, {"monthlyBudgetUsd": 1.0})
+    assert kind == "violation"
+    assert "extended support $" in message
+    assert "Redis OSS 5.0.6 is in Extended Support (year " in message
+    assert "until 2029-01-31" in message
+    nodes = 3 * 0.219 * 730
+    assert f"x the nodes' ${nodes:,.2f} on demand" in message
