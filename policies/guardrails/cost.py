@@ -389,7 +389,8 @@ POLICIES = [monthly_budget]
 # What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
 CHECKS = {
     monthly_budget.name: (
-        "the stack's ElastiCache spend, priced per cache with the repository's cost model (see "
+        "the stack's ElastiCache spend, priced per cache in the stack's own region (the cache's, its provider's or "
+        "the stack config's `aws:region`; `region` only when none is set) with the repository's cost model (see "
         "[Cost](#cost-the-monthly-budget)), within the budget: a violation lists every cache's estimate and "
         "the total; what cannot be priced is an advisory line, never a zero"
     ),
