@@ -15,14 +15,12 @@ Expected load comes from optional tags on the cache (`expectedDataGb`, `expected
 `expectedItemKb`). Without them a serverless cache is priced at its usage limits and a node-based cache's
 backups at its nodes' memory: "at most" figures, never guesses.
 
-The region is the stack's own, as the program prices it: the resource's `region`, else its provider's, else the
-stack config's `aws:region` (the CLI hands the pack the stack's config as `PULUMI_CONFIG`, which the policy SDK
-loads into `pulumi.Config`: pulumi/pulumi-policy `sdk/python/lib/pulumi_policy/policy.py`
-`_configure_runtime_settings`, and pulumi/pulumi `sdk/python/cmd/pulumi-language-python/main.go` `RunPlugin`, see
-shared/reference/pulumi-cli-behaviour.md Q3), else the policy's optional `region` setting. Without any of them
-the cache is not priced and says why; no region's prices ever stand in for another's. A cache or part the model
-cannot price (a region or node type without data, a value not known until apply) is named in the result, not
-counted as zero in silence.
+The region is the stack's own, as the program prices it: the resource's `region`, else its provider's, else
+the stack config's `aws:region` (the CLI hands the pack the stack's config as `PULUMI_CONFIG`, read through
+`guardrails.stack_config`, which cites where the CLI sets it), else the policy's optional `region` setting.
+Without any of them the cache is not priced and says why; no region's prices ever stand in for another's. A
+cache or part the model cannot price (a region or node type without data, a value not known until apply) is
+named in the result, not counted as zero in silence.
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import pulumi
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -46,6 +43,7 @@ from pulumi_policy import (
 
 from elasticache_facts.tags import EXPECTED_LOAD
 from elasticache_facts.tokens import CACHE_TYPES, CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
+from guardrails import stack_config
 from guardrails.availability import nodes_per_shard
 from guardrails.common import engine, is_group_member, settings
 from guardrails.props import MISSING, NotKnownAtPreview, Props, Unknown, is_unknown
@@ -128,8 +126,8 @@ NO_REGION = (
 
 
 def stack_region() -> str | None:
-    """The stack config's `aws:region`, which the CLI passes every policy pack (None outside a stack)."""
-    region = pulumi.Config("aws").get("region")
+    """The stack config's `aws:region`, which the CLI hands every policy pack (None outside a stack)."""
+    region = stack_config.lookup("aws:region")
     return region.strip() if isinstance(region, str) and region.strip() else None
 
 

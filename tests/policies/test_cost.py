@@ -8,6 +8,7 @@ $/GB-month beyond one free snapshot for node-based caches; 730 h a month.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -15,7 +16,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 from guardrails.cost import LOAD_TAGS, NO_REGION, STACK_REGION, monthly_budget
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +27,7 @@ from pulumi_policy import (
     PolicyResource,
     PolicyResourceOptions,
     StackValidationArgs,
+    StackValidationPolicy,
 )
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError
@@ -35,7 +36,8 @@ from preflight.analyzer import PolicyPack
 from preflight.model import Plan, PlannedResource
 from preflight.program import read_stack_config, run_program
 from pricing import GB_PER_GIB, Load, ServerlessLimits, estimate_node_based, estimate_serverless, load_table
-from tests.policies.harness import UNKNOWN, Item, check_stack, with_
+from tests.policies import harness
+from tests.policies.harness import UNKNOWN, Item, Outcome, with_
 from tests.policies.secure import CLUSTER, RG, SHARDED_GROUP, SLS, secure_items
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -45,16 +47,25 @@ PROMPTS = 10 * 0.084 * 730 + 5000 * ECPU_MONTH * 0.0023 + 7 * 10 * 0.085  # at i
 BUDGET = "elasticache-monthly-budget"
 
 
+US_EAST_1 = {"aws:region": "us-east-1"}
+"""The stack config the CLI hands the pack (`PULUMI_CONFIG`): the budget prices in its `aws:region`."""
+
+
+def check_stack(policy: StackValidationPolicy, items: list[Item], *, config: dict[str, Any] | None = None) -> Outcome:
+    return harness.check_stack(policy, items, config=config, stack_config=US_EAST_1)
+
+
 @pytest.fixture(autouse=True)
-def stack_config() -> Iterator[None]:
-    """The stack config the CLI hands the pack (`PULUMI_CONFIG`, read through `pulumi.Config`): us-east-1 here."""
-    pulumi.runtime.set_all_config({"aws:region": "us-east-1"})
-    yield
-    pulumi.runtime.set_all_config({})
+def _stack_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the policy run straight (`run_with_provider`): the stack config as the pack process sees it."""
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(US_EAST_1))
 
 
 def in_region(region: str | None) -> None:
-    pulumi.runtime.set_all_config({"aws:region": region} if region else {})
+    if region:
+        os.environ["PULUMI_CONFIG"] = json.dumps({"aws:region": region})
+    else:
+        os.environ.pop("PULUMI_CONFIG", None)
 
 
 def items_with(name: str, **inputs: Any) -> list[Item]:
