@@ -160,12 +160,11 @@ def cache_cost(table: PriceTable, args: CacheArgs, production: bool = False) -> 
         why_not_burstable=why_not_burstable,
     )
     recommendation, reasons, why = advice.recommendation, list(advice.reasons), advice.why
-    if recommendation == "serverless" and args.workload not in SERVERLESS_WORKLOADS:
+    if recommendation != "node-based" and args.workload not in SERVERLESS_WORKLOADS:
+        # A serverless cache evicts keys with a TTL at its data limit, whatever it costs.
+        must = f"a {args.workload.value} cache must not lose keys, and serverless evicts keys with a TTL at its limit"
+        why = f"serverless would cost less ({why}), but {must}" if recommendation == "serverless" else must
         recommendation = "node-based"
-        why = (
-            f"serverless would cost less ({why}), but it evicts keys with a TTL at its data limit and a "
-            f"{args.workload.value} cache must not lose keys"
-        )
         reasons.insert(0, f"{why}: it stays node-based")
     best = advice.best_reserved if recommendation == "node-based" else None
     cost["advice"] = {

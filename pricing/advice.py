@@ -67,7 +67,10 @@ class Advice:
     def why(self) -> str:
         """The recommendation in one line, with the figures behind it (or why there is none)."""
         if self.recommendation == "unknown":
-            return next((reason for reason in self.reasons if reason.startswith("cannot compare")), self.reasons[-1])
+            missing = [
+                f"{option.mode} {option.unknown[0]}" for option in (self.serverless, self.node_based) if option.unknown
+            ]
+            return "cannot compare: " + "; ".join(missing) if missing else self.reasons[-1]
         rate = num(self.load.requests_per_second or 0)
         text = (
             f"at {rate} req/s serverless costs {money(self.serverless.monthly_usd)}/month, "
