@@ -39,9 +39,24 @@ def test_text_and_json_reports_show_the_cost() -> None:
     assert "sessions" in table
     assert "node-based" in table  # sessions stays node-based whatever serverless would cost
     assert "monthlyCost" not in text[text.index("Outputs:") :].split("\n", 1)[1]
+    # Right-size, reserved savings and a why line per cache, with a legend of the columns. dev sessions: 0.2 GB
+    # expected fits cache.t4g.micro (0.5 GiB x 0.75 x 1.0737 = 0.40 GB): 2 x 0.0128 x 730 = $18.69 (dev:
+    # burstable nodes allowed); 3-yr all-upfront saves the generic 55% of it, $10.28.
+    header = table.splitlines()[1].split()
+    assert header == ["cache", "monthly", "advice", "right-size", "reserved", "saves", "break-even", "same-AZ", "saves"]
+    sessions_row = next(line for line in table.splitlines() if line.strip().startswith("sessions "))
+    assert "2 x cache.t4g.micro $18.69" in sessions_row
+    assert f"${2 * 0.0128 * 730 * 0.55:,.2f} (3yr)" in sessions_row
+    assert "sessions: why node-based: serverless would cost less (at 20 req/s" in table
+    assert "prompts: why serverless: at 40 req/s serverless costs $31.19/month" in table
+    for column in ("monthly:", "advice:", "right-size:", "reserved saves:", "break-even:", "same-AZ saves:"):
+        assert f"* {column}" in table
     document = json.loads(render_json([result], all_stacks=False))
     assert document["cost"]["monthlyUsd"] == total
     assert {c["name"] for c in document["cost"]["caches"]} == {"prompts", "sessions"}
+    for cache in document["cost"]["caches"]:
+        figures = [line["usd"] for line in cache["lines"]] + [cache["monthlyUsd"], cache["sameAzSavingUsd"]]
+        assert all(value is None or round(value, 2) == value for value in figures), figures  # cents
 
 
 def test_program_preflight_and_budget_policy_show_one_figure_for_a_stack_outside_us_east_1(project: Path) -> None:
@@ -74,4 +89,7 @@ def test_program_preflight_and_budget_policy_show_one_figure_for_a_stack_outside
     assert "costs about $37.38/month on demand" in budget.message
     assert "Priced in us-west-2 (the stack config's `aws:region`)" in budget.message
     assert "prompts-serverless: data stored: no Valkey serverless price for us-west-2" in budget.message
+    assert "prompts: why unknown: cannot compare: serverless data stored: no Valkey serverless price for us-west-2" in (
+        table
+    )
     assert "0.084" not in budget.message  # us-east-1's serverless rate is never borrowed
