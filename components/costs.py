@@ -1,4 +1,5 @@
-"""Monthly cost of each cache, from the repository's one cost model (`pricing/`), for the stack's exports.
+"""Monthly cost of each cache, from the repository's one cost model (`pricing/`), for the stack's exports, and
+the capacity check of its expected load (which the stack config loader runs before any resource exists).
 
 Kept out of `Cache` itself: the component stays usable without the price table, and the figure the program
 exports is the one the preflight prints and the policy pack's budget policy judges.
