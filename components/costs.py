@@ -12,6 +12,7 @@ from typing import Any
 
 from components import aws_rules
 from components.spec import CacheArgs, NodeBased, Serverless
+from components.stack_config.schema import ExpectedLoadConfig
 from elasticache_facts.node_types import catalog
 from elasticache_facts.workloads import PROFILES, SERVERLESS_WORKLOADS
 from pricing import (
@@ -29,11 +30,10 @@ from pricing import (
 )
 
 
-def capacity_shortfalls(load: Any, node: NodeBased | None, serverless: Serverless | None) -> list[tuple[str, Any, str]]:
-    """(config key under the cache, its value, what does not fit and a size that does) for the expected load.
-
-    `load` is the cache's `expectedLoad` config (`averageDataGb`, `requestsPerSecond`, `averageItemKb`).
-    """
+def capacity_shortfalls(
+    load: ExpectedLoadConfig, node: NodeBased | None, serverless: Serverless | None
+) -> list[tuple[str, Any, str]]:
+    """(config key under the cache, its value, what does not fit and a size that does) for the expected load."""
     found: list[tuple[str, Any, str]] = []
     if node is not None:
         shortfall = capacity.check_node_based(

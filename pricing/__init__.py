@@ -1,11 +1,13 @@
 """ElastiCache cost model: one price table (`prices.json`) and the arithmetic every consumer shares.
 
 Modules, by what they price: `table` (the price table and its lookups), `estimate` (loads, lines, estimates),
-`nodes` (node-based caches), `serverless`, `backups` (snapshot storage of both), `transfer` (cross-AZ traffic)
+`nodes` (node-based caches), `serverless`, `backups` (snapshot storage of both), `transfer` (cross-AZ traffic),
+`support` (Redis OSS Extended Support), `capacity` (expected load against usable memory and serverless limits)
 and `advice` (serverless against node-based, the node type that fits, reserved savings).
 
 The program, the offline preflight and the policy pack all import this package, so it uses the standard
-library only (the pack's own virtualenv has nothing but pulumi and pulumi-policy).
+library and `elasticache_facts` only (the pack's own virtualenv has nothing but pulumi and pulumi-policy, and the
+pack carries both packages).
 
 ```python
 from pricing import Load, estimate_node_based, estimate_serverless, load_table
