@@ -25,3 +25,8 @@ CONFIG_KEY = "stackConfigKey"
 """On every resource a program makes from one entry of its stack config: that entry's key (`caches.sessions`).
 The pack then names the fix in the config the user writes (`caches.sessions.protect: true`) instead of in
 provider inputs; a program whose config is not this repository's schema does not set it."""
+
+REQUIRED = ("environment", "team", "costCentre")
+"""Tags every resource carries: where it runs, who owns it, who pays for it. The pack requires them by default
+(`elasticache-required-tags`); this repository's program sets `environment` itself and refuses a stack config
+that leaves out the others, so its defaults pass the gate."""

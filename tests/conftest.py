@@ -114,6 +114,12 @@ def unit_spec(caches: dict[str, Any], *, production: bool = True, **values: Any)
     raw = RawStackConfig(
         stack="unit",
         region="us-east-1",
-        values={"network": UNIT_NETWORK, "production": production, "tags": {"team": "t"}, "caches": caches, **values},
+        values={
+            "network": UNIT_NETWORK,
+            "production": production,
+            "tags": {"team": "t", "costCentre": "cc-1"},
+            "caches": caches,
+            **values,
+        },
     )
     return load_stack(raw, unit_lookup)

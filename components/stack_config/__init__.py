@@ -18,7 +18,7 @@ import pulumi
 
 from components import aws_rules
 from components.deployed_state import replacing_edits
-from components.spec import CacheArgs, DeployedCache, KmsKey, StackSpec
+from components.spec import CacheArgs, DeployedCache, KmsKey, KmsKeyChoice, StackSpec
 from components.stack_config.caches import resolve_cache
 from components.stack_config.context import CacheContext, StackContext
 from components.stack_config.defaults import PRODUCTION_ENVIRONMENTS
@@ -36,6 +36,7 @@ from components.stack_config.schema import (
     ObservabilityConfig,
 )
 from components.stack_config.tags import resolve_tags
+from elasticache_facts.tags import REQUIRED as REQUIRED_TAGS
 
 __all__ = [
     "ConfigError",
@@ -132,10 +133,18 @@ def load_stack(
         if isinstance(raw_caches, dict) and name not in raw_caches:
             problems.add(f"{SECRETS_KEY}.{name}", "[secret]", "no cache of that name in caches")
 
+    _require_tags(tags, caches, problems)
+
     network = None
     if network_config is not None:
         network = resolve_network(network_config, region, production, lookup_subnets, problems)
-    stack_kms = resolve_kms_key(encryption.kms_key, "encryption.kmsKey", region, problems) if encryption else None
+    stack_kms = None
+    if encryption is not None:
+        # Production data gets a key the account controls unless the stack says otherwise: the default passes
+        # the production gate (`elasticache-encryption-at-rest.requireCustomerManagedKey`).
+        chosen = "kmsKey" in (values.get("encryption") or {})
+        kms_value = encryption.kms_key if chosen or not production else KmsKeyChoice.CREATE.value
+        stack_kms = resolve_kms_key(kms_value, "encryption.kmsKey", region, problems)
 
     context = StackContext(
         problems=problems,
@@ -171,6 +180,24 @@ def load_stack(
         tags=tags,
         caches=tuple(specs),
     )
+
+
+def _require_tags(tags: Mapping[str, str] | None, caches: Mapping[str, Any], problems: Problems) -> None:
+    """Every resource carries the tags the gate requires (`elasticache_facts.tags.REQUIRED`); `environment` is
+    the program's own. A key left out of `tags` must then be in the `tags` of every cache."""
+    if tags is None:
+        return
+    for key in REQUIRED_TAGS:
+        if key == "environment" or str(tags.get(key) or "").strip():
+            continue
+        bare = [name for name, cache in caches.items() if not str((cache.tags or {}).get(key) or "").strip()]
+        if bare:
+            problems.add(
+                f"tags.{key}",
+                MISSING,
+                f"required: every resource carries the tag {key!r} (the policy gate refuses it missing); set "
+                f"tags.{key}, or caches.<name>.tags.{key} on each of {', '.join(bare)}",
+            )
 
 
 def _parse_secrets(value: Any, problems: Problems) -> dict[str, CacheSecretsConfig]:

@@ -10,6 +10,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from elasticache_facts.tags import REQUIRED
 from elasticache_facts.tokens import ELASTICACHE_PREFIX, GLOBAL_REPLICATION_GROUP, USER_GROUP_ASSOCIATION
 from guardrails.common import settings, tags_of
 from guardrails.props import Props, Unknown, is_unknown
@@ -19,7 +20,7 @@ SCHEMA = PolicyConfigSchema(
         "requiredTags": {
             "type": "array",
             "items": {"type": "string"},
-            "default": ["environment", "team", "costCentre"],
+            "default": list(REQUIRED),
             "description": "Tag keys every ElastiCache resource carries, with a non-empty value.",
         },
     }

@@ -217,3 +217,47 @@ def test_a_directory_that_is_no_policy_pack_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert [f.kind for f in result.failures] == ["policy-pack"]
     assert "has no __main__.py: not a Python policy pack" in result.failures[0].message
+
+
+MINIMAL = """config:
+  aws:region: us-east-1
+  elasticache:production: true
+  elasticache:network:
+    vpcId: vpc-05f1e2d3c4b5a6978
+    subnetIds: [subnet-01a2b3c4d5e6f7a81, subnet-02b3c4d5e6f7a8b92]
+    appSecurityGroupIds: [sg-04d5e6f7a8b9cadb4]
+    appAvailabilityZones: [us-east-1a, us-east-1b]
+  elasticache:caches:
+    sessions:
+      workload: sessions
+"""
+
+
+def test_a_minimal_production_stack_passes_the_production_gate_once_the_loader_is_satisfied(project: Path) -> None:
+    """One cache, `production: true`, every other key left to its default, checked with prod's policy config."""
+    (project / "Pulumi.minimal.yaml").write_text(MINIMAL)
+    (project / "policies" / "config" / "minimal.json").write_text(
+        (project / "policies" / "config" / "prod.json").read_text()
+    )
+
+    refused = run_preflight("minimal", project_dir=project)
+    assert refused.exit_code == 2
+    [failure] = refused.failures
+    assert failure.kind == "config", failure.message
+    assert [p["path"] for p in failure.problems] == ["tags.team", "tags.costCentre"]
+    assert refused.plan is None, "the loader speaks before anything is planned"
+
+    (project / "Pulumi.minimal.yaml").write_text(
+        MINIMAL.replace(
+            "  elasticache:production: true\n",
+            "  elasticache:production: true\n  elasticache:tags: {team: shop, costCentre: cc-7}\n",
+        )
+    )
+    result = run_preflight("minimal", project_dir=project)
+    assert result.failures == ()
+    assert [(d.policy_name, d.message) for d in result.mandatory] == []
+    assert result.exit_code == 0
+    assert result.plan is not None
+    # The production default is a key the account controls: what the gate requires.
+    assert result.plan.of_type("aws:kms/key:Key")
+    assert processes_using(project) == []
