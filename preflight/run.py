@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -168,7 +167,7 @@ def run_preflight(
         pack_dir or project_dir / "policies",
         project=config.project,
         stack=stack,
-        python=python or sys.executable,
+        python=python,
         start_timeout=start_timeout,
         stack_config=config.values,
     )

@@ -3,7 +3,8 @@
 What the Pulumi CLI (3.27x, pulumi/pulumi `pkg/resource/plugin/analyzer_plugin.go` and the Python language
 host's `RunPlugin`) does with `--policy-pack <dir> --policy-pack-config <file>`, reproduced here:
 
-- start `python -u -m pulumi.policy <engine address> <pack dir>` with the pack directory as working directory
+- start `python -u -m pulumi.policy <engine address> <pack dir>`, `python` being the interpreter the pack's
+  `PulumiPolicy.yaml` names (`preflight/interpreter.py`), with the pack directory as working directory
   (the module runs the pack's `__main__.py`, i.e. `python __main__.py` with the pack on `sys.path`), with
   `PULUMI_PROJECT`, `PULUMI_STACK`, `PULUMI_DRY_RUN`, `PULUMI_ORGANIZATION` and `PULUMI_CONFIG` set;
 - read the port the pack prints on stdout, connect, and send `ConfigureStack` (project, stack, tags...);

@@ -7,7 +7,6 @@ the process through its one kill path (`PackProcess.stop`).
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,9 +26,10 @@ from preflight.analyzer.answers import (
     pack_version,
 )
 from preflight.analyzer.config import configure_request, reconcile_config
-from preflight.analyzer.errors import PackCallError, PackClosedError
+from preflight.analyzer.errors import PackCallError, PackClosedError, PackStartError
 from preflight.analyzer.process import PackProcess, pack_environment
 from preflight.analyzer.requests import analyze_request, analyze_stack_request
+from preflight.interpreter import PackInterpreterError, pack_interpreter
 from preflight.model import PlannedResource
 
 _MAX_MESSAGE = 400 * 1024 * 1024  # what the Python policy SDK accepts
@@ -60,7 +60,7 @@ class PolicyPack:
         *,
         project: str,
         stack: str,
-        python: str = sys.executable,
+        python: str | None = None,
         dry_run: bool = True,
         start_timeout: float = 10.0,
         organization: str = "organization",
@@ -70,6 +70,8 @@ class PolicyPack:
     ) -> None:
         """Nothing starts until `start()` (or `with`).
 
+        `python` None: the interpreter the CLI would run the pack with (`preflight.interpreter`), resolved at
+        start; a missing one is a `PackStartError` naming the command that creates it, never a fallback.
         `stack_config` is the stack's config as the CLI hands it over (`"<project>:<key>"` -> string), passed
         as `PULUMI_CONFIG`; `stack_tags` are the stack's tags, sent with `ConfigureStack`.
         """
@@ -111,7 +113,20 @@ class PolicyPack:
                     dry_run=self.dry_run,
                     stack_config=self.stack_config,
                 )
-                self._process = PackProcess(self.pack_dir, self.python, env)
+                python = self.python
+                if python is None:
+                    python, env = self._pack_interpreter(env)
+                self._process = PackProcess(self.pack_dir, python, env)
+
+    def _pack_interpreter(self, env: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """What the CLI would run the pack with, and that interpreter's environment (`preflight.interpreter`)."""
+        if not (self.pack_dir / "__main__.py").is_file():
+            raise PackStartError(f"{self.pack_dir} has no __main__.py: not a Python policy pack")
+        try:
+            interpreter = pack_interpreter(self.pack_dir)
+        except PackInterpreterError as error:
+            raise PackStartError(str(error)) from None
+        return str(interpreter.python), interpreter.environment(env)
 
     def connect(self) -> None:
         """Wait (at most `start_timeout` from launch) until the pack listens, then connect. Safe to call twice.

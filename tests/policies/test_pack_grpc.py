@@ -28,6 +28,7 @@ from preflight.analyzer import (
 from preflight.model import PlannedResource
 from tests.policies.harness import DROP, secret, with_
 from tests.policies.secure import STACK_CONFIG, as_preview, planned, secure_items
+from tests.preflight.conftest import pack_project
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 PROD = json.loads((PACK_DIR / "config" / "prod.json").read_text())
@@ -287,7 +288,9 @@ def test_after_apply_the_stack_is_judged_on_outputs() -> None:
 
 
 def fake_pack(tmp_path: Path, body: str) -> Path:
+    """A pack whose PulumiPolicy.yaml names this interpreter's virtualenv (absolute, as the CLI allows)."""
     (tmp_path / "__main__.py").write_text(body)
+    (tmp_path / "PulumiPolicy.yaml").write_text(pack_project(Path(sys.prefix)))
     return tmp_path
 
 

@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 SKIPPED = {"venv", "tests", "bench"}
 """Not needed by a stack run; hidden entries (.git, tool caches) are skipped too."""
 IGNORED = shutil.ignore_patterns("venv", ".pytest_cache", "*.pyc.*")
+PACK_VENV = REPO / "policies" / "venv"
 
 
 def copy_project(destination: Path) -> Path:
@@ -31,6 +32,8 @@ def copy_project(destination: Path) -> Path:
             shutil.copytree(source, destination / source.name, ignore=IGNORED)
         else:
             shutil.copy2(source, destination / source.name)
+    # The pack's own virtualenv (what policies/PulumiPolicy.yaml names) is linked, not copied: 86 MB.
+    (destination / PACK_VENV.relative_to(REPO)).symlink_to(PACK_VENV, target_is_directory=True)
     return destination
 
 
@@ -90,6 +93,11 @@ FAKE_PACKS = {
 }
 
 
+def pack_project(virtualenv: Path) -> str:
+    """A `PulumiPolicy.yaml` whose pack runs with `virtualenv` (absolute paths are allowed, as in the CLI)."""
+    return f"runtime:\n  name: python\n  options:\n    virtualenv: {virtualenv}\nversion: 0.0.1\n"
+
+
 @pytest.fixture
 def fake_pack(tmp_path: Path):
     """A directory holding a 'policy pack' that crashes at start-up or never prints a port."""
@@ -98,7 +106,7 @@ def fake_pack(tmp_path: Path):
         directory = tmp_path / f"pack-that-{kind}"
         directory.mkdir()
         (directory / "__main__.py").write_text(FAKE_PACKS[kind])
-        (directory / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+        (directory / "PulumiPolicy.yaml").write_text(pack_project(Path(sys.prefix)))
         return directory
 
     return make
