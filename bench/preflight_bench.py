@@ -89,6 +89,9 @@ def copy_project(destination: Path) -> None:
             shutil.copytree(source, destination / source.name, ignore=ignore)
         else:
             shutil.copy2(source, destination / source.name)
+    # The pack's own virtualenv (the interpreter policies/PulumiPolicy.yaml names) is linked, not copied.
+    pack_venv = REPO / "policies" / "venv"
+    (destination / "policies" / "venv").symlink_to(pack_venv, target_is_directory=True)
 
 
 def generate_stack(project: Path, caches: int) -> str:
