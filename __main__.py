@@ -17,10 +17,13 @@ spec = load_stack(
 
 prices = load_table()
 costs = {}
+deployed = {}
 for cache_args in spec.caches:
     cache = Cache(cache_args.name, cache_args)
     costs[cache_args.name] = cache_cost(prices, cache_args, spec.production)
     pulumi.export(cache_args.name, {**cache.exports, "monthlyCost": costs[cache_args.name].export})
+    # The id AWS knows, suffix included: the next run compares its readable part (see components.naming).
+    deployed[cache_args.name] = {**cache_args.deployed().to_export(), "cacheId": cache.cache_id}
 
 pulumi.export("monthlyCost", stack_cost(costs))
-pulumi.export(DEPLOYED_CACHES_OUTPUT, {args.name: args.deployed().to_export() for args in spec.caches})
+pulumi.export(DEPLOYED_CACHES_OUTPUT, deployed)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components import naming
 from components.observability import NAMESPACE, AlarmSpec, metric_queries, node_alarms, serverless_alarms
-from components.spec import AuthMode, CacheArgs, KmsKeyChoice
+from components.spec import NETWORK_TYPE, AuthMode, CacheArgs, KmsKeyChoice
 from elasticache_facts.engines import parameter_group_family
 from elasticache_facts.ports import SERVERLESS_PORTS
 from elasticache_facts.tags import SUBNET_ZONES
@@ -27,6 +29,9 @@ class Cache(pulumi.ComponentResource):
     holds a node with the primary in the app's first AZ, and every setting a policy checks is set explicitly.
     """
 
+    cache_id: pulumi.Output[str]
+    """The replication group id or serverless cache name AWS knows: `<cacheId>-<suffix>` (see `naming`)."""
+    user_ids: dict[str, pulumi.Output[str]]
     endpoint: pulumi.Output[str]
     reader_endpoint: pulumi.Output[str]
     port: pulumi.Output[int]
@@ -40,6 +45,8 @@ class Cache(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
+        self._suffix = naming.suffix(f"{name}-name-suffix", self._child)
+        self.cache_id = naming.unique(args.cache_id, self._suffix)
 
         kms_key_arn, own_key_arn = self._kms_key_arn()
         topic_arn = self._alarm_topic(own_key_arn)
@@ -55,6 +62,7 @@ class Cache(pulumi.ComponentResource):
 
         self.security_group_id = security_group.id
         self.user_group_id = user_group.user_group_id if user_group else pulumi.Output.from_input(None)
+        self.user_ids = {user: resource.user_id for user, resource in zip(args.auth.users, users, strict=True)}
         self.connect_policy = _connect_policy(self.arn, [user.arn for user in users])
         self.port = pulumi.Output.from_input(args.port)
         self.alarm_topic_arn = pulumi.Output.from_input(topic_arn)
@@ -65,6 +73,7 @@ class Cache(pulumi.ComponentResource):
         """One shape for every mode, as exported per cache by the stack."""
         args = self._args
         return {
+            "cacheId": self.cache_id,
             "endpoint": self.endpoint,
             "readerEndpoint": self.reader_endpoint,
             "port": self.port,
@@ -76,6 +85,7 @@ class Cache(pulumi.ComponentResource):
             "workload": args.workload.value,
             "securityGroupId": self.security_group_id,
             "userGroupId": self.user_group_id,
+            "userIds": self.user_ids,
             "connectPolicy": self.connect_policy,
             "alarmTopicArn": self.alarm_topic_arn,
         }
@@ -103,13 +113,15 @@ class Cache(pulumi.ComponentResource):
             description=f"At-rest encryption of ElastiCache {args.cache_id}, its logs and alarm topic",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=_key_policy(args.account_id, args.region, args.cache_id) if args.account_id else None,
+            policy=self.cache_id.apply(lambda cache_id: _key_policy(args.account_id or "", args.region, cache_id))
+            if args.account_id
+            else None,
             tags=dict(args.tags),
             opts=self._protected(),
         )
         aws.kms.Alias(
             f"{self._name}-key-alias",
-            name=f"alias/elasticache/{args.cache_id}",
+            name=pulumi.Output.concat("alias/elasticache/", self.cache_id),
             target_key_id=key.key_id,
             opts=self._child,
         )
@@ -124,7 +136,7 @@ class Cache(pulumi.ComponentResource):
         # with a key of this component's whose policy admits CloudWatch.
         topic = aws.sns.Topic(
             f"{self._name}-alarms",
-            name=f"{args.cache_id}-alarms",
+            name=naming.unique(f"{args.cache_id}-alarms", self._suffix),
             display_name=f"ElastiCache {args.cache_id} alarms and events",
             kms_master_key_id=own_key_arn,
             tags=dict(args.tags),
@@ -135,21 +147,29 @@ class Cache(pulumi.ComponentResource):
     def _alarms(self, alarms: list[AlarmSpec], topic_arn: pulumi.Input[str]) -> None:
         args = self._args
         for alarm in alarms:
+            # `observability` names the watched nodes after the readable id; AWS names them after the real one.
+            deployed = self.cache_id.apply(
+                lambda cache_id, alarm=alarm: replace(
+                    alarm, sources=tuple(_as_deployed(source, args.cache_id, cache_id) for source in alarm.sources)
+                )
+            )
             watched: dict[str, Any]
             if alarm.aggregated:
-                watched = {"metric_queries": metric_queries(alarm)}
+                watched = {"metric_queries": deployed.apply(metric_queries)}
             else:
                 watched = {
                     "namespace": NAMESPACE,
                     "metric_name": alarm.metric,
                     "statistic": alarm.statistic,
-                    "dimensions": {alarm.dimension: alarm.sources[0]},
+                    "dimensions": deployed.apply(lambda spec: {spec.dimension: spec.sources[0]}),
                     "period": alarm.period,
                 }
             aws.cloudwatch.MetricAlarm(
                 f"{self._name}-alarm-{alarm.slug}",
-                name=f"{args.cache_id}-{alarm.slug}",
-                alarm_description=alarm.description,
+                name=naming.unique(f"{args.cache_id}-{alarm.slug}", self._suffix),
+                alarm_description=self.cache_id.apply(
+                    lambda cache_id, text=alarm.description: text.replace(args.cache_id, cache_id)
+                ),
                 evaluation_periods=alarm.evaluation_periods,
                 threshold=alarm.threshold,
                 comparison_operator="GreaterThanThreshold",
@@ -167,7 +187,7 @@ class Cache(pulumi.ComponentResource):
         for log_type in ("slow-log", "engine-log"):
             group = aws.cloudwatch.LogGroup(
                 f"{self._name}-{log_type}",
-                name=f"/aws/elasticache/{args.cache_id}/{log_type}",
+                name=pulumi.Output.concat("/aws/elasticache/", self.cache_id, f"/{log_type}"),
                 retention_in_days=args.observability.log_retention_days,
                 kms_key_id=own_key_arn,
                 tags=dict(args.tags),
@@ -189,7 +209,7 @@ class Cache(pulumi.ComponentResource):
         # one app security group's change from rewriting the others.
         group = aws.ec2.SecurityGroup(
             f"{self._name}-sg",
-            name=f"{args.cache_id}-cache",
+            name=naming.unique(f"{args.cache_id}-cache", self._suffix),
             description=f"ElastiCache {args.cache_id}: cache port from the application security groups only",
             vpc_id=args.network.vpc_id,
             tags=dict(args.tags),
@@ -218,15 +238,20 @@ class Cache(pulumi.ComponentResource):
             return [], None
         engine = args.engine.value
         tags = dict(args.tags)
-        # Every user group needs a user named "default"; this one can never log in, and its password is
-        # random and write-only so nothing usable sits in state.
+        # New ids whenever AWS would replace the users or their group (see `naming`): never the same id twice.
+        identity = naming.suffix(
+            f"{self._name}-users-suffix", self._child, keepers={"engine": engine, "authMode": auth.mode.value}
+        )
+        # Every user group needs a user named "default"; this one can never log in. Its random password is sent
+        # write-only, yet sits in state as a secret twice: RandomPassword.result, and the write-only input the
+        # bridge keeps from the first create (pulumi-terraform-bridge#3201); see README "What is in state".
         default_password = random.RandomPassword(
             f"{self._name}-default-password", length=64, special=False, opts=self._child
         )
         default_user = aws.elasticache.User(
             f"{self._name}-user-default",
-            user_id=f"{args.cache_id}-default",
-            user_name="default",
+            user_id=naming.unique(naming.user_readable(args.cache_id, naming.DEFAULT_USER), identity),
+            user_name=naming.DEFAULT_USER,
             engine=engine,
             access_string=DISABLED_DEFAULT_ACCESS,
             passwords_wo=default_password.result,
@@ -236,7 +261,7 @@ class Cache(pulumi.ComponentResource):
         )
         users = []
         for user in auth.users:
-            user_id = f"{args.cache_id}-{user}"
+            user_id = naming.unique(naming.user_readable(args.cache_id, user), identity)
             if auth.mode is AuthMode.IAM:
                 # IAM authentication requires user_name == user_id.
                 credentials: dict[str, Any] = {"authentication_mode": {"type": "iam"}, "user_name": user_id}
@@ -260,13 +285,24 @@ class Cache(pulumi.ComponentResource):
             )
         group = aws.elasticache.UserGroup(
             f"{self._name}-users",
-            user_group_id=args.cache_id,
+            user_group_id=naming.unique(args.cache_id, identity),
             engine=engine,
             user_ids=[default_user.user_id, *(user.user_id for user in users)],
             tags=tags,
             opts=self._child,
         )
         return users, group
+
+    def _final_snapshot_name(self) -> pulumi.Output[str]:
+        """`<id>-final-<suffix>`: new with every creation of the group, the same across in-place updates.
+
+        The suffix is keyed on what the guard compares (the inputs that make AWS replace the group) minus the
+        engine version, which upgrades in place; destroy and re-create make a new cache id anyway.
+        """
+        facts = self._args.deployed().to_export()
+        keepers = {key: str(value) for key, value in facts.items() if key != "engineVersion"}
+        creation = naming.suffix(f"{self._name}-final-snapshot-suffix", self._child, keepers=keepers)
+        return pulumi.Output.concat(self.cache_id, "-final-", creation)
 
     def _replication_group(
         self,
@@ -282,7 +318,7 @@ class Cache(pulumi.ComponentResource):
         tags = dict(args.tags)
         subnet_group = aws.elasticache.SubnetGroup(
             f"{self._name}-subnets",
-            name=args.cache_id,
+            name=self.cache_id,
             description=f"Private subnets of ElastiCache {args.cache_id}",
             subnet_ids=list(args.network.subnet_ids),
             tags=tags,
@@ -298,7 +334,7 @@ class Cache(pulumi.ComponentResource):
         # attached before the old one (which AWS will not delete while attached) goes.
         parameter_group = aws.elasticache.ParameterGroup(
             f"{self._name}-params-{family}",
-            name=f"{args.cache_id}-{family}",
+            name=naming.unique(f"{args.cache_id}-{family}", self._suffix),
             family=family,
             # Only what never changes for this name: AWS replaces a parameter group whose description changes,
             # and the replacement would collide with the old group's name.
@@ -345,14 +381,14 @@ class Cache(pulumi.ComponentResource):
 
         group = aws.elasticache.ReplicationGroup(
             f"{self._name}-replication-group",
-            replication_group_id=args.cache_id,
+            replication_group_id=self.cache_id,
             description=args.description,
             engine=args.engine.value,
             engine_version=args.engine_version,
             node_type=node.node_type,
             port=node.port,
-            network_type="ipv4",
-            ip_discovery="ipv4",
+            network_type=NETWORK_TYPE,
+            ip_discovery=NETWORK_TYPE,
             parameter_group_name=parameter_group.name,
             subnet_group_name=subnet_group.name,
             security_group_ids=[security_group.id],
@@ -365,7 +401,7 @@ class Cache(pulumi.ComponentResource):
             data_tiering_enabled=node.data_tiering,
             snapshot_retention_limit=args.backup.retention_days,
             snapshot_window=args.backup.window,
-            final_snapshot_identifier=f"{args.cache_id}-final",
+            final_snapshot_identifier=self._final_snapshot_name(),
             maintenance_window=args.maintenance_window,
             auto_minor_version_upgrade=True,
             apply_immediately=args.apply_immediately,
@@ -408,7 +444,7 @@ class Cache(pulumi.ComponentResource):
         subnet_zones = sorted({args.network.subnet_azs[subnet] for subnet in subnets})
         cache = aws.elasticache.ServerlessCache(
             f"{self._name}-serverless",
-            name=args.cache_id,
+            name=self.cache_id,
             description=args.description,
             engine=args.engine.value,
             major_engine_version=args.engine_version,
@@ -420,7 +456,7 @@ class Cache(pulumi.ComponentResource):
             subnet_ids=list(subnets),
             user_group_id=user_group.user_group_id,
             kms_key_id=kms_key_arn,
-            network_type="ipv4",
+            network_type=NETWORK_TYPE,
             tags={**args.tags, **args.expected_load.as_tags(), SUBNET_ZONES: " ".join(subnet_zones)},
             # AWS replaces a serverless cache whose subnets change; a subnet for a newly added app AZ waits for
             # the next deliberate replacement rather than emptying the cache.
@@ -429,6 +465,13 @@ class Cache(pulumi.ComponentResource):
         self.arn = cache.arn
         self.endpoint = cache.endpoints.apply(lambda endpoints: endpoints[0].address)
         self.reader_endpoint = cache.reader_endpoints.apply(lambda endpoints: endpoints[0].address)
+
+
+def _as_deployed(value: str, readable_id: str, cache_id: str) -> str:
+    """An alarm dimension written against the readable id (`observability`), against the id AWS knows."""
+    if value == readable_id or value.startswith(f"{readable_id}-"):
+        return cache_id + value[len(readable_id) :]
+    return value
 
 
 def _key_policy(account_id: str, region: str, cache_id: str) -> str:

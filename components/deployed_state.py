@@ -14,8 +14,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime.sync_await import _sync_await
 
-from components import aws_rules
-from components.spec import DeployedCache
+from components import aws_rules, naming
+from components.spec import NETWORK_TYPE, DeployedCache
 
 DEPLOYED_CACHES_OUTPUT = "deployedCaches"
 
@@ -24,8 +24,9 @@ def read_deployed_caches() -> dict[str, DeployedCache]:
     """Empty on a stack's first update (no outputs yet)."""
     stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
     reference = pulumi.StackReference("deployed-state", stack_name=stack)
-    # The SDK's own mechanism for synchronous invokes: pumps the event loop until the read resolves, so the
-    # result is known before the config is validated and before any cache resource is registered.
+    # The SDK's own mechanism for synchronous invokes (private: this is its one use in the program, and
+    # tests/test_deployed_state.py fails if an SDK upgrade changes it): pumps the event loop until the read
+    # resolves, so the result is known before the config is validated and before any resource is registered.
     details = _sync_await(reference.get_output_details(DEPLOYED_CACHES_OUTPUT))
     return parse_deployed(details.value)
 
@@ -45,6 +46,8 @@ def parse_deployed(value: Any) -> dict[str, DeployedCache]:
                 kms_key=str(facts["kmsKey"]),
                 sharded=bool(facts["sharded"]),
                 data_tiering=bool(facts["dataTiering"]),
+                # Recorded since the network type is compared; every earlier record was deployed with the one.
+                network_type=str(facts.get("networkType", NETWORK_TYPE)),
             )
         except (KeyError, TypeError, ValueError):
             continue  # written by an older version of this program: nothing reliable to compare against
@@ -67,7 +70,8 @@ class ReplacingEdit:
 def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[ReplacingEdit]:
     """Every edit from `before` to `after` that replaces the cache; none means every change is in place."""
     edits = []
-    if before.cache_id != after.cache_id:
+    # `before` holds the id AWS knows (suffix included, see `naming`); `after` the part the config derives.
+    if not naming.is_id_of(before.cache_id, after.cache_id):
         edits.append(ReplacingEdit("", f"changes the cache id from {before.cache_id}"))
     if before.type != after.type:
         # Nothing else compares between a node-based and a serverless cache.
@@ -91,6 +95,8 @@ def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[Replaci
         )
     if before.data_tiering != after.data_tiering:
         edits.append(ReplacingEdit("nodeType", "toggles data tiering"))
+    if before.network_type != after.network_type:
+        edits.append(ReplacingEdit("", f"changes the network type from {before.network_type}"))
     return edits
 
 

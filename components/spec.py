@@ -187,11 +187,16 @@ class Protection:
     """Lets an edit that AWS can only apply by replacing the cache (an outage and an empty cache) through."""
 
 
+NETWORK_TYPE = "ipv4"
+"""The one network type the component deploys; AWS replaces a cache whose network type changes."""
+
+
 @dataclass(frozen=True)
 class DeployedCache:
     """What the last `pulumi up` deployed for a cache, as exported in the stack output `deployedCaches`."""
 
     cache_id: str
+    """As exported after an update: the id AWS knows (`<readable id>-<suffix>`, see `components.naming`)."""
     type: str
     engine: str
     engine_version: str
@@ -200,6 +205,7 @@ class DeployedCache:
     """`aws-owned`, `create`, or the key ARN."""
     sharded: bool
     data_tiering: bool
+    network_type: str = NETWORK_TYPE
 
     def to_export(self) -> dict[str, object]:
         return {
@@ -211,6 +217,7 @@ class DeployedCache:
             "kmsKey": self.kms_key,
             "sharded": self.sharded,
             "dataTiering": self.data_tiering,
+            "networkType": self.network_type,
         }
 
 

@@ -30,6 +30,7 @@ SNS_TOPIC = "aws:sns/topic:Topic"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+RANDOM_STRING = "random:index/randomString:RandomString"
 
 GET_SUBNET = "aws:ec2/getSubnet:getSubnet"
 GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"

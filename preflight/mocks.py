@@ -57,6 +57,7 @@ class AwsMocks(Mocks):
             tokens.KMS_KEY: self._kms_key,
             tokens.KMS_ALIAS: self._kms_alias,
             tokens.RANDOM_PASSWORD: self._random_password,
+            tokens.RANDOM_STRING: self._random_string,
             tokens.STACK_REFERENCE: self._stack_reference,
             tokens.SNS_TOPIC: self._named("sns", "name"),
             tokens.LOG_GROUP: self._named("logs", "name", "log-group:"),
@@ -183,6 +184,11 @@ class AwsMocks(Mocks):
         length = int(inputs.get("length", 32))
         value = (_hex("password", name, length=64) * 4)[:length]
         return "none", {**inputs, "result": value, "bcryptHash": f"$2a$10${_hex('bcrypt', name, length=53)}"}
+
+    def _random_string(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        # Lowercase hex: within any character set the program asks for (it never asks for upper-case only).
+        value = (_hex("string", name, length=64) * 4)[: int(inputs.get("length", 16))]
+        return value, {**inputs, "result": value}
 
 
 Registered = Callable[[Any, resource_pb2.RegisterResourceResponse], None]

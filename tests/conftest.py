@@ -17,6 +17,7 @@ import pytest
 from components.spec import StackSpec
 from components.stack_config import RawStackConfig, load_stack
 from components.stack_config.network import SubnetInfo
+from elasticache_facts import tokens
 from preflight.mocks import AwsMocks, RecordingMonitor, SubnetAnswer
 from preflight.model import Plan, PlannedResource
 from preflight.program import StackConfig, read_stack_config, run_program
@@ -37,6 +38,18 @@ def one(plan: Plan, type_token: str, cache: str) -> PlannedResource:
 
 def children(plan: Plan, cache: str) -> list[PlannedResource]:
     return [r for r in plan.resources if r.parent and r.parent.endswith(f"::{cache}")]
+
+
+def suffixes(plan: Plan, cache: str) -> dict[str, str]:
+    """The cache's random name suffixes (logical name -> the value kept in state), as the mocks answered."""
+    return {r.name: r.outputs["result"] for r in children(plan, cache) if r.type == tokens.RANDOM_STRING}
+
+
+def readable(plan: Plan, cache: str, name: str) -> str:
+    """An AWS name with the cache's random suffixes taken out: the part the config alone derives."""
+    for value in suffixes(plan, cache).values():
+        name = name.replace(f"-{value}", "")
+    return name
 
 
 @pytest.fixture

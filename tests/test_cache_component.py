@@ -10,7 +10,15 @@ from pulumi.runtime import rpc
 
 from components import Cache
 from components.spec import CacheArgs
-from elasticache_facts.tokens import KMS_KEY, PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE, USER, USER_GROUP
+from elasticache_facts.tokens import (
+    KMS_KEY,
+    PARAMETER_GROUP,
+    RANDOM_STRING,
+    REPLICATION_GROUP,
+    SERVERLESS_CACHE,
+    USER,
+    USER_GROUP,
+)
 from elasticache_facts.wire import is_secret
 from preflight.mocks import RecordingMonitor
 from tests.conftest import unit_spec
@@ -28,6 +36,14 @@ def registered(monitor: RecordingMonitor, type_token: str) -> list[dict[str, Any
     return [rpc.deserialize_properties(req.object) for req, _ in monitor.registrations if req.type == type_token]
 
 
+def plain(monitor: RecordingMonitor, name: str) -> str:
+    """An AWS name with the random suffixes (as the mocks answered the RandomStrings) taken out."""
+    for request, response in monitor.registrations:
+        if request.type == RANDOM_STRING:
+            name = name.replace(f"-{rpc.deserialize_properties(response.object)['result']}", "")
+    return name
+
+
 def settled(cache: Cache) -> pulumi.Output[Any]:
     """Resolves once the cache and everything it depends on are registered."""
     return pulumi.Output.all(cache.connect_policy, cache.security_group_id, cache.endpoint, cache.port)
@@ -39,10 +55,10 @@ def test_node_based_outputs_are_primary_and_reader_endpoints(component_mocks) ->
 
     def check(values: list[Any]) -> None:
         policy, group_id, endpoint, port = values
-        assert endpoint.startswith("master.unit-sessions.")
+        assert plain(component_mocks, endpoint).startswith("master.unit-sessions.")
         assert port == 6379
         assert group_id.startswith("sg-")
-        resources = json.loads(policy)["Statement"][0]["Resource"]
+        resources = [plain(component_mocks, arn) for arn in json.loads(policy)["Statement"][0]["Resource"]]
         assert resources == [
             "arn:aws:elasticache:us-east-1:123456789012:replicationgroup:unit-sessions",
             "arn:aws:elasticache:us-east-1:123456789012:user:unit-sessions-app",
@@ -92,7 +108,7 @@ def test_sharded_cache_exports_its_configuration_endpoint(component_mocks) -> pu
 
     def check(values: list[Any]) -> None:
         _, _, endpoint, _ = values
-        assert endpoint.startswith("clustercfg.unit-hot.")
+        assert plain(component_mocks, endpoint).startswith("clustercfg.unit-hot.")
         [group] = registered(component_mocks, REPLICATION_GROUP)
         assert group["clusterMode"] == "enabled"
         assert [s["nodeGroupId"] for s in group["nodeGroupConfigurations"]] == ["0001", "0002", "0003", "0004"]
@@ -165,7 +181,7 @@ def test_password_mode_users_get_write_only_secret_passwords(component_mocks) ->
     cache = Cache("checkout", spec)
 
     def check(_: Any) -> None:
-        users = {u["userId"]: u for u in registered(component_mocks, USER)}
+        users = {plain(component_mocks, u["userId"]): u for u in registered(component_mocks, USER)}
         svc = users["unit-checkout-svc"]
         assert svc["userName"] == "svc"
         assert is_secret(svc["passwordsWo"])
@@ -175,7 +191,10 @@ def test_password_mode_users_get_write_only_secret_passwords(component_mocks) ->
         assert is_secret(default["passwordsWo"])
         assert default["accessString"] == "off -@all"
         [group] = registered(component_mocks, USER_GROUP)
-        assert sorted(group["userIds"]) == ["unit-checkout-default", "unit-checkout-svc"]
+        assert sorted(plain(component_mocks, user) for user in group["userIds"]) == [
+            "unit-checkout-default",
+            "unit-checkout-svc",
+        ]
 
     return settled(cache).apply(check)
 
@@ -213,7 +232,7 @@ def test_redis_gets_a_redis_family_and_redis_users(component_mocks) -> pulumi.Ou
     def check(_: Any) -> None:
         [params] = registered(component_mocks, PARAMETER_GROUP)
         assert params["family"] == "redis7"
-        assert params["name"] == "unit-sessions-redis7"
+        assert plain(component_mocks, params["name"]) == "unit-sessions-redis7"
         assert {u["engine"] for u in registered(component_mocks, USER)} == {"redis"}
         assert registered(component_mocks, USER_GROUP)[0]["engine"] == "redis"
 

@@ -193,7 +193,7 @@ def check_plan(plan: Plan) -> None:
             engines.Engine(props["engine"]),
             props["engineVersion"],
         )
-        assert props["parameterGroupName"].endswith(family)
+        assert f"-{family}-" in props["parameterGroupName"]
     for server in plan.of_type(SERVERLESS_CACHE):
         assert set(server.inputs["subnetIds"]) <= set(UNIT_SUBNETS)
         assert server.inputs["userGroupId"]

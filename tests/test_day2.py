@@ -24,7 +24,7 @@ from elasticache_facts.wire import is_secret
 from preflight.mocks import SubnetAnswer
 from preflight.model import Plan, PlannedResource
 from preflight.program import StackConfig, run_program, stand_in_subnets
-from tests.conftest import edit, edit_cache, one
+from tests.conftest import edit, edit_cache, one, readable
 
 LOG_GROUP = tokens.LOG_GROUP
 ALARM = tokens.METRIC_ALARM
@@ -255,7 +255,7 @@ def test_first_deployment_has_nothing_to_refuse(prod) -> None:
 def test_deployed_facts_are_exported_for_the_next_run(prod, run) -> None:
     facts = run(prod).exports["deployedCaches"]
     assert facts["sessions"] == {
-        "cacheId": "prod-sessions",
+        "cacheId": one(run(prod), REPLICATION_GROUP, "sessions").outputs["replicationGroupId"],
         "type": "node",
         "engine": "valkey",
         "engineVersion": "8.1",
@@ -263,6 +263,7 @@ def test_deployed_facts_are_exported_for_the_next_run(prod, run) -> None:
         "kmsKey": "create",
         "sharded": False,
         "dataTiering": False,
+        "networkType": "ipv4",
     }
     assert facts["retrieval"]["sharded"] is True
 
@@ -273,7 +274,11 @@ def test_deployed_facts_are_exported_for_the_next_run(prod, run) -> None:
 def test_slow_and_engine_logs_go_to_encrypted_log_groups(prod, run) -> None:
     plan = run(prod)
     group = one(plan, REPLICATION_GROUP, "sessions")
-    groups = {g.inputs["name"]: g for g in plan.of_type(LOG_GROUP) if g.parent.endswith("::sessions")}
+    groups = {
+        readable(plan, "sessions", g.inputs["name"]): g
+        for g in plan.of_type(LOG_GROUP)
+        if g.parent.endswith("::sessions")
+    }
     assert set(groups) == {"/aws/elasticache/prod-sessions/slow-log", "/aws/elasticache/prod-sessions/engine-log"}
     key = one(plan, KMS_KEY, "sessions")
     for log_group in groups.values():
@@ -284,16 +289,18 @@ def test_slow_and_engine_logs_go_to_encrypted_log_groups(prod, run) -> None:
     for log_type, delivery in deliveries.items():
         assert delivery["destinationType"] == "cloudwatch-logs"
         assert delivery["logFormat"] == "json"
-        assert delivery["destination"] == f"/aws/elasticache/prod-sessions/{log_type}"
+        assert readable(plan, "sessions", delivery["destination"]) == f"/aws/elasticache/prod-sessions/{log_type}"
 
 
 def test_key_policy_lets_cloudwatch_use_the_key_for_this_cache_only(prod, run) -> None:
-    key = one(run(prod), KMS_KEY, "sessions")
+    plan = run(prod)
+    key = one(plan, KMS_KEY, "sessions")
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     logs = statements["CloudWatchLogsEncryptsThisCachesLogs"]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    cache_id = one(plan, REPLICATION_GROUP, "sessions").outputs["replicationGroupId"]
     assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"].endswith(
-        "log-group:/aws/elasticache/prod-sessions/*"
+        f"log-group:/aws/elasticache/{cache_id}/*"
     )
     assert statements["AccountAdministersTheKey"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
 
@@ -307,7 +314,8 @@ def test_log_retention_comes_from_config_and_is_checked(dev, run) -> None:
 
 
 def alarms_of(plan: Plan, cache: str) -> dict[str, PlannedResource]:
-    return {a.inputs["name"]: a for a in plan.of_type(ALARM) if a.parent.endswith(f"::{cache}")}
+    """By the name the config derives (random suffixes taken out)."""
+    return {readable(plan, cache, a.inputs["name"]): a for a in plan.of_type(ALARM) if a.parent.endswith(f"::{cache}")}
 
 
 NODE_ALARMS = {
@@ -323,7 +331,8 @@ def watched_nodes(alarm: PlannedResource) -> list[str]:
     """The member cluster ids a metric math alarm reads; every query reads the alarm's one metric."""
     queries = alarm.inputs["metricQueries"]
     metrics = [q["metric"] for q in queries if "metric" in q]
-    slug = alarm.inputs["name"].split("-", 2)[-1].removesuffix("-2")
+    readable_name = alarm.inputs["name"].rsplit("-", 1)[0]  # without the random suffix every name ends with
+    slug = readable_name.split("-", 2)[-1].removesuffix("-2")
     metric, statistic, period = NODE_ALARMS[slug]
     assert {(m["namespace"], m["metricName"], m["stat"], m["period"]) for m in metrics} == {
         ("AWS/ElastiCache", metric, statistic, period)
@@ -337,7 +346,11 @@ def test_one_alarm_per_metric_covers_every_node(prod, run) -> None:
     plan = run(prod)
     alarms = alarms_of(plan, "sessions")
     nodes = one(plan, REPLICATION_GROUP, "sessions").outputs["memberClusters"]
-    assert nodes == ["prod-sessions-001", "prod-sessions-002", "prod-sessions-003"]
+    assert [readable(plan, "sessions", node) for node in nodes] == [
+        "prod-sessions-001",
+        "prod-sessions-002",
+        "prod-sessions-003",
+    ]
     assert set(alarms) == {f"prod-sessions-{slug}" for slug in NODE_ALARMS}
     for slug, (metric, statistic, period) in NODE_ALARMS.items():
         alarm = alarms[f"prod-sessions-{slug}"]
@@ -463,7 +476,7 @@ def test_serverless_alarms_are_relative_to_the_usage_limits(dev, run) -> None:
     assert alarms["dev-prompts-data-stored"].inputs["threshold"] == limits["maxDataGb"] * 10**9 * 0.8
     assert alarms["dev-prompts-throttled"].inputs["metricName"] == "ThrottledCmds"
     for alarm in alarms.values():
-        assert alarm.inputs["dimensions"] == {"clusterId": "dev-prompts"}
+        assert alarm.inputs["dimensions"] == {"clusterId": one(plan, SERVERLESS_CACHE, "prompts").outputs["name"]}
 
 
 def test_an_existing_topic_replaces_the_created_one(dev, run) -> None:
@@ -481,7 +494,8 @@ def test_prod_caches_and_their_keys_are_protected(prod, run) -> None:
     for name in prod.get("caches"):
         assert one(plan, REPLICATION_GROUP, name).options.protect is True
         assert one(plan, KMS_KEY, name).options.protect is True
-        assert one(plan, REPLICATION_GROUP, name).inputs["finalSnapshotIdentifier"] == f"prod-{name}-final"
+        final = one(plan, REPLICATION_GROUP, name).inputs["finalSnapshotIdentifier"]
+        assert readable(plan, name, final) == f"prod-{name}-final"
 
 
 def test_dev_is_unprotected_but_can_retain_on_delete(dev, run) -> None:

@@ -12,6 +12,7 @@ from elasticache_facts.tokens import (
     INGRESS_RULE,
     KMS_KEY,
     PARAMETER_GROUP,
+    RANDOM_STRING,
     REPLICATION_GROUP,
     SECURITY_GROUP,
     SERVERLESS_CACHE,
@@ -22,7 +23,7 @@ from elasticache_facts.tokens import (
 )
 from preflight.mocks import SubnetAnswer
 from preflight.program import StackConfig, run_program, stand_in_subnets
-from tests.conftest import STACKS, children, one
+from tests.conftest import STACKS, children, one, readable
 
 ELASTICACHE_TYPES = (REPLICATION_GROUP, SERVERLESS_CACHE, PARAMETER_GROUP, SUBNET_GROUP, USER, USER_GROUP)
 
@@ -91,7 +92,7 @@ def test_authentication_is_rbac_with_iam_users_and_a_disabled_default_user(stack
         assert default[0].inputs["accessString"].startswith("off ")
         assert "noPasswordRequired" not in default[0].inputs
         app_users = [u for u in users if u.inputs["userName"] != "default"]
-        assert {u.inputs["userId"] for u in app_users} == {
+        assert {readable(plan, name, u.inputs["userId"]) for u in app_users} == {
             f"{stack.stack}-{name}-{user}" for user in cache["auth"]["users"]
         }
         for user in app_users:
@@ -117,7 +118,7 @@ def test_backups_follow_config_and_keep_a_final_snapshot(stack, run) -> None:
             props = one(plan, REPLICATION_GROUP, name).inputs
             assert props["snapshotRetentionLimit"] == retention
             assert props["snapshotWindow"] == cache["backup"]["window"]
-            assert props["finalSnapshotIdentifier"] == f"{stack.stack}-{name}-final"
+            assert readable(plan, name, props["finalSnapshotIdentifier"]) == f"{stack.stack}-{name}-final"
             assert props["maintenanceWindow"] == cache["maintenanceWindow"]
 
 
@@ -162,7 +163,7 @@ def test_parameter_group_family_and_eviction_fit_engine_and_workload(stack, run)
         group = one(plan, REPLICATION_GROUP, name)
         family = f"valkey{cache['engineVersion'].split('.')[0]}"
         assert params.inputs["family"] == family
-        assert params.inputs["name"] == f"{stack.stack}-{name}-{family}"
+        assert readable(plan, name, params.inputs["name"]) == f"{stack.stack}-{name}-{family}"
         assert group.inputs["parameterGroupName"] == params.outputs["name"]
         values = {p["name"]: p["value"] for p in params.inputs["parameters"]}
         policy = cache.get("evictionPolicy") or expected_policy[cache["workload"]]
@@ -212,6 +213,7 @@ def test_tags_on_every_taggable_resource(stack, run) -> None:
             STACK_REFERENCE,
             tokens.KMS_ALIAS,
             tokens.RANDOM_PASSWORD,
+            RANDOM_STRING,
         ):
             continue
         tags = dict(resource.inputs.get("tags") or {})
@@ -260,7 +262,7 @@ def test_exports_have_one_shape_and_a_connect_policy(stack, run) -> None:
         assert exported["endpoint"].endswith(".cache.amazonaws.com")
         assert exported["readerEndpoint"].endswith(".cache.amazonaws.com")
         assert exported["securityGroupId"].startswith("sg-")
-        assert exported["userGroupId"] == f"{stack.stack}-{name}"
+        assert readable(plan, name, exported["userGroupId"]) == f"{stack.stack}-{name}"
         policy = json.loads(exported["connectPolicy"])
         [statement] = policy["Statement"]
         assert statement["Action"] == "elasticache:Connect"
@@ -269,7 +271,7 @@ def test_exports_have_one_shape_and_a_connect_policy(stack, run) -> None:
             f"arn:aws:elasticache:us-east-1:123456789012:user:{stack.stack}-{name}-{user}"
             for user in cache["auth"]["users"]
         }
-        assert set(statement["Resource"]) == expected
+        assert {readable(plan, name, arn) for arn in statement["Resource"]} == expected
 
 
 def test_prod_encrypts_with_a_customer_managed_key_per_cache(prod, run) -> None:

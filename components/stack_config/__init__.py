@@ -16,9 +16,9 @@ from typing import Any
 
 import pulumi
 
-from components import aws_rules
+from components import aws_rules, naming
 from components.deployed_state import replacing_edits
-from components.spec import CacheArgs, DeployedCache, KmsKey, KmsKeyChoice, StackSpec
+from components.spec import AuthMode, CacheArgs, DeployedCache, KmsKey, KmsKeyChoice, StackSpec
 from components.stack_config.caches import resolve_cache
 from components.stack_config.context import CacheContext, StackContext
 from components.stack_config.defaults import PRODUCTION_ENVIRONMENTS
@@ -166,6 +166,9 @@ def load_stack(
         if before is not None and not cache.allow_replacement:
             _refuse_replacement(f"caches.{name}", before, spec, problems)
         specs.append(spec)
+    rbac = {spec.name: (spec.cache_id, spec.auth.users) for spec in specs if spec.auth.mode is not AuthMode.TOKEN}
+    for key, other, derived in naming.colliding_user_ids(rbac):
+        problems.add(key, derived, f"derives the same user id as {other}: rename one of the users or caches")
 
     problems.raise_if_any()
     # No problem reported means each of these was resolved.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components import aws_rules
+from components import aws_rules, naming
 from components.spec import Auth, AuthMode
 from components.stack_config.context import CacheContext
 from components.stack_config.defaults import DEFAULT_USERS
@@ -43,8 +43,8 @@ def resolve_auth(ctx: CacheContext) -> Auth | None:
                 problems.add(user_path, user, "reserved: the component creates a disabled default user itself")
             elif not NAME.match(user):
                 problems.add(user_path, user, "user names use lowercase letters, digits and hyphens")
-            elif (why := aws_rules.check_resource_id(f"{ctx.cache_id}-{user}")) is not None:
-                problems.add(user_path, user, f"the user id {ctx.cache_id}-{user!s} {why}")
+            elif (why := naming.check_id(naming.user_readable(ctx.cache_id, user))) is not None:
+                problems.add(user_path, user, f"the user id {ctx.cache_id}-{user!s} plus its suffix {why}")
             if user in users[:index]:
                 problems.add(user_path, user, "listed twice")
         if auth.mode is AuthMode.PASSWORD:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components import aws_rules
+from components import aws_rules, naming
 from components.costs import capacity_shortfalls
 from components.spec import CacheArgs, ExpectedLoad, NodeBased, Protection, Serverless
 from components.stack_config.auth import resolve_auth
@@ -27,8 +27,13 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
     config = ctx.config
     before = problems.count()
     cache_id = ctx.cache_id
-    if (why := aws_rules.check_resource_id(cache_id)) is not None:
-        ctx.problem("", ctx.name, f"the cache id {cache_id!r} {why}: shorten the cache name or namePrefix")
+    if (why := naming.check_id(cache_id)) is not None:
+        ctx.problem(
+            "",
+            ctx.name,
+            f"the cache id {cache_id!r} plus its {naming.SUFFIX_LENGTH}-character suffix {why}: shorten the cache "
+            f"name or namePrefix (at most {naming.max_readable_length()} characters together)",
+        )
 
     kms = stack.kms_key
     if config.kms_key is not None:
