@@ -10,18 +10,20 @@ import pytest
 from components import naming
 from components.deployed_state import DEPLOYED_CACHES_OUTPUT
 from components.stack_config import ConfigError
-from preflight.model import Plan, PlannedResource
-from preflight.program import run_program
-from tests.conftest import (
+from elasticache_facts.tokens import (
     PARAMETER_GROUP,
     RANDOM_STRING,
     REPLICATION_GROUP,
     SECURITY_GROUP,
     SERVERLESS_CACHE,
-    STACKS,
     SUBNET_GROUP,
     USER,
     USER_GROUP,
+)
+from preflight.model import Plan, PlannedResource
+from preflight.program import run_program
+from tests.conftest import (
+    STACKS,
     children,
     edit_cache,
     one,

@@ -54,8 +54,13 @@ def test_the_copy_starts_and_analyses_over_grpc(published: Path, monkeypatch: py
     config = json.loads((published / "config" / "prod.json").read_text())
     config[BUDGET]["monthlyBudgetUsd"] = 1
     resources = planned(secure_items())
-    # The CLI hands the pack the stack's config; the budget prices in its `aws:region`.
-    with PolicyPack(published, project="elasticache", stack="prod", stack_config=STACK_CONFIG) as pack:
+    # The CLI hands the pack the stack's config; the budget prices in its `aws:region`. The copy has no virtualenv
+    # of its own (Pulumi Cloud creates one from its requirements.txt when it installs a published pack): the
+    # repository's pack venv is built from the same file.
+    interpreter = PACK_DIR / "venv" / "bin" / "python"
+    with PolicyPack(
+        published, project="elasticache", stack="prod", stack_config=STACK_CONFIG, python=str(interpreter)
+    ) as pack:
         pack.configure(config)
         assert pack.info().name == "elasticache-guardrails"
         assert [d for resource in resources for d in pack.analyze(resource)] == []
