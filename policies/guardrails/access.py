@@ -36,7 +36,8 @@ def _replication_group(props: Props, report: ReportViolation) -> None:
     tokens = {key: props.peek(key) for key in ("authToken", "authTokenWo")}
     if any(isinstance(token, str) and token for token in tokens.values()):
         return
-    # A write-only token is unknown in every preview; its version, required with it, says one is coming.
+    # A write-only token may be unknown in a preview (an output of another resource) or a known secret (the CLI
+    # sends the input itself): either way its version, required with it, says one is coming.
     if is_unknown(tokens["authTokenWo"]) and props.present("authTokenWoVersion") is True:
         return
     undecided = [value for value in (groups, *tokens.values()) if is_unknown(value)]
