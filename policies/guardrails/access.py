@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
 from elasticache_facts.engines import REDIS_PROTOCOL
-from elasticache_facts.tokens import CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE, USER
+from elasticache_facts.tokens import (
+    CLUSTER,
+    REPLICATION_GROUP,
+    SERVERLESS_CACHE,
+    USER,
+    USER_GROUP,
+    USER_GROUP_ASSOCIATION,
+)
 from guardrails.common import DOCS, STANDALONE_CLUSTER, engine, is_group_member
-from guardrails.props import MISSING, Props, Unknown, is_unknown
+from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
 
 def full_access(access_string: str) -> bool:
@@ -27,6 +38,46 @@ def full_access(access_string: str) -> bool:
     all_keys = any(token in ("~*", "allkeys") for token in tokens)
     all_commands = any(token in ("+@all", "allcommands") for token in tokens)
     return enabled and all_keys and all_commands
+
+
+def enabled(access_string: str) -> bool:
+    """Whether the user can log in at all: the last `on`/`off` of its access string is `on`."""
+    state = False
+    for token in access_string.split():
+        if token in ("on", "off"):
+            state = token == "on"
+    return state
+
+
+def unrestricted(access_string: str) -> bool:
+    """Enabled, on every key, with every command and nothing taken away after (`on ~* +@all`, no `-...`)."""
+    tokens = access_string.split()
+    every_command = False
+    for token in tokens:
+        if token in ("+@all", "allcommands"):
+            every_command = True
+        elif token == "nocommands" or token.startswith("-"):
+            every_command = False
+    return enabled(access_string) and every_command and any(token in ("~*", "allkeys") for token in tokens)
+
+
+def passwordless(props: Props) -> str | None:
+    """Why an enabled user logs in without credentials, or None (a value unknown at preview is noted)."""
+    access = props.text("accessString")
+    if not isinstance(access, str) or not enabled(access):
+        return None  # a disabled user logs in with nothing; an unknown access string is noted
+    if props.boolean("noPasswordRequired") is True:
+        return "`noPasswordRequired: true`"
+    mode = props.text("authenticationMode", "type")
+    if mode == "no-password-required":
+        return '`authenticationMode.type: "no-password-required"`'
+    if mode == "iam" or is_unknown(mode):
+        return None
+    credentials = [props.present(key) for key in ("passwords", "passwordsWo")]
+    credentials.append(props.present("authenticationMode", "passwords"))
+    if any(credentials):
+        return None
+    return "no passwords and no IAM authentication"
 
 
 def _replication_group(props: Props, report: ReportViolation) -> None:
@@ -131,7 +182,126 @@ authentication = ResourceValidationPolicy(
     url=f"{DOCS}/Clusters.RBAC.html",
 )
 
-POLICIES = [authentication]
+# -- what a cache's user group lets in ------------------------------------------------------------------------
+
+
+def _ids(props: Props, key: str) -> list[str]:
+    values = props.peek(key)
+    values = values if isinstance(values, list) else [values]
+    return [value for value in values if isinstance(value, str) and value]
+
+
+def _linked(resource: PolicyResource, key: str, kind: str) -> list[PolicyResource]:
+    return [dep for dep in resource.property_dependencies.get(key, []) if dep.resource_type == kind]
+
+
+def _validate_user_groups(args: StackValidationArgs, report: ReportViolation) -> None:
+    readers: list[Props] = []
+    users_by_id: dict[str, PolicyResource] = {}
+    groups_by_id: dict[str, PolicyResource] = {}
+    members: dict[str, list[PolicyResource]] = {}
+    for resource in args.resources:
+        props = Props(resource.props, subject=resource.name)
+        if resource.resource_type == USER:
+            for user_id in _ids(props, "userId"):
+                users_by_id[user_id] = resource
+        elif resource.resource_type == USER_GROUP:
+            for group_id in _ids(props, "userGroupId"):
+                groups_by_id[group_id] = resource
+    for resource in args.resources:
+        props = Props(resource.props, subject=resource.name)
+        if resource.resource_type == USER_GROUP:
+            found = _linked(resource, "userIds", USER) + [
+                users_by_id[user_id] for user_id in _ids(props, "userIds") if user_id in users_by_id
+            ]
+            members.setdefault(resource.urn, []).extend(found)
+        elif resource.resource_type == USER_GROUP_ASSOCIATION:
+            groups = _linked(resource, "userGroupId", USER_GROUP) + [
+                groups_by_id[group_id] for group_id in _ids(props, "userGroupId") if group_id in groups_by_id
+            ]
+            users = _linked(resource, "userId", USER) + [
+                users_by_id[user_id] for user_id in _ids(props, "userId") if user_id in users_by_id
+            ]
+            for group in groups:
+                members.setdefault(group.urn, []).extend(users)
+
+    for cache in args.resources:
+        if cache.resource_type not in (REPLICATION_GROUP, SERVERLESS_CACHE):
+            continue
+        props = Props(cache.props, subject=cache.name)
+        readers.append(props)
+        key = "userGroupId" if cache.resource_type == SERVERLESS_CACHE else "userGroupIds"
+        groups = _linked(cache, key, USER_GROUP) + [
+            groups_by_id[group_id] for group_id in _ids(props, key) if group_id in groups_by_id
+        ]
+        if not groups:
+            if props.present(key) is True:
+                props.cannot_check("its user group is not managed in this stack, so its users cannot be checked")
+            continue
+        seen: set[str] = set()
+        for group in {group.urn: group for group in groups}.values():
+            for user in members.get(group.urn, []):
+                if user.urn in seen:
+                    continue
+                seen.add(user.urn)
+                reader = Props(user.props, subject=user.name)
+                readers.append(reader)
+                why = passwordless(reader)
+                if why:
+                    report(
+                        f"{cache.name}: its user group {group.name} holds user {user.name} with {why}: anyone who "
+                        "reaches the port logs in as that user. Give the user IAM authentication or passwords, "
+                        "or take it out of the group.",
+                        cache.urn,
+                    )
+    finish_all(readers)
+
+
+user_group_passwordless = StackValidationPolicy(
+    name="elasticache-user-group-passwordless",
+    description="No cache's user group holds an enabled user that logs in without a password.",
+    validate=_validate_user_groups,
+    severity=Severity.CRITICAL,
+    tags=["access", "rbac"],
+    remediation_steps=(
+        "Give every enabled user of the cache's user group IAM authentication (`authenticationMode.type: iam`) or "
+        "passwords (`passwordsWo`), or remove it from the group (`userIds`, or its `UserGroupAssociation`)."
+    ),
+    url=f"{DOCS}/Clusters.RBAC.html",
+)
+
+
+def _validate_full_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != USER:
+        return
+    props = Props(args.props)
+    name = props.text("userName")
+    if name == "default":
+        args.not_applicable("the default user is judged by elasticache-authentication")
+    access = props.text("accessString")
+    if isinstance(access, str) and unrestricted(access) and not is_unknown(name):
+        report(
+            f"user {name!r} has {access!r}: every command on every key, including FLUSHALL, CONFIG and DEBUG. "
+            "Grant what the application uses (e.g. `on ~app:* &* +@all -@dangerous`, or `+@read +@write`)."
+        )
+    props.finish()
+
+
+user_full_access = ResourceValidationPolicy(
+    name="elasticache-user-full-access",
+    description="No application user gets every command on every key (`+@all` on `~*`, nothing taken away).",
+    validate=_validate_full_access,
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.MEDIUM,
+    tags=["access", "rbac", "least-privilege"],
+    remediation_steps=(
+        "Narrow the user's `accessString`: its key patterns (`~app:*`) and commands (`-@dangerous`, or only the "
+        "categories it uses)."
+    ),
+    url=f"{DOCS}/Clusters.RBAC.html",
+)
+
+POLICIES = [authentication, user_group_passwordless, user_full_access]
 
 # What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
 CHECKS = {
@@ -139,5 +309,15 @@ CHECKS = {
         "replication groups have `authToken`/`authTokenWo` or `userGroupIds`; serverless caches "
         "`userGroupId`; no user with `noPasswordRequired: true` or `authenticationMode.type: "
         "no-password-required`; no `default` user with `on ~* +@all`. IAM users are fine"
+    ),
+    user_group_passwordless.name: (
+        "a replication group's or serverless cache's user group (linked by property dependency or id, members by "
+        "`userIds` or `UserGroupAssociation`) holds no enabled user with `noPasswordRequired`, "
+        "`authenticationMode.type: no-password-required`, or no passwords and no IAM; a group outside the stack "
+        "is reported as not checkable"
+    ),
+    user_full_access.name: (
+        "no non-default user is enabled with every command on every key (`+@all`/`allcommands` on `~*`/"
+        "`allkeys` with nothing taken away after it)"
     ),
 }

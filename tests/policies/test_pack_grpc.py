@@ -84,7 +84,12 @@ def test_info_lists_every_policy_with_its_schema(pack: PolicyPack) -> None:
         assert reported.remediation_steps == policy.remediation_steps
         assert list(reported.tags) == policy.tags
         assert reported.policy_type == ("stack" if isinstance(policy, StackValidationPolicy) else "resource")
-        advisory = ("elasticache-monthly-budget", "elasticache-log-delivery", "elasticache-alarms")
+        advisory = (
+            "elasticache-monthly-budget",
+            "elasticache-log-delivery",
+            "elasticache-alarms",
+            "elasticache-user-full-access",
+        )
         expected_level = "advisory" if policy.name in advisory else "mandatory"
         assert reported.enforcement_level == expected_level
         if policy.config_schema is None:

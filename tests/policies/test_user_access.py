@@ -1,0 +1,121 @@
+"""What a cache's user group lets in: passwordless members make the cache itself a violation; full-access
+application users are reported (advisory). Through the registered policies, in-process and over gRPC."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from guardrails.access import user_full_access, user_group_passwordless
+
+from preflight.analyzer import PolicyPack
+from tests.policies.harness import DROP, UNKNOWN, Item, check, check_stack, with_
+from tests.policies.secure import (
+    STACK_CONFIG,
+    UG,
+    USER,
+    iam_user,
+    planned,
+    secure_items,
+)
+
+PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
+UGA = "aws:elasticache/userGroupAssociation:UserGroupAssociation"
+
+
+def replaced(items: list[Item], name: str, **inputs: object) -> list[Item]:
+    return [Item(i.type, i.name, with_(i.properties, **inputs), i.depends) if i.name == name else i for i in items]
+
+
+def test_sound_user_groups_pass() -> None:
+    assert check_stack(user_group_passwordless, secure_items()).passed
+
+
+@pytest.mark.parametrize(
+    ("inputs", "why"),
+    [
+        ({"noPasswordRequired": True}, "`noPasswordRequired: true`"),
+        ({"authenticationMode": {"type": "no-password-required"}}, '"no-password-required"'),
+        ({"authenticationMode": DROP}, "no passwords and no IAM authentication"),
+    ],
+)
+def test_a_passwordless_member_makes_the_cache_a_violation(inputs: dict, why: str) -> None:
+    items = replaced(secure_items(), "sessions-user-app", **inputs)
+    outcome = check_stack(user_group_passwordless, items)
+    [message] = outcome.violations
+    assert message.startswith("sessions-replication-group: its user group sessions-users holds user sessions-user-app")
+    assert why in message
+    assert outcome.urns[0].endswith("::sessions-replication-group")
+
+
+def test_a_serverless_cache_and_a_user_added_by_association_are_judged_too() -> None:
+    rogue = Item(
+        USER,
+        "rogue",
+        {
+            "userId": "rogue",
+            "userName": "rogue",
+            "engine": "valkey",
+            "accessString": "on ~* +@read",
+            "noPasswordRequired": True,
+        },
+    )
+    joined = Item(UGA, "rogue-joins", {"userGroupId": "prompts-prod", "userId": "rogue"}, {"userId": ["rogue"]})
+    outcome = check_stack(user_group_passwordless, [*secure_items(), rogue, joined])
+    assert [message.split(":")[0] for message in outcome.violations] == ["prompts-serverless"]
+
+
+def test_not_applicable_cases_pass() -> None:
+    # A disabled user, or one not in any cache's group, lets nobody in through a cache.
+    disabled = replaced(secure_items(), "sessions-user-app", accessString="off ~* +@all", authenticationMode=DROP)
+    assert check_stack(user_group_passwordless, disabled).passed
+    loose = Item(
+        USER,
+        "loose",
+        {"userId": "loose", "userName": "loose", "accessString": "on ~* +@all", "noPasswordRequired": True},
+    )
+    assert check_stack(user_group_passwordless, [*secure_items(), loose]).passed
+
+
+def test_a_user_group_outside_the_stack_is_not_checkable_and_unknowns_are_advisory() -> None:
+    items = [i for i in secure_items() if i.type != UG]
+    outside = check_stack(user_group_passwordless, items)
+    assert outside.violations == []
+    assert "its user group is not managed in this stack" in (outside.advisory or "")
+    unknown = check_stack(user_group_passwordless, replaced(secure_items(), "sessions-user-app", accessString=UNKNOWN))
+    assert unknown.violations == []
+    assert "sessions-user-app: `accessString` is not known until apply" in (unknown.advisory or "")
+
+
+def test_full_access_users_are_reported_and_narrowed_ones_pass() -> None:
+    app = iam_user("sessions-prod", {})
+    assert check(user_full_access, USER, app).passed, "+@all -@dangerous takes something away"
+    for access in ("on ~* &* +@all", "on allkeys allcommands", "on ~* -@dangerous +@all"):
+        outcome = check(user_full_access, USER, with_(app, accessString=access))
+        assert "every command on every key" in outcome.text(), access
+    for narrow in ("on ~app:* +@all", "off ~* +@all", "on ~* +@read"):
+        assert check(user_full_access, USER, with_(app, accessString=narrow)).passed, narrow
+    default = check(user_full_access, USER, with_(app, userName="default", accessString="on ~* +@all"))
+    assert "elasticache-authentication" in (default.not_applicable or "")
+
+
+@pytest.fixture(scope="module")
+def pack() -> Iterator[PolicyPack]:
+    with PolicyPack(PACK_DIR, project="elasticache", stack="prod", stack_config=STACK_CONFIG) as running:
+        running.configure(json.loads((PACK_DIR / "config" / "prod.json").read_text()))
+        yield running
+
+
+def test_over_grpc(pack: PolicyPack) -> None:
+    sound = planned(secure_items())
+    assert [d for d in pack.analyze_stack(sound) if d.policy_name == "elasticache-user-group-passwordless"] == []
+    open_user = planned(replaced(secure_items(), "sessions-user-app", noPasswordRequired=True, authenticationMode=DROP))
+    [finding] = [d for d in pack.analyze_stack(open_user) if d.policy_name == "elasticache-user-group-passwordless"]
+    assert finding.mandatory
+    assert finding.urn.endswith("::sessions-replication-group")
+    wide = planned(replaced(secure_items(), "sessions-user-app", accessString="on ~* +@all"))
+    user = next(r for r in wide if r.name == "sessions-user-app")
+    [advisory] = [d for d in pack.analyze(user) if d.policy_name == "elasticache-user-full-access"]
+    assert not advisory.mandatory, "advisory by default"
