@@ -20,6 +20,9 @@ ELASTICACHE_PREFIX = "aws:elasticache/"
 CACHE_TYPES = (REPLICATION_GROUP, CLUSTER, SERVERLESS_CACHE)
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+VPC = "aws:ec2/vpc:Vpc"
+DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"

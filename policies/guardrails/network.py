@@ -28,12 +28,15 @@ from elasticache_facts.engines import MEMCACHED
 from elasticache_facts.ports import MEMCACHED_PORT, MEMCACHED_SERVERLESS_PORTS, REDIS_PORT, SERVERLESS_PORTS
 from elasticache_facts.tokens import (
     CLUSTER,
+    DEFAULT_SECURITY_GROUP,
+    DEFAULT_VPC,
     EGRESS_RULE,
     INGRESS_RULE,
     REPLICATION_GROUP,
     SECURITY_GROUP,
     SECURITY_GROUP_RULE,
     SERVERLESS_CACHE,
+    VPC,
 )
 from guardrails.common import DOCS, engine, is_group_member, settings
 from guardrails.props import MISSING, Props, Unknown, as_number, finish_all, is_unknown
@@ -311,6 +314,28 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
     allowed_prefixes = {str(prefix) for prefix in config["allowedPrefixListIds"]}
     readers: list[Props] = []
 
+    # A VPC's default security group: adopted as a resource, or read off the VPC (`defaultSecurityGroupId`).
+    default_urns: set[str] = set()
+    default_ids: set[str] = set()
+    for resource in args.resources:
+        if resource.resource_type in (DEFAULT_SECURITY_GROUP, VPC, DEFAULT_VPC):
+            default_urns.add(resource.urn)
+            key = "id" if resource.resource_type == DEFAULT_SECURITY_GROUP else "defaultSecurityGroupId"
+            known = Props(resource.props).peek(key)
+            if isinstance(known, str) and known:
+                default_ids.add(known)
+
+    def from_default(resource: PolicyResource, keys: Iterable[str]) -> bool:
+        return any(dep.urn in default_urns for key in keys for dep in resource.property_dependencies.get(key, []))
+
+    def mark_default(rule: Rule, computed_from_default: bool) -> None:
+        rule.sources = [
+            ("default-security-group", value)
+            if kind == "security-group" and (computed_from_default or value in default_ids)
+            else (kind, value)
+            for kind, value in rule.sources
+        ]
+
     by_urn: dict[str, Group] = {}
     by_id: dict[str, Group] = {}
     for resource in args.resources:
@@ -320,6 +345,8 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
         readers.append(props)
         group = Group(resource.urn, resource.name, resource.urn)
         _inline_rules(resource, group, props)
+        for rule in group.rules:
+            mark_default(rule, from_default(resource, [rule.direction]))
         by_urn[resource.urn] = group
         known_id = props.peek("id")
         if isinstance(known_id, str) and known_id:
@@ -334,6 +361,7 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
         if found is None:
             continue
         target_id, rule = found
+        mark_default(rule, from_default(resource, ("referencedSecurityGroupId", "sourceSecurityGroupId")))
         targets = [
             by_urn[dependency.urn]
             for dependency in resource.property_dependencies.get("securityGroupId", [])
@@ -378,6 +406,15 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
                 "(anything else in that group reaches the cache). Give the cache its own security group.",
             )
             continue
+        ids = props.peek("securityGroupIds")
+        listed = ids if isinstance(ids, list) else []
+        if from_default(cache, ["securityGroupIds"]) or any(value in default_ids for value in listed):
+            violation(
+                cache.urn,
+                cache.urn,
+                f"{cache.name}: `securityGroupIds` includes the VPC's default security group: every resource "
+                "launched without a group of its own is in it, and reaches the cache. Give the cache its own group.",
+            )
         ports = _ports(cache, props)
         for group in groups:
             if group.external:
@@ -428,6 +465,15 @@ def _judge(
     if not covers:
         return
     for kind, value in rule.sources:
+        if kind == "default-security-group":
+            shown = "" if isinstance(value, Unknown) else f" ({value})"
+            violation(
+                rule.urn,
+                cache.urn,
+                f"{where} admits the VPC's default security group{shown} to the cache port: every resource "
+                "launched without a group of its own is in it. Admit the application's own security group instead.",
+            )
+            continue
         if isinstance(value, Unknown):
             if kind in ("cidr", "prefix-list"):
                 props.note(value)
@@ -515,8 +561,9 @@ CHECKS = {
     security_group_ingress.name: (
         "every cache has its own security groups (unset = the VPC default group); their ingress — inline "
         "`ingress`, `aws:vpc/securityGroupIngressRule`, `aws:ec2/securityGroupRule` — admits the cache port "
-        "(6379, 11211, or `port`; 6379-6380 for serverless) only from security groups or configured "
-        "CIDRs/prefix lists, and nothing on any port from 0.0.0.0/0 or ::/0; no egress to 0.0.0.0/0 or ::/0 "
+        "(6379, 11211, or `port`; 6379-6380 for serverless) only from security groups other than the VPC's "
+        "default group (`DefaultSecurityGroup`, or a VPC's `defaultSecurityGroupId`, by dependency or id) or "
+        "configured CIDRs/prefix lists, and nothing on any port from 0.0.0.0/0 or ::/0; no egress to 0.0.0.0/0 or ::/0 "
         "(inline, `aws:vpc/securityGroupEgressRule`, `securityGroupRule`). A group this stack does not manage"
         " is reported as not checkable"
     ),

@@ -316,3 +316,69 @@ def test_subnet_group() -> None:
     assert "`subnetIds` is unset" in check(subnet_group, SLS, with_(SERVERLESS_CACHE, subnetIds=DROP)).text()
     assert check(subnet_group, CLUSTER, {"engine": "memcached"}).violations
     assert check(subnet_group, CLUSTER, {"replicationGroupId": "g"}).not_applicable
+
+
+VPC_TYPE = "aws:ec2/vpc:Vpc"
+DEFAULT_SG_TYPE = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+
+
+def test_ingress_from_the_vpcs_default_security_group_is_reported() -> None:
+    vpc = Item(VPC_TYPE, "vpc", {"cidrBlock": "10.0.0.0/16", "defaultSecurityGroupId": "sg-0defa0170000000001"})
+    by_dependency = Item(
+        INGRESS,
+        "from-default",
+        {
+            "securityGroupId": SESSIONS_SG,
+            "referencedSecurityGroupId": UNKNOWN,
+            "ipProtocol": "tcp",
+            "fromPort": 6379,
+            "toPort": 6379,
+        },
+        {"securityGroupId": ["sessions-sg"], "referencedSecurityGroupId": ["vpc"]},
+    )
+    outcome = check_stack(security_group_ingress, [*items_with(by_dependency), vpc])
+    assert "from-default (security group sessions-sg) admits the VPC's default security group to the cache port" in (
+        outcome.text()
+    )
+    by_id = Item(
+        INGRESS,
+        "from-default",
+        {"securityGroupId": SESSIONS_SG, "referencedSecurityGroupId": "sg-0defa0170000000001", "ipProtocol": "-1"},
+        {"securityGroupId": ["sessions-sg"]},
+    )
+    assert (
+        "default security group (sg-0defa0170000000001)"
+        in check_stack(security_group_ingress, [*items_with(by_id), vpc]).text()
+    )
+    adopted = Item(DEFAULT_SG_TYPE, "default-sg", {"vpcId": "vpc-1"})
+    legacy = Item(
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "legacy",
+        {
+            "type": "ingress",
+            "securityGroupId": SESSIONS_SG,
+            "sourceSecurityGroupId": UNKNOWN,
+            "protocol": "tcp",
+            "fromPort": 6379,
+            "toPort": 6379,
+        },
+        {"securityGroupId": ["sessions-sg"], "sourceSecurityGroupId": ["default-sg"]},
+    )
+    assert (
+        "admits the VPC's default security group"
+        in check_stack(security_group_ingress, [*items_with(legacy), adopted]).text()
+    )
+
+
+def test_a_cache_in_the_default_security_group_is_reported_and_other_groups_pass() -> None:
+    vpc = Item(VPC_TYPE, "vpc", {"cidrBlock": "10.0.0.0/16", "defaultSecurityGroupId": "sg-0defa0170000000001"})
+    # Not applicable: a VPC in the stack whose default group nothing uses changes nothing.
+    assert check_stack(security_group_ingress, [*items_with(), vpc]).passed
+    items = [
+        Item(i.type, i.name, {**i.properties, "securityGroupIds": [SESSIONS_SG, "sg-0defa0170000000001"]}, i.depends)
+        if i.name == "sessions-replication-group"
+        else i
+        for i in items_with()
+    ]
+    outcome = check_stack(security_group_ingress, [*items, vpc])
+    assert "sessions-replication-group: `securityGroupIds` includes the VPC's default security group" in outcome.text()
