@@ -14,7 +14,7 @@ from components import naming
 from components.observability import NAMESPACE, AlarmSpec, metric_queries, node_alarms, serverless_alarms
 from components.spec import NETWORK_TYPE, AuthMode, CacheArgs, KmsKeyChoice
 from elasticache_facts.engines import parameter_group_family
-from elasticache_facts.ports import SERVERLESS_PORTS
+from elasticache_facts.ports import SERVERLESS_PORTS, SERVERLESS_READER_PORT
 from elasticache_facts.tags import SUBNET_ZONES
 from elasticache_facts.tokens import COMPONENT
 
@@ -70,14 +70,17 @@ class Cache(pulumi.ComponentResource):
 
     @property
     def exports(self) -> dict[str, Any]:
-        """One shape for every mode, as exported per cache by the stack."""
+        """One shape for every mode, as exported per cache by the stack; `cacheclient` connects from it."""
         args = self._args
         return {
             "cacheId": self.cache_id,
+            "region": args.region,
             "endpoint": self.endpoint,
             "readerEndpoint": self.reader_endpoint,
             "port": self.port,
+            "readerPort": SERVERLESS_READER_PORT if args.serverless else self.port,
             "tls": True,
+            "authMode": args.auth.mode.value,
             "engine": args.engine.value,
             "engineVersion": args.engine_version,
             "mode": "serverless" if args.serverless else "node",

@@ -1,0 +1,24 @@
+"""A stack of every cache mode an app can meet, built from the repo's dev stack for the connection tests."""
+
+from __future__ import annotations
+
+from preflight.program import StackConfig
+
+PASSWORD = "Locks-password-0123456789"
+TOKEN = "Ratelimit-token-0123456789"
+
+EXTRA_CACHES = {
+    "ratelimit": {"workload": "rate-limit", "replicas": 1, "auth": {"mode": "token"}},
+    "locks": {"workload": "locks", "replicas": 1, "auth": {"mode": "password", "users": ["svc"]}},
+    "memory": {"workload": "agent-memory", "replicas": 1, "auth": {"mode": "iam", "users": ["agent"]}},
+    "hot": {"workload": "cache", "shards": 2, "replicas": 1, "auth": {"mode": "iam", "users": ["app", "worker"]}},
+}
+"""With dev's serverless `prompts` (IAM) and node-based `sessions` (IAM): every workload, auth mode and topology."""
+
+
+def every_mode(dev: StackConfig) -> StackConfig:
+    caches = {**dev.get("caches"), **EXTRA_CACHES}
+    return dev.with_values(
+        caches=caches,
+        cacheSecrets={"ratelimit": {"authToken": TOKEN}, "locks": {"passwords": {"svc": PASSWORD}}},
+    )
