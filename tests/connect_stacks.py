@@ -16,8 +16,18 @@ EXTRA_CACHES = {
 """With dev's serverless `prompts` (IAM) and node-based `sessions` (IAM): every workload, auth mode and topology."""
 
 
-def every_mode(dev: StackConfig) -> StackConfig:
+def every_mode(dev: StackConfig, engine: str = "valkey") -> StackConfig:
+    """`engine="redis"`: the same caches on Redis OSS 7.0 (serverless: 7)."""
     caches = {**dev.get("caches"), **EXTRA_CACHES}
+    if engine == "redis":
+        caches = {
+            name: {
+                **cache,
+                "engine": "redis",
+                **({"majorEngineVersion": "7"} if cache.get("type") == "serverless" else {"engineVersion": "7.0"}),
+            }
+            for name, cache in caches.items()
+        }
     return dev.with_values(
         caches=caches,
         cacheSecrets={"ratelimit": {"authToken": TOKEN}, "locks": {"passwords": {"svc": PASSWORD}}},

@@ -1,0 +1,130 @@
+"""Apps connect to real engines configured as the program plans: TLS, each auth mode, the planned access string."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from cacheclient import connect
+
+ONCE = Retry(NoBackoff(), 0)
+"""Refusals are asserted on the first answer: a client's default retries would only repeat it."""
+
+
+def app_clients(caches):
+    for name, cache in caches.items():
+        users = cache.planned.app_users or (None,)
+        for user in users:
+            yield name, cache, user
+
+
+def test_every_app_user_passes_the_health_checks_clients_and_probes_send(caches) -> None:
+    checked = set()
+    for name, cache, user in app_clients(caches):
+        client = cache.client(user, client_name=f"health-{name}")
+        target = {"target_nodes": client.get_random_node()} if isinstance(client, redis.RedisCluster) else {}
+        assert client.ping() is True
+        info = client.info("server", **target)
+        assert "redis_version" in info or all("redis_version" in node for node in info.values())
+        assert client.execute_command("ROLE", **target)[0] in (b"master", "master")
+        assert client.execute_command("CLIENT", "LIST", **target)
+        assert client.execute_command("CLIENT", "INFO", **target)
+        assert client.execute_command("HELLO", 3, **target)
+        assert client.execute_command("DBSIZE", **target) == 0 or isinstance(client, redis.RedisCluster)
+        if isinstance(client, redis.RedisCluster):
+            assert client.execute_command("CLUSTER", "SHARDS", **target)
+            assert client.execute_command("CLUSTER", "SLOTS", **target)
+        checked.add(name)
+    assert checked == {"sessions", "ratelimit", "locks", "memory", "hot"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("FLUSHALL",),
+        ("FLUSHDB",),
+        ("KEYS", "*"),
+        ("CONFIG", "GET", "maxmemory"),
+        ("SLOWLOG", "RESET"),
+        ("CLIENT", "KILL", "ID", "1"),
+        ("SWAPDB", "0", "1"),
+        ("SORT", "k"),
+    ],
+)
+def test_app_users_cannot_run_dangerous_commands(caches, command) -> None:
+    for name, cache, user in app_clients(caches):
+        if user is None:
+            continue  # token mode: the AUTH token is the default user, with every command (as on ElastiCache)
+        client = cache.direct(user)
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            client.execute_command(*command)
+        assert client.ping(), name
+
+
+def test_the_planned_default_user_cannot_log_in(caches) -> None:
+    for name, cache in caches.items():
+        default = cache.planned.default_user
+        if cache.planned.token is not None:
+            assert default is None
+            continue
+        assert default is not None, name
+        assert default.access_string.startswith("off"), name
+        anonymous = redis.Redis("127.0.0.1", cache.server.port, retry=ONCE, **cache.server.tls_options())
+        with pytest.raises((redis.AuthenticationError, redis.ResponseError)):
+            anonymous.set("k", "v")
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis(
+                "127.0.0.1",
+                cache.server.port,
+                username="default",
+                password=default.password,
+                retry=ONCE,
+                **cache.server.tls_options(),
+            ).ping()
+
+
+def test_wrong_password_and_wrong_token_are_refused(caches) -> None:
+    locks, ratelimit = caches["locks"], caches["ratelimit"]
+    [svc] = locks.planned.app_users
+    with pytest.raises(redis.AuthenticationError):
+        connect(
+            locks.connection, password="not-the-password-123", ca_certs=str(locks.server.certificates.ca), retry=ONCE
+        ).ping()
+    assert connect(locks.connection, password=svc.password, ca_certs=str(locks.server.certificates.ca)).ping()
+    with pytest.raises(redis.AuthenticationError):
+        connect(
+            ratelimit.connection, token="not-the-token-12345", ca_certs=str(ratelimit.server.certificates.ca)
+        ).ping()
+    assert connect(
+        ratelimit.connection, token=ratelimit.planned.token, ca_certs=str(ratelimit.server.certificates.ca)
+    ).ping()
+
+
+def test_password_mode_authenticates_as_the_short_user_name(caches) -> None:
+    locks = caches["locks"]
+    client = connect(
+        locks.connection, password=locks.planned.app_users[0].password, ca_certs=str(locks.server.certificates.ca)
+    )
+    assert client.acl_whoami() in (b"svc", "svc")
+
+
+def test_plaintext_and_unverified_servers_are_refused(caches, tmp_path) -> None:
+    sessions = caches["sessions"]
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis("127.0.0.1", sessions.server.port, socket_timeout=2, retry=ONCE).ping()
+    # Without the CA the server's certificate does not verify: connect() never turns verification off.
+    connection = sessions.connection
+    with pytest.raises(redis.ConnectionError, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+        connect(connection, credential_provider=redis.UsernamePasswordCredentialProvider("a", "b"), retry=ONCE).ping()
+
+
+def test_connect_refuses_missing_credentials_clearly(caches) -> None:
+    locks, ratelimit = caches["locks"], caches["ratelimit"]
+    with pytest.raises(ValueError, match="password mode: pass password="):
+        connect(locks.connection)
+    with pytest.raises(ValueError, match="token mode: pass token="):
+        connect(ratelimit.connection)
+    with pytest.raises(ValueError, match=r"user='nobody' is not one of its app users \(app, worker\)"):
+        connect(caches["hot"].connection, user="nobody")
