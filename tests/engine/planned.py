@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from elasticache_facts.tokens import PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE, USER
+from elasticache_facts.wire import is_secret
 from preflight.model import Plan
-from tests.conftest import PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE, USER, children, is_secret
+from tests.conftest import children
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,25 @@
+"""RBAC access strings the program gives its users.
+
+Sources: Valkey/Redis OSS ACL categories as the engines report them (`ACL CAT dangerous` on Valkey 9.1 and Redis
+OSS 7.0, checked by tests/engine), and AWS "Role-Based Access Control (RBAC)" (ElastiCache user guide: the access
+string is applied as an ACL rule; passwords and `reset` may not appear in it).
+"""
+
+from __future__ import annotations
+
+APP_USER_ACCESS = "on ~* &* +@all -@dangerous +info +role +client|list"
+"""The app users' access string: every key, channel and command, less `@dangerous`, plus three of its
+read-only commands that health checks and clients call.
+
+Given back: `INFO` (Spring Boot's and ioredis's readiness checks, `loading`/`role` probes), `ROLE` (topology
+discovery of Lettuce and other clients) and `CLIENT LIST` (connection checks; the app users are this cache's only
+users, so it shows nothing of another tenant). Kept out: `FLUSHALL`/`FLUSHDB`/`SWAPDB` (one bug empties the
+cache for everyone), `KEYS`, `SORT` (O(N) on the engine's one thread: use `SCAN`), `MIGRATE`/`RESTORE`, `DEBUG`,
+`MONITOR` (every client's traffic), `CONFIG`, `CLIENT KILL`/`PAUSE`/`NO-EVICT`, replication, `ACL` changes,
+`SLOWLOG`/`LATENCY` resets, `LASTSAVE`/`SAVE`. Everything a client's handshake sends stays allowed: `HELLO`,
+`AUTH`, `CLIENT SETNAME`/`SETINFO`/`INFO`/`ID`, `CLUSTER SLOTS`/`SHARDS`/`NODES`, `READONLY`, `COMMAND`. The
+engine tests run every recipe and health check under the access string the program plans.
+"""
+
+DISABLED_DEFAULT_ACCESS = "off -@all"
+"""Every user group needs a user named `default`; the program's can never log in and may run nothing."""
