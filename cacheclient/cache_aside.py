@@ -57,6 +57,10 @@ class CacheAside:
         token = secrets.token_hex(16)
         if self.client.set(lock_key, token, nx=True, px=self.fill_lock_ms):
             try:
+                # Another filler may have finished between our miss and our lock.
+                cached = self.client.get(value_key)
+                if cached is not None:
+                    return cached
                 value = load()
                 self.client.set(value_key, value, ex=self._ttl())
                 return value

@@ -182,4 +182,5 @@ def caches(servers, engine: str) -> dict[str, Cache]:
         harness.flushall()
         harness.config_set("maxmemory", 0)
         harness.config_resetstat()
+        harness.acl_log_reset()
     return served
