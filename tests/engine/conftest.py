@@ -8,7 +8,7 @@ and stops them all at the end of the session, whatever happened.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -52,6 +52,7 @@ class Cache:
     engine: str
     planned: PlannedCache
     server: Server
+    _harness: redis.Redis | None = None
 
     @property
     def connection(self) -> CacheConnection:
@@ -95,7 +96,17 @@ class Cache:
         )
 
     def harness(self) -> redis.Redis:
-        return self.server.harness()
+        if self._harness is None:
+            self._harness = self.server.harness()
+        return self._harness
+
+    def reset(self) -> None:
+        """Empty, at the planned memory settings, with no stats or ACL log of earlier tests."""
+        harness = self.harness()
+        harness.flushall()
+        harness.config_set("maxmemory", 0)
+        harness.config_resetstat()
+        harness.acl_log_reset()
 
 
 @pytest.fixture(scope="session")
@@ -173,14 +184,28 @@ def engine(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+class Served(Mapping[str, Cache]):
+    """An engine's caches for one test: each is reset the first time the test touches it."""
+
+    def __init__(self, caches: dict[str, Cache]) -> None:
+        self._caches = caches
+        self._reset: set[str] = set()
+
+    def __getitem__(self, name: str) -> Cache:
+        cache = self._caches[name]
+        if name not in self._reset:
+            cache.reset()
+            self._reset.add(name)
+        return cache
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._caches)
+
+    def __len__(self) -> int:
+        return len(self._caches)
+
+
 @pytest.fixture
-def caches(servers, engine: str) -> dict[str, Cache]:
-    """This engine's served caches, emptied and back at their planned memory settings for the test."""
-    served = servers(engine)
-    for cache in served.values():
-        harness = cache.harness()
-        harness.flushall()
-        harness.config_set("maxmemory", 0)
-        harness.config_resetstat()
-        harness.acl_log_reset()
-    return served
+def caches(servers, engine: str) -> Served:
+    """This engine's served caches, each emptied and back at its planned settings when the test first uses it."""
+    return Served(servers(engine))
