@@ -2,7 +2,8 @@
 
 A session is one string key written with `SET ... EX` and read with `GETEX ... EX` (sliding expiry): there is
 no write without a TTL. Under `noeviction` a full cache refuses new sessions with an error the app sees
-(`redis.exceptions.OutOfMemoryError`) and never drops a live one; expired sessions free their memory.
+(`redis.exceptions.OutOfMemoryError`) and never drops a live one, which can still be read; expired sessions
+free their memory.
 """
 
 from __future__ import annotations
@@ -35,8 +36,15 @@ class SessionStore:
         self.client.set(self._key(session_id), json.dumps(data), ex=self.ttl_seconds)
 
     def load(self, session_id: str) -> dict[str, Any] | None:
-        """The session's data, its TTL renewed; None once it expired or was deleted."""
-        raw = self.client.getex(self._key(session_id), ex=self.ttl_seconds)
+        """The session's data, its TTL renewed; None once it expired or was deleted.
+
+        A full `noeviction` cache refuses `GETEX` (it may write); the session is then read without renewal.
+        """
+        key = self._key(session_id)
+        try:
+            raw = self.client.getex(key, ex=self.ttl_seconds)
+        except redis.exceptions.OutOfMemoryError:
+            raw = self.client.get(key)
         return None if raw is None else json.loads(raw)
 
     def delete(self, session_id: str) -> None:
