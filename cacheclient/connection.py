@@ -68,7 +68,11 @@ class CacheConnection:
             auth_mode=value["authMode"],
             serverless=value["mode"] == "serverless",
             cluster_mode=bool(value["clusterMode"]),
-            users={name: User(user["userId"], user["userName"]) for name, user in (value.get("users") or {}).items()},
+            users={
+                # IAM authentication requires the user name to be the user id; a password user AUTHs by its name.
+                name: User(user_id, user_id if value["authMode"] == "iam" else name)
+                for name, user_id in (value.get("userIds") or {}).items()
+            },
             tls=bool(value["tls"]),
             user=value.get("user"),
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cacheclient import CacheConnection
 from elasticache_facts.tokens import USER
 from preflight.program import read_stack_config, run_program
 from tests.conftest import children
@@ -24,7 +25,7 @@ SHAPE = {
     "readerPort",
     "tls",
     "authMode",
-    "users",
+    "userIds",
     "engine",
     "engineVersion",
     "mode",
@@ -50,7 +51,7 @@ def test_every_cache_exports_the_same_keys(plan) -> None:
         # A null value does not survive serialisation: token mode has no user group.
         absent = {"userGroupId"} if exported["authMode"] == "token" else set()
         assert set(exported) == SHAPE - absent, name
-        assert exported["cacheId"] == f"dev-{name}"
+        assert exported["cacheId"].startswith(f"dev-{name}-"), "the cache's id as AWS knows it (suffixed)"
         assert exported["region"] == "us-east-1"
         assert exported["tls"] is True
 
@@ -72,7 +73,7 @@ def test_sharded_cache_exports_its_configuration_endpoint_for_reads_too(plan) ->
     assert sessions["readerEndpoint"].startswith("replica.")
 
 
-def test_users_are_the_planned_user_resources(plan) -> None:
+def test_user_ids_are_the_planned_user_resources(plan) -> None:
     for name, exported in plan.exports.items():
         if name in ("monthlyCost", "deployedCaches"):
             continue
@@ -81,14 +82,14 @@ def test_users_are_the_planned_user_resources(plan) -> None:
             for r in children(plan, name)
             if r.type == USER and r.inputs["userName"] != "default"
         }
-        assert {u["userId"]: u["userName"] for u in exported["users"].values()} == planned, name
+        assert set(exported["userIds"].values()) == set(planned), name
         assert exported["authMode"] == {"ratelimit": "token", "locks": "password"}.get(name, "iam")
-        if exported["authMode"] == "iam":
-            # IAM authentication requires user_name == user_id: the token's User is the name to AUTH as.
-            assert all(u["userId"] == u["userName"] for u in exported["users"].values()), name
-    assert plan.exports["ratelimit"]["users"] == {}
-    assert plan.exports["locks"]["users"] == {"svc": {"userId": "dev-locks-svc", "userName": "svc"}}
-    assert set(plan.exports["hot"]["users"]) == {"app", "worker"}
+        # What a client AUTHs as: the user id in IAM mode (IAM requires user_name == user_id), else the name.
+        connection = CacheConnection.from_exports(exported)
+        assert {user.user_id: user.user_name for user in connection.users.values()} == planned, name
+    assert plan.exports["ratelimit"]["userIds"] == {}
+    assert set(plan.exports["locks"]["userIds"]) == {"svc"}
+    assert set(plan.exports["hot"]["userIds"]) == {"app", "worker"}
 
 
 def test_connect_policy_names_the_cache_and_every_exported_user(plan) -> None:
@@ -98,7 +99,7 @@ def test_connect_policy_names_the_cache_and_every_exported_user(plan) -> None:
         kind = "serverlesscache" if exported["mode"] == "serverless" else "replicationgroup"
         prefix = "arn:aws:elasticache:us-east-1:123456789012"
         assert set(statement["Resource"]) == {f"{prefix}:{kind}:{exported['cacheId']}"} | {
-            f"{prefix}:user:{user['userId']}" for user in exported["users"].values()
+            f"{prefix}:user:{user_id}" for user_id in exported["userIds"].values()
         }
 
 
@@ -118,8 +119,9 @@ def test_example_attaches_the_caches_connect_policy_to_a_new_task_role(plan, run
     assert policy.inputs["policy"] == plan.exports["sessions"]["connectPolicy"]
     connection = json.loads(app.exports["connection"])
     assert connection["user"] == "app"
-    assert connection["cacheId"] == "dev-sessions"
-    assert connection["users"] == plan.exports["sessions"]["users"]
+    assert connection["cacheId"] == plan.exports["sessions"]["cacheId"]
+    assert connection["userIds"] == plan.exports["sessions"]["userIds"]
+    assert CacheConnection.from_exports(app.exports["connection"]).user == "app"
     assert "monthlyCost" not in connection
 
 

@@ -27,7 +27,7 @@ CONNECTION_KEYS = (
     "readerPort",
     "tls",
     "authMode",
-    "users",
+    "userIds",
 )
 
 config = pulumi.Config()
@@ -38,7 +38,7 @@ cache = caches.require_output(cache_name)
 
 
 def connection(exported: dict[str, Any]) -> str:
-    users = exported["users"]
+    users = exported.get("userIds") or {}
     if exported["authMode"] != "token" and cache_user not in users:
         raise ValueError(
             f"app-role:cacheUser = {cache_user!r}: not an app user of cache {cache_name!r}; "

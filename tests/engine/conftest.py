@@ -65,8 +65,8 @@ class Cache:
             reader_port=self.server.port,
         )
 
-    def password_for(self, user: PlannedUser) -> str:
-        return IAM_STAND_IN if user.iam else str(user.password)
+    def password_for(self, user: PlannedUser) -> str | None:
+        return IAM_STAND_IN if user.iam else user.password
 
     def client(self, user: PlannedUser | None = None, **options: object) -> redis.Redis | redis.RedisCluster:
         """The app's client through `cacheclient.connect`, as the cache's first app user (or `user`)."""
@@ -107,6 +107,16 @@ class Cache:
         harness.config_set("maxmemory", 0)
         harness.config_resetstat()
         harness.acl_log_reset()
+        for user in self.planned.users:  # a test may have changed a user's password (the IAM tests do)
+            password = self.password_for(user)
+            harness.execute_command(
+                "ACL",
+                "SETUSER",
+                user.name,
+                "reset",
+                *user.access_string.split(),
+                *([f">{password}"] if password else []),
+            )
 
 
 @pytest.fixture(scope="session")
