@@ -2,6 +2,7 @@
 the SDKs' own floor, per extra cache, and in memory per cache.
 
     venv/bin/python bench/preflight_bench.py [--repeat 5] [--sizes 1,50,100,300] [--floor-size 100] [--json]
+        [--without PATH ...]
 
 Works on a temporary copy of the project, with stacks `bench-<n>` of n caches generated from the prod stack
 (its caches repeated in turn: a plain replication group, a sharded one, a small rate-limit group) and checked
@@ -18,6 +19,10 @@ the process and the pack it starts and reaps) from `os.wait4`. One warm-up round
 bytecode caches, even where the environment sets PYTHONDONTWRITEBYTECODE). Rounds interleave the subjects, so
 background load spreads over all of them, and only ratios of figures from the same run are reported, with the
 load average before and after: on a shared machine absolute times drift, ratios much less.
+
+`--without` adds subjects: `dev` and `bench-<floor-size>` with one of the preflight's speed paths switched off
+(`SPEED_PATHS`), in the same rounds, and prints each one's median wall time as a ratio of the same stack's with
+everything on. A speed path is kept only where it saves at least 10% (a ratio of 1.10 or more).
 """
 
 from __future__ import annotations
@@ -46,6 +51,50 @@ SKIPPED = {"venv", "tests"}
 """Not part of what a stack run needs; hidden entries (.git, caches) are skipped too."""
 IMPORT_FLOOR = "import pulumi, pulumi_aws.elasticache, pulumi_aws.ec2"
 MIB = 1024 * 1024
+
+SPEED_PATHS = {
+    "lazy-aws": (
+        "pulumi_aws service packages load one module at a time",
+        "import sdk_internals.lazy_aws as lazy\nassert lazy.install\nlazy.install = lambda: False\n",
+    ),
+    "gc-off": (
+        "the cyclic garbage collector is off",
+        "import gc\nassert gc.disable\ngc.disable = lambda: None\n",
+    ),
+    "no-teardown": (
+        "the process exits without the interpreter's teardown",
+        "import os, sys\nassert os._exit\nos._exit = sys.exit\n",
+    ),
+    "overlap": (
+        "the pack starts while the program runs",
+        "import preflight.run as r\n"
+        "start = r._PackBoot.start\n"
+        "def sequential(self):\n"
+        "    start(self)\n"
+        "    if self._thread.ident is not None:\n"
+        "        self._thread.join()\n"
+        "r._PackBoot.start = sequential\n",
+    ),
+    "streaming": (
+        "each resource is analysed as the program registers it",
+        "import preflight.run as r\n"
+        "def later(self, resource):\n"
+        "    with self._lock:\n"
+        "        self._backlog.append(resource)\n"
+        "def ready(self):\n"
+        "    with self._lock:\n"
+        "        self._open = True\n"
+        "results = r._AnalysisStream.results\n"
+        "def at_the_end(self):\n"
+        "    with self._lock:\n"
+        "        backlog, self._backlog = self._backlog, []\n"
+        "    for resource in backlog:\n"
+        "        self._send(resource)\n"
+        "    return results(self)\n"
+        "r._AnalysisStream.submit, r._AnalysisStream.open, r._AnalysisStream.results = later, ready, at_the_end\n",
+    ),
+}
+"""Speed paths `--without` can switch off: name -> (what it does, code run before the preflight to undo it)."""
 
 TARGETS = {
     "dev / import floor": 2.5,
@@ -162,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1,50,100,300", help="caches per generated stack (default 1,50,100,300)")
     parser.add_argument("--floor-size", type=int, default=100, help="generated stack the SDK floor runs on (100)")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON document")
+    parser.add_argument(
+        "--without", nargs="+", default=[], choices=sorted(SPEED_PATHS), help="also time with these speed paths off"
+    )
     args = parser.parse_args(argv)
     sizes = sorted({int(size) for size in args.sizes.split(",") if size} | {args.floor_size})
     load_before = os.getloadavg()
@@ -187,6 +239,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.floor_size,
             ),
         ]
+        run_module = "import runpy\nrunpy.run_module('preflight', run_name='__main__')\n"
+        variants = [
+            Runs(f"{stack} without {path}", [python, "-c", SPEED_PATHS[path][1] + run_module, stack, "--json"], caches)
+            for path in args.without
+            for stack, caches in (("dev", 0), (floor_stack, args.floor_size))
+        ]
+        subjects += variants
         for runs in subjects:
             run_once(project, runs)  # warm-up: bytecode caches
             runs.clear()
@@ -200,6 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{'subject':<14}{'caches':>7}{'resources':>10}{'wall':>9}{'cpu':>9}{'peak MiB':>10}   median of steps inside"
     )
     for runs in subjects:
+        if runs in variants:
+            continue
         steps = ""
         if runs.timings:
             steps = ", ".join(f"{name} {runs.step(name):.2f}" for name in ("imports", "program", "pack", "analysis"))
@@ -241,6 +302,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = TARGETS.get(name)
         verdict = "" if target is None else f"   target <= {target:g}: {'met' if value <= target else 'MISSED'}"
         print(f"{name:<38}{value:>7.2f}{verdict}")
+    for path in args.without:
+        ratios = [
+            f"{stack} {ratio(by_name[f'{stack} without {path}'].median('wall'), by_name[stack].median('wall')):.2f}"
+            for stack in ("dev", floor_stack)
+        ]
+        print(f"without {path} ({SPEED_PATHS[path][0]}), wall / wall as is: {', '.join(ratios)}")
     before, after = (" ".join(f"{x:.2f}" for x in loads) for loads in (load_before, load_after))
     print(f"load average before {before}, after {after}")
     if args.json:

@@ -6,8 +6,8 @@ Plans the generated stack `bench-<n>` once (as `bench/preflight_bench.py` makes 
 `--repeat` runs, three things that involve none of this project's code:
 
 - `register`: the Pulumi SDK registering the same resources (same types, names and input values, secrets
-  as plain values) under the SDK's own mock monitor, with mocks that echo the inputs back, and without the
-  per-registration stack traces (as the preflight runs it). This is the cost of `pulumi.CustomResource(...)`
+  as plain values) under the SDK's own mock monitor, with mocks that echo the inputs back, stack traces
+  recorded (as the preflight runs it). This is the cost of `pulumi.CustomResource(...)`
   itself: no component, no config validation, no cost model, no recording.
 - `analyze`: pulumi-policy's Analyzer servicer handling one `Analyze` per resource, called in-process with the
   requests the preflight sends (no gRPC), with this pack's policies and the stack config set up as the pack
@@ -51,7 +51,6 @@ from preflight.analyzer import (  # noqa: E402
     reconcile_config,
 )
 from preflight.model import PlannedResource  # noqa: E402
-from preflight.program import _without_stack_traces  # noqa: E402
 
 
 def plain(value: Any) -> Any:
@@ -69,7 +68,8 @@ def register(resources: list[PlannedResource]) -> tuple[float, float]:
     import pulumi
     from pulumi.runtime import Mocks, set_mocks, settings
     from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
+
+    from sdk_internals import sync_await
 
     class Echo(Mocks):
         def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
@@ -86,20 +86,19 @@ def register(resources: list[PlannedResource]) -> tuple[float, float]:
         for type_token, name, properties in inputs:
             pulumi.CustomResource(type_token, name, dict(properties))
 
-    with _without_stack_traces():
-        return timed(lambda: _sync_await(run_pulumi_func(program)))
+    return timed(lambda: sync_await(run_pulumi_func(program)))
 
 
 def servicer(pack_dir: Path, policy_config: dict[str, Any]) -> Any:
     """pulumi-policy's own servicer with this pack's policies, configured as the preflight configures it."""
     from google.protobuf import empty_pb2
-    from pulumi_policy import policy as sdk
+    from pulumi_policy import EnforcementLevel
+
+    from sdk_internals import policy_servicer
 
     sys.path.insert(0, str(pack_dir))
-    policies = list(importlib.import_module("guardrails.registry").POLICIES)
-    analyzer = sdk._PolicyAnalyzerServicer(
-        "floor", "0.0.1", policies, sdk.EnforcementLevel.MANDATORY, None, None, None, None, None, None, None
-    )
+    policies = importlib.import_module("guardrails.registry").POLICIES
+    analyzer = policy_servicer("floor", "0.0.1", policies, EnforcementLevel.MANDATORY)
     info = analyzer_info(analyzer.GetAnalyzerInfo(empty_pb2.Empty(), None))
     analyzer.Configure(configure_request(reconcile_config(info, policy_config)), None)
     return analyzer

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.runtime.sync_await import _sync_await
 
 from components import aws_rules, naming
 from components.spec import NETWORK_TYPE, DeployedCache
+from sdk_internals import sync_await
 
 DEPLOYED_CACHES_OUTPUT = "deployedCaches"
 
@@ -24,10 +24,9 @@ def read_deployed_caches() -> dict[str, DeployedCache]:
     """Empty on a stack's first update (no outputs yet)."""
     stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
     reference = pulumi.StackReference("deployed-state", stack_name=stack)
-    # The SDK's own mechanism for synchronous invokes (private: this is its one use in the program, and
-    # tests/test_deployed_state.py fails if an SDK upgrade changes it): pumps the event loop until the read
-    # resolves, so the result is known before the config is validated and before any resource is registered.
-    details = _sync_await(reference.get_output_details(DEPLOYED_CACHES_OUTPUT))
+    # Known before the config is validated and before any resource is registered (the SDK's own mechanism for
+    # synchronous invokes: see sdk_internals).
+    details = sync_await(reference.get_output_details(DEPLOYED_CACHES_OUTPUT))
     return parse_deployed(details.value)
 
 

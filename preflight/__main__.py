@@ -78,10 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from preflight import fastimport, report, run
+    from preflight import report, run
+    from sdk_internals import lazy_aws
 
     # pulumi_aws's service packages import every module of a service on first use; load only what is used.
-    fastimport.install()
+    lazy_aws.install()
 
     progress = report.TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
     stacks = run.stacks_in() if args.all_stacks else [args.stack]

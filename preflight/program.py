@@ -7,22 +7,19 @@ stands in), the program runs in-process through the SDK's real serialisation, an
 
 from __future__ import annotations
 
-import contextlib
 import json
 import runpy
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc, set_all_config, set_mocks, settings
-from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
+import sdk_internals
 from preflight.mocks import AwsMocks, RecordingMonitor, SubnetAnswer
 from preflight.model import Plan, PlannedResource, ResourceOptions
 
@@ -158,33 +155,13 @@ def run_program(
         serialized = await rpc.serialize_properties(outputs, {})
         exports.update(rpc.deserialize_properties(serialized))
 
-    with _without_stack_traces():
-        _sync_await(run_pulumi_func(program))
+    sdk_internals.sync_await(run_pulumi_func(program))
     return Plan(
         project=config.project,
         stack=config.stack,
         resources=tuple(planned),
         exports=exports,
     )
-
-
-@contextlib.contextmanager
-def _without_stack_traces() -> Iterator[None]:
-    """Registrations carry no Python stack trace while the program runs here.
-
-    The SDK walks the caller's stack on every registration so that the engine can point its messages at a
-    line of the program; nothing in a plan or in what a policy pack receives comes from it, and it is about a
-    tenth of a large stack's run. The requests are otherwise the same (a test compares them).
-    """
-    original = getattr(sdk_resource, "_get_stack_trace", None)
-    if original is None:
-        yield
-        return
-    sdk_resource._get_stack_trace = source_pb2.StackTrace  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        sdk_resource._get_stack_trace = original  # type: ignore[attr-defined]
 
 
 def _planned(request: Any, response: Any) -> PlannedResource:

@@ -1,5 +1,6 @@
-"""Reading the stack's last outputs before registration rests on one private SDK function: kept in one place and
-checked here against the installed SDK, so an SDK upgrade that changes it fails this test, not a `pulumi up`."""
+"""Reading the stack's last outputs before registration rests on one private SDK function: kept in one place
+(`sdk_internals.sync_await`) and checked here against the installed SDK, so an SDK upgrade that changes it fails
+this test, not a `pulumi up`."""
 
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ from pathlib import Path
 
 from pulumi.runtime import sync_await
 
+import sdk_internals
 from components import deployed_state
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_only_deployed_state_uses_the_private_sync_await() -> None:
-    program_files = [REPO / "__main__.py", *sorted((REPO / "components").glob("*.py"))]
-    users = [path.name for path in program_files if "_sync_await" in path.read_text()]
-    assert users == ["deployed_state.py"]
-    assert deployed_state._sync_await is sync_await._sync_await
+def test_only_the_adapter_uses_the_private_sync_await() -> None:
+    program_files = [REPO / "__main__.py", *sorted((REPO / "components").rglob("*.py"))]
+    assert [path.name for path in program_files if "_sync_await" in path.read_text()] == []
+    assert deployed_state.sync_await is sdk_internals.sync_await
+    assert sdk_internals._sync_await is sync_await._sync_await
 
 
 def test_it_pumps_the_running_loop_from_inside_a_task() -> None:
@@ -30,7 +32,7 @@ def test_it_pumps_the_running_loop_from_inside_a_task() -> None:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[object] = loop.create_future()
         threading.Timer(0.05, loop.call_soon_threadsafe, (answer.set_result, {"sessions": {}})).start()
-        return deployed_state._sync_await(answer)
+        return deployed_state.sync_await(answer)
 
     loop = asyncio.new_event_loop()
     try:
@@ -43,4 +45,4 @@ def test_it_also_runs_a_coroutine_without_a_loop() -> None:
     async def value() -> int:
         return 3
 
-    assert deployed_state._sync_await(value()) == 3
+    assert deployed_state.sync_await(value()) == 3

@@ -30,7 +30,6 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import (
     UNKNOWN_ARRAY_VALUE as UNKNOWN_ARRAY,
 )
@@ -50,8 +49,11 @@ from pulumi_policy.proxy import (
 
 from elasticache_facts.wire import UNKNOWN, secret
 from preflight.analyzer import engine_properties
+from sdk_internals import not_applicable_error
 
 __all__ = ["UNKNOWN", "UNKNOWN_ARRAY", "UNKNOWN_BOOL", "UNKNOWN_NUMBER", "UNKNOWN_OBJECT", "secret"]
+
+NotApplicableError = not_applicable_error()
 
 
 def _through_the_wire(properties: Mapping[str, Any]) -> Any:
@@ -124,7 +126,7 @@ def _run(
         assert result is None, "these policies are synchronous"
     except UnknownValueError as error:
         outcome.advisory = error.message
-    except _NotApplicableError as error:
+    except NotApplicableError as error:
         outcome.not_applicable = error.reason or ""
     return outcome
 

@@ -29,13 +29,13 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError
 
 from preflight.analyzer import PolicyPack
 from preflight.model import Plan, PlannedResource
 from preflight.program import read_stack_config, run_program
 from pricing import GB_PER_GIB, Load, ServerlessLimits, estimate_node_based, estimate_serverless, load_table
+from sdk_internals import not_applicable_error
 from tests.policies import harness
 from tests.policies.harness import UNKNOWN, Item, Outcome, with_
 from tests.policies.secure import CLUSTER, RG, SHARDED_GROUP, SLS, secure_items
@@ -45,6 +45,7 @@ ECPU_MONTH = 3600 * 730 / 1e6
 SESSIONS = 3 * 0.1752 * 730 + 13 * 13.07 * GB_PER_GIB * 0.085  # 14 days kept: 13 snapshots at most node memory
 PROMPTS = 10 * 0.084 * 730 + 5000 * ECPU_MONTH * 0.0023 + 7 * 10 * 0.085  # at its usage limits, 7 snapshots
 BUDGET = "elasticache-monthly-budget"
+NotApplicableError = not_applicable_error()
 
 
 US_EAST_1 = {"aws:region": "us-east-1"}
@@ -214,7 +215,7 @@ def run_with_provider(items: list[Item], provider: dict[str, Any] | None, config
         )
     except UnknownValueError as error:
         return "advisory", error.message
-    except _NotApplicableError as error:
+    except NotApplicableError as error:
         return "not applicable", error.reason or ""
     return ("violation", violations[0]) if violations else ("pass", "")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -33,3 +34,17 @@ def test_the_sdk_floor_reports_each_part_and_the_floor() -> None:
     for part in ("register", "analyze", "analyze-stack"):
         assert re.search(rf"^{part}\s+\d+\.\d+s median .*, CPU \d+\.\d+s", out, re.MULTILINE), out
     assert re.search(r"floor on two cores: .* = \d+\.\d+s", out), out
+
+
+def test_every_speed_path_the_benchmark_switches_off_still_exists() -> None:
+    spec = importlib.util.spec_from_file_location("preflight_bench", REPO / "bench" / "preflight_bench.py")
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # dataclasses look their module up there
+    spec.loader.exec_module(bench)
+    assert set(bench.SPEED_PATHS) == {"lazy-aws", "gc-off", "no-teardown", "overlap", "streaming"}
+    for name, (_, prelude) in bench.SPEED_PATHS.items():
+        # Each prelude reads what it replaces first, so a renamed function fails here, not as a silent no-op.
+        result = subprocess.run([sys.executable, "-c", prelude], cwd=REPO, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"{name}: {result.stderr[-2000:]}"

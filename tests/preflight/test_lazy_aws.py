@@ -16,8 +16,8 @@ pytestmark = pytest.mark.usefixtures("sdk_state")
 # Run in a fresh interpreter: the stand-ins only go in before pulumi_aws is first imported.
 PROBE = """
 import json, sys
-from preflight import fastimport
-assert fastimport.install()
+from sdk_internals import lazy_aws
+assert lazy_aws.install()
 from preflight.program import read_stack_config, run_program
 plan = run_program(read_stack_config("prod"))
 import pulumi_aws as aws

@@ -1,0 +1,70 @@
+"""The SDKs' private names and internal layouts this project relies on, each in one place with why.
+
+`tests/test_sdk_internals.py` (and `tests/preflight/test_lazy_aws.py`, `tests/test_deployed_state.py`) check every
+one against the installed SDKs and fail, naming it, when an upgrade renames, removes or changes it.
+Nothing else in the repository touches a private name of `pulumi`, `pulumi_policy` or `pulumi_aws`.
+`pulumi_policy` is imported only when asked for: the program's own virtualenv (`requirements.txt`) lacks it.
+
+- here: `sync_await` (pulumi), `not_applicable_error`, `policy_servicer` (pulumi_policy), `wire_signatures`
+  (pulumi's values of `elasticache_facts.wire`)
+- `lazy_aws`: pulumi_aws service packages loaded one module at a time (the generated SDK's file layout)
+
+`lazy_aws` is a speed path, kept because `bench/preflight_bench.py --without lazy-aws` shows it saves more than
+10% (figures in preflight/README.md, "Speed").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from pulumi.runtime import rpc
+from pulumi.runtime.sync_await import _sync_await
+
+T = TypeVar("T")
+
+
+def sync_await(awaitable: Awaitable[T]) -> T:
+    """Run `awaitable` to completion from synchronous code on the SDK's event loop.
+
+    The SDK's own mechanism for synchronous invokes (`pulumi/runtime/sync_await.py`): the program needs the
+    deployed state before it validates config and registers anything, and the preflight runs a program the way
+    the language host does (`run_pulumi_func` on the SDK's loop). The public API has no blocking read.
+    """
+    return _sync_await(awaitable)
+
+
+def wire_signatures() -> Mapping[str, str]:
+    """The SDK's own values for the wire signatures `elasticache_facts.wire` states (`pulumi/runtime/rpc.py`)."""
+    return {
+        "SIG_KEY": rpc._special_sig_key,
+        "SECRET_SIG": rpc._special_secret_sig,
+        "OUTPUT_VALUE_SIG": rpc._special_output_value_sig,
+        "RESOURCE_REFERENCE_SIG": rpc._special_resource_sig,
+        "ASSET_SIG": rpc._special_asset_sig,
+        "ARCHIVE_SIG": rpc._special_archive_sig,
+        "UNKNOWN": rpc.UNKNOWN,
+    }
+
+
+def not_applicable_error() -> type[Exception]:
+    """What `args.not_applicable(reason)` raises inside a policy (`pulumi_policy/policy.py`).
+
+    The policy harness calls a policy's `validate` directly, as the servicer does, and must tell "not
+    applicable" from a crash; the SDK catches it itself and exports no name for it.
+    """
+    from pulumi_policy import policy
+
+    return policy._NotApplicableError
+
+
+def policy_servicer(name: str, version: str, policies: Sequence[Any], enforcement_level: Any) -> Any:
+    """pulumi-policy's Analyzer servicer without its gRPC server (`PolicyPack.__init__` builds the same one).
+
+    The SDK floor benchmark times the servicer alone, in-process; `PolicyPack` would start serving forever.
+    """
+    from pulumi_policy import policy
+
+    return policy._PolicyAnalyzerServicer(
+        name, version, list(policies), enforcement_level, None, None, None, None, None, None, None
+    )
