@@ -21,7 +21,8 @@ from google.protobuf import struct_pb2
 from guardrails import stack_config
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
-from pulumi_policy import policy as sdk
+
+from sdk_internals import policy_servicer
 
 KEY = "bench-runtime-config:caches"
 VALUE = json.dumps({f"c{index:03d}": {"workload": "cache"} for index in range(300)})
@@ -51,9 +52,7 @@ def servicer(record: dict[str, list[Any]]) -> Any:
         record["read"].append(pulumi.Config("bench-runtime-config").get("caches"))
 
     policy = ResourceValidationPolicy(name="reads-config", description="reads the stack config", validate=validate)
-    return sdk._PolicyAnalyzerServicer(
-        "p", "0.0.1", [policy], EnforcementLevel.ADVISORY, None, None, None, None, None, None, None
-    )
+    return policy_servicer("p", "0.0.1", [policy], EnforcementLevel.ADVISORY)
 
 
 def analyze(analyzer: Any) -> None:
