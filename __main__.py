@@ -15,6 +15,9 @@ spec = load_stack(
     deployed=read_deployed_caches(),
 )
 
+for warning in spec.warnings:
+    pulumi.log.warn(warning)
+
 prices = load_table()
 costs = {}
 deployed = {}

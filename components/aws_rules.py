@@ -7,10 +7,11 @@ preview and names the config key.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from elasticache_facts.engines import NODE_VERSIONS, SERVERLESS_MAJORS, Engine
-from elasticache_facts.node_types import REFUSED_FAMILIES, data_tiering_families, node_family
+from elasticache_facts.node_types import REFUSED_FAMILIES, catalog, data_tiering_families, node_family
 
 MAX_REPLICAS = 5
 MAX_SHARDS = 500
@@ -18,6 +19,15 @@ MAX_RETENTION_DAYS = 35
 SERVERLESS_DATA_GB = (1, 5_000)
 SERVERLESS_ECPU_PER_SECOND = (1_000, 15_000_000)
 ID_MAX_LENGTH = 40
+MAX_NODES_PER_CLUSTER = 500
+"""Nodes (primaries and replicas) of one cluster-mode-enabled replication group, Valkey 7.2+ / Redis OSS 5.0.6+
+(AWS "Managing clusters in ElastiCache", Clusters.html); the account's default quota may be lower."""
+MAX_TAGS_PER_RESOURCE = 50
+"""AWS tags per resource (CloudFormation AWS::ElastiCache::UserGroup `Tags` Maximum 50; the same limit for every
+resource the component tags)."""
+MAX_USERS_PER_USER_GROUP = 100
+"""Users in one ElastiCache user group, the disabled `default` user included (AWS ElastiCache quotas, quota
+L-943F0F1C "Users per user group")."""
 LOG_RETENTION_DAYS = (
     1,
     3,
@@ -81,17 +91,78 @@ def check_serverless_major(engine: Engine, major: str) -> str | None:
     return None if major in allowed else f"allowed serverless {engine.value} major versions are {', '.join(allowed)}"
 
 
-def check_node_type(node_type: str) -> str | None:
+def check_node_type(node_type: str, engine: Engine | None = None) -> str | None:
+    """A real ElastiCache node type (the catalog of `elasticache_facts.node_types`) of a current family that
+    runs `engine`; the message names the closest node type that would do."""
     family = node_family(node_type)
-    if family is None:
-        return "expected cache.<family>.<size>, e.g. cache.r7g.large or cache.t4g.small"
     if family in REFUSED_FAMILIES:
-        return f"{family} is a previous-generation family; use a current one such as t4g, m7g or r7g"
-    return None
+        return f"{family} is a previous-generation family; allowed: a current one such as t4g, m7g or r7g"
+    usable = sorted(
+        name
+        for name, known in catalog().items()
+        if known.family not in REFUSED_FAMILIES and (engine is None or engine.value in known.engines)
+    )
+    if node_type in usable:
+        return None
+    runs = f" that runs {engine.value}" if engine is not None else ""
+    if node_type in catalog():
+        return f"not available for {engine.value if engine else 'this engine'}; allowed: a node type{runs}" + (
+            _closest(node_type, usable)
+        )
+    if family is None:
+        return "not a node type; allowed: cache.<family>.<size>, e.g. cache.r7g.large" + _closest(node_type, usable)
+    same_family = sorted((name for name in usable if node_family(name) == family), key=_size_order)
+    if same_family:
+        sizes = ", ".join(name.split(".")[2] for name in same_family)
+        return f"no size {node_type.split('.')[2]!r} in {family}; allowed: {sizes}" + _closest(node_type, same_family)
+    families = sorted({node_family(name) or "" for name in usable})
+    return f"no ElastiCache family {family}; allowed: {', '.join(families)}" + _closest(node_type, usable)
+
+
+_SIZES = ("nano", "micro", "small", "medium", "large", "xlarge")
+
+
+def _size_order(name: str) -> tuple[int, int]:
+    size = name.split(".")[2]
+    if size in _SIZES:
+        return (_SIZES.index(size), 0)
+    multiple = size.removesuffix("xlarge")
+    return (len(_SIZES), int(multiple) if multiple.isdigit() else 0)
+
+
+def _closest(node_type: str, usable: list[str]) -> str:
+    close = difflib.get_close_matches(node_type, usable, n=1, cutoff=0.0)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def supports_data_tiering(node_type: str) -> bool:
     return node_family(node_type) in data_tiering_families()
+
+
+def check_node_count(shards: int, replicas: int) -> str | None:
+    nodes = shards * (replicas + 1)
+    if nodes <= MAX_NODES_PER_CLUSTER:
+        return None
+    return (
+        f"{shards} shards x {replicas + 1} nodes each is {nodes} nodes; allowed: at most {MAX_NODES_PER_CLUSTER} "
+        f"nodes per cluster: at most {MAX_NODES_PER_CLUSTER // (replicas + 1)} shards with {replicas} replicas"
+    )
+
+
+def check_tag_count(count: int, parts: str) -> str | None:
+    if count <= MAX_TAGS_PER_RESOURCE:
+        return None
+    return f"{count} tags on a resource ({parts}); allowed: at most {MAX_TAGS_PER_RESOURCE} tags per resource"
+
+
+def check_user_count(users: int) -> str | None:
+    total = users + 1
+    if total <= MAX_USERS_PER_USER_GROUP:
+        return None
+    return (
+        f"{users} users and the disabled default user make {total} in the user group; allowed: at most "
+        f"{MAX_USERS_PER_USER_GROUP} users per user group"
+    )
 
 
 def check_resource_id(value: str) -> str | None:

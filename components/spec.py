@@ -282,3 +282,5 @@ class StackSpec:
     network: Network
     tags: Mapping[str, str]
     caches: tuple[CacheArgs, ...]
+    warnings: tuple[str, ...] = ()
+    """What is allowed but probably not meant (an access string that denies what clients need)."""

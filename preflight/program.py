@@ -20,6 +20,8 @@ from pulumi.runtime import rpc, set_all_config, set_mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
 
 import sdk_internals
+from components.stack_config.problems import ConfigError, Problem
+from components.stack_config.secrets import MUST_BE_SECRET, plain_text_secrets
 from preflight.mocks import AwsMocks, RecordingMonitor, SubnetAnswer
 from preflight.model import Plan, PlannedResource, ResourceOptions
 
@@ -42,6 +44,8 @@ class StackConfig:
     secret_keys: tuple[str, ...] = ()
     secret_placeholders: tuple[str, ...] = field(default=())
     """Key paths whose `secure:` value was replaced by `SECRET_PLACEHOLDER`."""
+    secure_paths: frozenset[str] = frozenset()
+    """Full key paths (`elasticache:cacheSecrets.x.authToken`) stored as secrets, leaf by leaf."""
 
     def get(self, key: str) -> Any:
         """A project key's value, structured values decoded."""
@@ -53,6 +57,17 @@ class StackConfig:
         except json.JSONDecodeError:
             return raw
 
+    def with_secret_values(self, **overrides: Any) -> StackConfig:
+        """`with_values`, the keys stored as secrets (as `pulumi config set --secret --path` does)."""
+        changed = self.with_values(**overrides)
+        keys = {key if ":" in key else f"{self.project}:{key}" for key in overrides}
+        secret_keys = tuple(sorted(set(self.secret_keys) | keys))
+        leaves = {path for key, value in overrides.items() for path in _leaf_paths(value, key)}
+        secure = self.secure_paths | {path if ":" in path else f"{self.project}:{path}" for path in leaves}
+        return StackConfig(
+            self.project, self.stack, changed.values, secret_keys, self.secret_placeholders, frozenset(secure)
+        )
+
     def with_values(self, **overrides: Any) -> StackConfig:
         """A copy with some keys replaced (values are plain Python objects; None removes the key)."""
         values = dict(self.values)
@@ -62,7 +77,9 @@ class StackConfig:
                 values.pop(full, None)
             else:
                 values[full] = value if isinstance(value, str) else json.dumps(value)
-        return StackConfig(self.project, self.stack, values, self.secret_keys, self.secret_placeholders)
+        return StackConfig(
+            self.project, self.stack, values, self.secret_keys, self.secret_placeholders, self.secure_paths
+        )
 
 
 def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
@@ -91,7 +108,25 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
             secret_keys.add(full)
             placeholders.extend(secret_paths)
         values[full] = _encode(cleaned)
-    return StackConfig(project, stack, values, tuple(sorted(secret_keys)), tuple(placeholders))
+    return StackConfig(project, stack, values, tuple(sorted(secret_keys)), tuple(placeholders), frozenset(placeholders))
+
+
+def plain_text_secrets_in(config: StackConfig) -> list[Problem]:
+    """Leaves of must-be-secret keys written in plain text beside `secure:` ones (what the program cannot see:
+    a key with no secure leaf at all the program refuses itself)."""
+    secure = config.secure_paths
+    values = {key: config.get(key) for key in MUST_BE_SECRET if f"{config.project}:{key}" in config.secret_keys}
+    return plain_text_secrets(
+        {k: v for k, v in values.items() if v is not None}, lambda path: f"{config.project}:{path}" in secure
+    )
+
+
+def _leaf_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaf_paths(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [leaf for index, item in enumerate(value) for leaf in _leaf_paths(item, f"{path}[{index}]")]
+    return [path]
 
 
 def stand_in_subnets(config: StackConfig) -> dict[str, SubnetAnswer]:
@@ -155,7 +190,17 @@ def run_program(
         serialized = await rpc.serialize_properties(outputs, {})
         exports.update(rpc.deserialize_properties(serialized))
 
-    sdk_internals.sync_await(run_pulumi_func(program))
+    # The CLI tells the program only which top-level keys hold a secret; a plain leaf beside secure ones is
+    # visible here, in the stack file, and is reported with the program's own problems.
+    plain = plain_text_secrets_in(config)
+    try:
+        sdk_internals.sync_await(run_pulumi_func(program))
+    except ConfigError as error:
+        if plain:
+            raise ConfigError([*error.problems, *plain]) from None
+        raise
+    if plain:
+        raise ConfigError(plain)
     return Plan(
         project=config.project,
         stack=config.stack,
@@ -197,9 +242,47 @@ def _planned(request: Any, response: Any) -> PlannedResource:
     )
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Refuses a mapping key written twice, as the CLI does.
+
+    The CLI reads stack files with gopkg.in/yaml.v3 (pulumi/pulumi sdk/go/common/encoding/marshal.go,
+    `yamlMarshaler.Unmarshal`), whose decoder refuses duplicates: "line N: mapping key "k" already defined at
+    line M". PyYAML would silently keep the last one.
+    """
+
+    duplicates: list[str]
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            loader.duplicates.append(f"line {line}: mapping key {key!r} already defined at line {seen[key]}")
+        else:
+            seen[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        doc = yaml.safe_load(path.read_text())
+        loader = _UniqueKeyLoader(path.read_text())
+        loader.duplicates = []
+        try:
+            doc = loader.get_single_data()
+        finally:
+            loader.dispose()
+        if loader.duplicates:
+            raise StackFileError(
+                f"{path.name}: a key is written twice, which the Pulumi CLI refuses (keep the one you mean): "
+                + "; ".join(sorted(loader.duplicates, key=lambda text: int(text.split()[1].rstrip(":"))))
+            )
     except FileNotFoundError as error:
         raise StackFileError(f"{path.name} not found in {path.parent}") from error
     except yaml.YAMLError as error:

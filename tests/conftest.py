@@ -134,5 +134,6 @@ def unit_spec(caches: dict[str, Any], *, production: bool = True, **values: Any)
             "caches": caches,
             **values,
         },
+        secret_keys=frozenset({"cacheSecrets"}),  # as `pulumi config set --secret --path` stores them
     )
     return load_stack(raw, unit_lookup)

@@ -28,7 +28,6 @@ def every_mode(dev: StackConfig, engine: str = "valkey") -> StackConfig:
             }
             for name, cache in caches.items()
         }
-    return dev.with_values(
-        caches=caches,
+    return dev.with_values(caches=caches).with_secret_values(
         cacheSecrets={"ratelimit": {"authToken": TOKEN}, "locks": {"passwords": {"svc": PASSWORD}}},
     )

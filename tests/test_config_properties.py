@@ -131,7 +131,9 @@ def check_spec(spec: StackSpec) -> None:
         node = args.node
         assert node is not None
         assert aws_rules.check_engine_version(args.engine, args.engine_version) is None
-        assert aws_rules.check_node_type(node.node_type) is None
+        assert aws_rules.check_node_type(node.node_type, args.engine) is None
+        assert node.node_count <= aws_rules.MAX_NODES_PER_CLUSTER
+        assert len({**args.tags, **args.expected_load.as_tags()}) <= aws_rules.MAX_TAGS_PER_RESOURCE
         assert node.data_tiering == aws_rules.supports_data_tiering(node.node_type)
         assert 0 <= node.replicas <= 5
         assert node.eviction_policy in allowed_eviction_policies(args.workload)
@@ -160,6 +162,11 @@ def test_every_config_is_accepted_valid_or_rejected_with_key_paths(
     for problem in problems:
         assert problem.path.split(".")[0].split("[")[0] in TOP_LEVEL_KEYS, problem.path
         assert problem.message
+        # The house style, never the schema library's words: what is wrong, then what is allowed.
+        assert not problem.message.startswith("Input should"), str(problem)
+        if problem.path.endswith(".bogusKey"):
+            assert "unknown key; allowed here:" in problem.message
+    assert len({(p.path, p.message) for p in problems}) == len(problems), "a problem reported twice"
 
 
 def unit_stack(caches: dict[str, Any], production: bool) -> StackConfig:

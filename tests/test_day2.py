@@ -532,7 +532,7 @@ def walk(value: Any, path: str = "") -> list[tuple[str, Any, bool]]:
 def test_secrets_are_never_in_plain_text_in_inputs_or_exports(prod, run) -> None:
     config = edit_cache(prod, "ratelimit", auth={"mode": "token"})
     config = edit_cache(config, "sessions", auth={"mode": "password", "users": ["api"]})
-    config = config.with_values(
+    config = config.with_secret_values(
         cacheSecrets={"ratelimit": {"authToken": TOKEN}, "sessions": {"passwords": {"api": PASSWORD}}}
     )
     plan = run(config)
@@ -566,7 +566,7 @@ def test_tls_migration_step_is_preferred_then_required(prod, run) -> None:
 
 def test_token_rotation_strategy_reaches_the_replication_group(prod, run) -> None:
     config = edit_cache(prod, "ratelimit", auth={"mode": "token", "tokenVersion": 2, "tokenUpdateStrategy": "SET"})
-    config = config.with_values(cacheSecrets={"ratelimit": {"authToken": TOKEN}})
+    config = config.with_secret_values(cacheSecrets={"ratelimit": {"authToken": TOKEN}})
     group = one(run(config), REPLICATION_GROUP, "ratelimit").inputs
     assert group["authTokenUpdateStrategy"] == "SET"
     assert group["authTokenWoVersion"] == 2

@@ -10,7 +10,7 @@ from pulumi_policy import deserialize
 import sdk_internals
 from components.spec import ExpectedLoad
 from components.stack_config.defaults import DEFAULT_NODE_TYPE
-from elasticache_facts import build_node_types, engines, node_types, tags, wire, workloads
+from elasticache_facts import build_node_types, build_parameters, engines, node_types, parameters, tags, wire, workloads
 from pricing import Load, load_table
 
 
@@ -90,3 +90,17 @@ def test_each_expected_load_tag_is_written_by_the_program_and_read_by_the_cost_m
         assert field in load_fields, f"{tag}: the cost model has no {field}"
         assert ExpectedLoad(**{field: 1.5}).as_tags() == {tag: "1.5"}
     assert "expectedSnapshotGb" in tags.EXPECTED_LOAD
+
+
+@pytest.mark.skipif(
+    not build_parameters.DEFAULT_SOURCE.exists(),
+    reason=f"the reference parameter tables are not on this machine ({build_parameters.DEFAULT_SOURCE})",
+)
+def test_parameter_reference_is_what_the_script_builds_from_the_reference() -> None:
+    assert parameters.REFERENCE_PATH.read_text() == build_parameters.build_text(build_parameters.DEFAULT_SOURCE)
+
+
+def test_every_family_the_program_provisions_has_a_parameter_list() -> None:
+    for engine, versions in engines.NODE_VERSIONS.items():
+        for version in versions:
+            assert parameters.family_parameters(engines.parameter_group_family(engine.value, version)), version

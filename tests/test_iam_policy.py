@@ -137,7 +137,7 @@ def test_the_linter_would_catch_an_unknown_action_or_a_mismatched_resource() -> 
 def variants(dev: StackConfig, prod: StackConfig) -> list[StackConfig]:
     token = edit_cache(prod, "ratelimit", auth={"mode": "token"})
     password = edit_cache(token, "sessions", auth={"mode": "password", "users": ["api"]})
-    password = password.with_values(
+    password = password.with_secret_values(
         cacheSecrets={"ratelimit": {"authToken": TOKEN}, "sessions": {"passwords": {"api": PASSWORD}}}
     )
     return [dev, prod, password]

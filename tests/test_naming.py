@@ -129,7 +129,7 @@ def test_users_and_their_group_get_new_ids_whenever_aws_would_replace_them(dev) 
     keepers of the suffix the ids end with, so the engine creates new ids instead of re-creating the same one."""
     before = run_program(dev)
     flipped = edit_cache(dev, "sessions", auth={"mode": "password", "users": ["app"]})
-    flipped = flipped.with_values(cacheSecrets={"sessions": {"passwords": {"app": PASSWORD}}})
+    flipped = flipped.with_secret_values(cacheSecrets={"sessions": {"passwords": {"app": PASSWORD}}})
     after = run_program(flipped, previous_outputs=before.exports)
     old, new = suffix(before, "sessions", "users"), suffix(after, "sessions", "users")
     assert old.inputs["keepers"] == {"engine": "valkey", "authMode": "iam"}

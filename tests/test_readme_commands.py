@@ -89,7 +89,9 @@ def apply(document: dict[str, Any], words: list[str]) -> None:
         del holder[([top, *parts])[-1]]
         return
     assert words[1] == "set", words
-    key, value = args
+    key, plain = args
+    # `--secret` stores the value encrypted (`secure: v1:...`); the preflight reader stands a placeholder in.
+    value: Any = {"secure": f"v1:{plain}"} if "--secret" in words else plain
     if not path:
         config[key if ":" in key else f"{PROJECT}:{key}"] = value
         return
@@ -101,9 +103,9 @@ def apply(document: dict[str, Any], words: list[str]) -> None:
     for part, following in zip(parts, [*parts[1:], None], strict=True):
         if following is None:
             if isinstance(holder, list) and part == len(holder):
-                holder.append(coerce(value))
+                holder.append(value if isinstance(value, dict) else coerce(value))
             else:
-                holder[part] = coerce(value)
+                holder[part] = value if isinstance(value, dict) else coerce(value)
         else:
             if isinstance(holder, dict) and part not in holder:
                 holder[part] = [] if isinstance(following, int) else {}

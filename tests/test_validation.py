@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -10,8 +12,8 @@ import pytest
 from components.stack_config import ConfigError, Problem
 from elasticache_facts import tokens
 from preflight.mocks import SubnetAnswer
-from preflight.program import StackConfig, run_program, stand_in_subnets
-from tests.conftest import edit, edit_cache
+from preflight.program import StackConfig, StackFileError, read_stack_config, run_program, stand_in_subnets
+from tests.conftest import UNIT_NETWORK, edit, edit_cache, unit_spec
 
 VALID_TOKEN = "Abcdefgh12345678-token"
 
@@ -58,24 +60,27 @@ def test_unknown_network_key(dev) -> None:
 
 
 def test_missing_network_is_required(dev) -> None:
-    assert rejected(dev.with_values(network=None), "network").message.startswith("Input should be a valid dict")
+    message = rejected(dev.with_values(network=None), "network").message
+    assert message.startswith("required; allowed: a map of")
+    assert "vpcId" in message
 
 
 def test_missing_workload_is_required(dev) -> None:
-    assert rejected(edit_cache(dev, "sessions", workload=None), "caches.sessions.workload").message == "required"
+    message = rejected(edit_cache(dev, "sessions", workload=None), "caches.sessions.workload").message
+    assert message == "required; allowed: one of cache, sessions, rate-limit, locks, agent-memory"
 
 
 @pytest.mark.parametrize(
     ("key", "value", "hint"),
     [
-        ("engine", "memcached", "'valkey' or 'redis'"),
-        ("workload", "queue", "'cache'"),
-        ("replicas", 6, "less than or equal to 5"),
-        ("replicas", -1, "greater than or equal to 0"),
-        ("shards", 0, "greater than or equal to 1"),
-        ("evictionPolicy", "lru", "'allkeys-lru'"),
-        ("port", 80, "greater than or equal to 1024"),
-        ("type", "cluster", "'node' or 'serverless'"),
+        ("engine", "memcached", "allowed: one of valkey, redis"),
+        ("workload", "queue", "allowed: one of cache, sessions"),
+        ("replicas", 6, "allowed: 0..5 replicas per shard"),
+        ("replicas", -1, "allowed: 0..5 replicas per shard"),
+        ("shards", 0, "allowed: 1..500 shards"),
+        ("evictionPolicy", "lru", "allowed: one of allkeys-lru"),
+        ("port", 80, "allowed: 1024..65535"),
+        ("type", "cluster", "allowed: one of node, serverless"),
     ],
 )
 def test_out_of_range_and_closed_set_values(dev, key: str, value: Any, hint: str) -> None:
@@ -93,7 +98,7 @@ def test_backup_retention_is_0_to_35(dev, days: int) -> None:
 def test_network_ids_have_aws_formats(dev) -> None:
     config = edit(dev, "network", lambda n: {**n, "vpcId": "vpc1", "appSecurityGroupIds": ["sg-xyz"]})
     found = {p.path for p in problems_of(config)}
-    assert {"network.vpcId", "network.appSecurityGroupIds.0"} <= found
+    assert {"network.vpcId", "network.appSecurityGroupIds[0]"} <= found
 
 
 # -- engine, version, node type ----------------------------------------------------------------------------
@@ -223,7 +228,7 @@ def test_token_mode_needs_its_secret_and_names_the_command(dev) -> None:
     ("token", "hint"), [("short", "16..128"), ("x" * 129, "16..128"), ("has/slash-and-more-chars", "only letters")]
 )
 def test_auth_token_length_and_characters_without_echoing_it(dev, token: str, hint: str) -> None:
-    config = edit_cache(dev, "sessions", auth={"mode": "token"}).with_values(
+    config = edit_cache(dev, "sessions", auth={"mode": "token"}).with_secret_values(
         cacheSecrets={"sessions": {"authToken": token}}
     )
     problem = rejected(config, "cacheSecrets.sessions.authToken")
@@ -233,21 +238,21 @@ def test_auth_token_length_and_characters_without_echoing_it(dev, token: str, hi
 
 
 def test_serverless_refuses_token_mode(dev) -> None:
-    config = edit_cache(dev, "prompts", auth={"mode": "token"}).with_values(
+    config = edit_cache(dev, "prompts", auth={"mode": "token"}).with_secret_values(
         cacheSecrets={"prompts": {"authToken": VALID_TOKEN}}
     )
     assert "RBAC only" in rejected(config, "caches.prompts.auth.mode").message
 
 
 def test_token_mode_has_no_users(dev) -> None:
-    config = edit_cache(dev, "sessions", auth={"mode": "token", "users": ["app"]}).with_values(
+    config = edit_cache(dev, "sessions", auth={"mode": "token", "users": ["app"]}).with_secret_values(
         cacheSecrets={"sessions": {"authToken": VALID_TOKEN}}
     )
     rejected(config, "caches.sessions.auth.users")
 
 
 def test_password_mode_needs_a_password_per_user(dev) -> None:
-    config = edit_cache(dev, "sessions", auth={"mode": "password", "users": ["app", "admin"]}).with_values(
+    config = edit_cache(dev, "sessions", auth={"mode": "password", "users": ["app", "admin"]}).with_secret_values(
         cacheSecrets={"sessions": {"passwords": {"app": VALID_TOKEN}}}
     )
     problem = rejected(config, "cacheSecrets.sessions.passwords.admin")
@@ -255,7 +260,7 @@ def test_password_mode_needs_a_password_per_user(dev) -> None:
 
 
 def test_secrets_for_unknown_caches_or_users_are_reported(dev) -> None:
-    config = dev.with_values(
+    config = dev.with_secret_values(
         cacheSecrets={"nosuch": {"authToken": VALID_TOKEN}, "sessions": {"passwords": {"x": VALID_TOKEN}}}
     )
     found = {p.path for p in problems_of(config)}
@@ -264,7 +269,7 @@ def test_secrets_for_unknown_caches_or_users_are_reported(dev) -> None:
 
 def test_secret_values_never_appear_in_the_error(dev) -> None:
     secret = "Sup3r-Secret-Value-123"
-    config = dev.with_values(cacheSecrets={"sessions": {"authToken": secret, "unknown": secret}})
+    config = dev.with_secret_values(cacheSecrets={"sessions": {"authToken": secret, "unknown": secret}})
     with pytest.raises(ConfigError) as raised:
         run_program(config)
     assert secret not in str(raised.value)
@@ -430,7 +435,7 @@ def test_error_message_lists_each_problem_with_key_value_and_rule(dev) -> None:
         run_program(edit_cache(dev, "sessions", replicas=9))
     text = str(raised.value)
     assert text.startswith("Invalid stack config (1 problem):")
-    assert "caches.sessions.replicas = 9: Input should be less than or equal to 5" in text
+    assert "caches.sessions.replicas = 9: out of range; allowed: 0..5 replicas per shard" in text
     assert isinstance(raised.value, pulumi.RunError)  # printed by Pulumi without a traceback
 
 
@@ -445,3 +450,512 @@ def test_stand_in_subnets_follow_the_listed_order(dev) -> None:
     network = dev.get("network")
     answers = stand_in_subnets(dev)
     assert [answers[s].availability_zone for s in network["subnetIds"]] == network["appAvailabilityZones"]
+
+
+# -- corpus: one mistake per case, each named by its key path and the allowed-values part of its message -------
+
+NODE = {"workload": "sessions", "nodeType": "cache.r7g.large", "replicas": 2}
+SERVERLESS = {"type": "serverless", "workload": "cache", "limits": {"maxDataGb": 5, "maxEcpuPerSecond": 5000}}
+
+
+def node(**changes: Any) -> dict[str, Any]:
+    return {"c": {**NODE, **changes}}
+
+
+def serverless(**changes: Any) -> dict[str, Any]:
+    return {"c": {**SERVERLESS, **changes}}
+
+
+def parameters(engine_version: str = "8.1", engine: str = "valkey", **values: Any) -> dict[str, Any]:
+    return node(engine=engine, engineVersion=engine_version, parameters=values)
+
+
+TAGS_48 = {f"team{i}": "x" for i in range(48)}
+
+# (case id, caches, other top-level values, key path, part of the message naming what is allowed)
+CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
+    # node types: the catalog of real ElastiCache node types, with the closest one suggested
+    ("ec2-family", node(nodeType="cache.c5.large"), {}, "caches.c.nodeType", "no ElastiCache family c5; allowed:"),
+    ("size-typo", node(nodeType="cache.r7g.larg"), {}, "caches.c.nodeType", "did you mean 'cache.r7g.large'?"),
+    ("size-not-in-family", node(nodeType="cache.t4g.xlarge"), {}, "caches.c.nodeType", "allowed: micro, small, medium"),
+    ("previous-generation", node(nodeType="cache.t2.micro"), {}, "caches.c.nodeType", "allowed: a current one"),
+    ("refused-m4", node(nodeType="cache.m4.large"), {}, "caches.c.nodeType", "allowed: a current one"),
+    ("no-cache-prefix", node(nodeType="r7g.large"), {}, "caches.c.nodeType", "did you mean 'cache.r7g.large'?"),
+    ("no-size", node(nodeType="cache.r7g"), {}, "caches.c.nodeType", "allowed: cache.<family>.<size>"),
+    ("upper-case", node(nodeType="CACHE.R7G.LARGE"), {}, "caches.c.nodeType", "allowed: cache.<family>.<size>"),
+    ("unknown-family", node(nodeType="cache.x1.large"), {}, "caches.c.nodeType", "no ElastiCache family x1"),
+    ("r6gd-no-large", node(nodeType="cache.r6gd.large"), {}, "caches.c.nodeType", "allowed: xlarge, 2xlarge"),
+    ("t3-no-xlarge", node(nodeType="cache.t3.xlarge"), {}, "caches.c.nodeType", "allowed: micro, small, medium"),
+    ("r7g-24xlarge", node(nodeType="cache.r7g.24xlarge"), {}, "caches.c.nodeType", "did you mean 'cache.r7g."),
+    ("c7gn-medium", node(nodeType="cache.c7gn.medium"), {}, "caches.c.nodeType", "allowed: large, xlarge"),
+    (
+        "valkey-only-type-on-redis",
+        node(engine="redis", engineVersion="7.1", nodeType="cache.r8g.large"),
+        {},
+        "caches.c.nodeType",
+        "allowed: a node type that runs redis; did you mean 'cache.r",
+    ),
+    (
+        "m8g-on-redis",
+        node(engine="redis", engineVersion="7.1", nodeType="cache.m8g.large"),
+        {},
+        "caches.c.nodeType",
+        "that runs redis",
+    ),
+    # unknown keys at every level, the closest valid key suggested
+    ("cache-key-typo", node(replica=2), {}, "caches.c.replica", "did you mean 'replicas'?"),
+    ("cache-key-case", node(nodetype="cache.r7g.large"), {}, "caches.c.nodetype", "did you mean 'nodeType'?"),
+    ("cache-key-snake", node(engine_version="8.1"), {}, "caches.c.engine_version", "did you mean 'engineVersion'?"),
+    ("eviction-typo", node(evictonPolicy="noeviction"), {}, "caches.c.evictonPolicy", "did you mean 'evictionPolicy'?"),
+    ("auth-key", node(auth={"user": ["app"]}), {}, "caches.c.auth.user", "did you mean 'users'?"),
+    ("auth-mode-typo", node(auth={"mod": "iam"}), {}, "caches.c.auth.mod", "did you mean 'mode'?"),
+    ("backup-key", node(backup={"retention": 3}), {}, "caches.c.backup.retention", "allowed here: retentionDays"),
+    (
+        "backup-windows",
+        node(backup={"windows": "03:00-04:00"}),
+        {},
+        "caches.c.backup.windows",
+        "did you mean 'window'?",
+    ),
+    (
+        "limits-key-case",
+        serverless(limits={"maxDataGB": 5, "maxEcpuPerSecond": 5000}),
+        {},
+        "caches.c.limits.maxDataGB",
+        "did you mean 'maxDataGb'?",
+    ),
+    ("alarms-key", node(observability={"alarm": {}}), {}, "caches.c.observability.alarm", "did you mean 'alarms'?"),
+    ("load-key", node(expectedLoad={"dataGb": 1}), {}, "caches.c.expectedLoad.dataGb", "allowed here: averageDataGb"),
+    ("node-key-on-serverless", serverless(replicas=1), {}, "caches.c.replicas", "only for node-based caches"),
+    ("serverless-key-on-node", node(majorEngineVersion="8"), {}, "caches.c.majorEngineVersion", "only for serverless"),
+    ("top-level-typo", node(), {"encyption": {"kmsKey": "create"}}, "encyption", "did you mean 'encryption'?"),
+    ("top-level-misplaced", node(), {"kmsKey": "create"}, "kmsKey", "did you mean encryption.kmsKey?"),
+    ("top-level-cache-key", node(), {"nodeType": "cache.r7g.large"}, "nodeType", "caches.<name>.nodeType"),
+    ("top-level-singular", node(), {"tag": {"a": "b"}}, "tag", "did you mean 'tags'?"),
+    ("top-level-secrets", node(), {"cacheSecret": {}}, "cacheSecret", "did you mean 'cacheSecrets'?"),
+    ("top-level-vpc", node(), {"vpcId": "vpc-0aaaaaaaaaaaaaaa1"}, "vpcId", "did you mean network.vpcId?"),
+    ("top-level-observability", node(), {"observabilty": {}}, "observabilty", "did you mean 'observability'?"),
+    ("top-level-allowed-list", node(), {"zone": "x"}, "zone", "allowed: environment, production, namePrefix"),
+    ("encryption-key", node(), {"encryption": {"kms": "create"}}, "encryption.kms", "did you mean 'kmsKey'?"),
+    # cross-resource AWS limits: derived ids, nodes per cluster, tags per resource, users per user group
+    (
+        "nodes-per-cluster",
+        node(shards=300, replicas=1),
+        {},
+        "caches.c.shards",
+        "allowed: at most 500 nodes per cluster",
+    ),
+    ("nodes-per-cluster-5", node(shards=101, replicas=4), {}, "caches.c.shards", "at most 100 shards with 4 replicas"),
+    ("tags-per-resource", node(tags={"a": "b", "c": "d"}), {"tags": TAGS_48}, "caches.c.tags", "at most 50 tags"),
+    (
+        "users-per-group",
+        node(auth={"users": [f"u{i}" for i in range(100)]}),
+        {},
+        "caches.c.auth.users",
+        "at most 100 users per user group",
+    ),
+    ("default-user-id", {"a" * 22: NODE}, {}, f"caches.{'a' * 22}", "default user"),
+    ("app-user-id", node(auth={"users": ["x" * 36]}), {}, "caches.c.auth.users[0]", "must be 1..40 characters"),
+    ("cache-id-length", {"b" * 40: NODE}, {}, f"caches.{'b' * 40}", "1..40 characters"),
+    ("prefix-length", node(), {"namePrefix": "p" * 41}, "namePrefix", "1..40 characters"),
+    # parameters: names from the family's list, values as AWS takes them, within documented ranges
+    (
+        "param-typo",
+        parameters(**{"maxmemory-reserved": 10}),
+        {},
+        "caches.c.parameters.maxmemory-reserved",
+        "not a parameter of family valkey8",
+    ),
+    ("param-bool-string", parameters(activedefrag="1"), {}, "caches.c.parameters.activedefrag", "allowed: yes or no"),
+    ("param-bool-int", parameters(activedefrag=1), {}, "caches.c.parameters.activedefrag", "allowed: yes or no"),
+    (
+        "param-low",
+        parameters(**{"maxmemory-samples": 0}),
+        {},
+        "caches.c.parameters.maxmemory-samples",
+        "allowed: 1..64",
+    ),
+    (
+        "param-high",
+        parameters(**{"maxmemory-samples": 65}),
+        {},
+        "caches.c.parameters.maxmemory-samples",
+        "allowed: 1..64",
+    ),
+    (
+        "param-text",
+        parameters(**{"maxmemory-samples": "ten"}),
+        {},
+        "caches.c.parameters.maxmemory-samples",
+        "allowed: 1..64",
+    ),
+    (
+        "param-map",
+        parameters(**{"maxmemory-samples": {"int": 3}}),
+        {},
+        "caches.c.parameters.maxmemory-samples",
+        "not a single value; allowed: 1..64",
+    ),
+    (
+        "param-list",
+        parameters(**{"maxmemory-samples": [1]}),
+        {},
+        "caches.c.parameters.maxmemory-samples",
+        "not a single value",
+    ),
+    ("param-gap", parameters(timeout=10), {}, "caches.c.parameters.timeout", "allowed: 0 or 20 or more"),
+    ("param-fixed", parameters(maxclients=100), {}, "caches.c.parameters.maxclients", "AWS fixes maxclients"),
+    ("param-fixed-aof", parameters(appendonly="yes"), {}, "caches.c.parameters.appendonly", "AWS fixes appendonly"),
+    (
+        "param-choice",
+        parameters(**{"acl-pubsub-default": "allchanels"}),
+        {},
+        "caches.c.parameters.acl-pubsub-default",
+        "did you mean 'allchannels'?",
+    ),
+    (
+        "param-choice-2",
+        parameters(**{"cluster-preferred-endpoint-type": "dns"}),
+        {},
+        "caches.c.parameters.cluster-preferred-endpoint-type",
+        "allowed: one of ip, tls-dynamic",
+    ),
+    (
+        "param-percent",
+        parameters(**{"reserved-memory-percent": 101}),
+        {},
+        "caches.c.parameters.reserved-memory-percent",
+        "allowed: 0..100",
+    ),
+    (
+        "param-not-in-valkey7",
+        parameters("7.2", **{"search-default-timeout-ms": 100}),
+        {},
+        "caches.c.parameters.search-default-timeout-ms",
+        "not a parameter of family valkey7",
+    ),
+    (
+        "param-not-in-redis7",
+        parameters("7.1", "redis", **{"commandlog-large-reply-max-len": 1}),
+        {},
+        "caches.c.parameters.commandlog-large-reply-max-len",
+        "not a parameter of family redis7",
+    ),
+    (
+        "param-removed-in-valkey8",
+        parameters(**{"lazyfree-lazy-eviction": "yes"}),
+        {},
+        "caches.c.parameters.lazyfree-lazy-eviction",
+        "not a parameter of family valkey8",
+    ),
+    (
+        "param-reserved-policy",
+        parameters(**{"maxmemory-policy": "noeviction"}),
+        {},
+        "caches.c.parameters.maxmemory-policy",
+        "set evictionPolicy instead",
+    ),
+    (
+        "param-reserved-cluster",
+        parameters(**{"cluster-enabled": "yes"}),
+        {},
+        "caches.c.parameters.cluster-enabled",
+        "set shards",
+    ),
+    (
+        "param-valkey9",
+        parameters("9.0", **{"cluster-databases": 2}),
+        {},
+        "caches.c.parameters.cluster-databases",
+        "AWS fixes cluster-databases in valkey9",
+    ),
+    (
+        "param-float",
+        parameters(**{"maxmemory-samples": 2.5}),
+        {},
+        "caches.c.parameters.maxmemory-samples",
+        "allowed: 1..64",
+    ),
+    # schema values: what is allowed, with range and unit
+    ("replicas-high", node(replicas=9), {}, "caches.c.replicas", "allowed: 0..5 replicas per shard"),
+    ("replicas-text", node(replicas="two"), {}, "caches.c.replicas", "allowed: 0..5 replicas per shard"),
+    ("replicas-fraction", node(replicas=1.5), {}, "caches.c.replicas", "allowed: 0..5 replicas per shard"),
+    ("shards-high", node(shards=501), {}, "caches.c.shards", "allowed: 1..500 shards"),
+    ("port-high", node(port=70000), {}, "caches.c.port", "allowed: 1024..65535"),
+    ("engine-typo", node(engine="valky"), {}, "caches.c.engine", "did you mean 'valkey'?"),
+    ("workload-typo", node(workload="sesions"), {}, "caches.c.workload", "did you mean 'sessions'?"),
+    (
+        "eviction-typo-value",
+        node(evictionPolicy="no-eviction"),
+        {},
+        "caches.c.evictionPolicy",
+        "did you mean 'noeviction'?",
+    ),
+    ("type-typo", node(type="serverles"), {}, "caches.c.type", "did you mean 'serverless'?"),
+    ("retention-high", node(backup={"retentionDays": 36}), {}, "caches.c.backup.retentionDays", "allowed: 0..35 days"),
+    (
+        "retention-text",
+        node(backup={"retentionDays": "week"}),
+        {},
+        "caches.c.backup.retentionDays",
+        "allowed: 0..35 days",
+    ),
+    (
+        "data-gb-low",
+        serverless(limits={"maxDataGb": 0, "maxEcpuPerSecond": 5000}),
+        {},
+        "caches.c.limits.maxDataGb",
+        "allowed: 1..5000 GB",
+    ),
+    (
+        "ecpu-low",
+        serverless(limits={"maxDataGb": 5, "maxEcpuPerSecond": 999}),
+        {},
+        "caches.c.limits.maxEcpuPerSecond",
+        "allowed: 1000..15000000 ECPUs per second",
+    ),
+    (
+        "limits-missing-max",
+        serverless(limits={"maxEcpuPerSecond": 5000}),
+        {},
+        "caches.c.limits.maxDataGb",
+        "required; allowed: 1..5000 GB",
+    ),
+    (
+        "memory-alarm-zero",
+        node(observability={"alarms": {"memoryPercent": 0}}),
+        {},
+        "caches.c.observability.alarms.memoryPercent",
+        "more than 0 and at most 100 percent",
+    ),
+    (
+        "log-retention-text",
+        node(observability={"logRetentionDays": "x"}),
+        {},
+        "caches.c.observability.logRetentionDays",
+        "a whole number of days",
+    ),
+    (
+        "log-retention-value",
+        node(observability={"logRetentionDays": 8}),
+        {},
+        "caches.c.observability.logRetentionDays",
+        "one of 1, 3, 5, 7, 14",
+    ),
+    (
+        "load-zero",
+        node(expectedLoad={"averageDataGb": 0}),
+        {},
+        "caches.c.expectedLoad.averageDataGb",
+        "more than 0 and at most 100000 GB",
+    ),
+    ("password-version", node(auth={"passwordVersion": 0}), {}, "caches.c.auth.passwordVersion", "at least 1"),
+    ("auth-mode", node(auth={"mode": "none"}), {}, "caches.c.auth.mode", "allowed: one of iam, password, token"),
+    (
+        "token-strategy",
+        node(auth={"tokenUpdateStrategy": "rotate"}),
+        {},
+        "caches.c.auth.tokenUpdateStrategy",
+        "did you mean 'ROTATE'?",
+    ),
+    ("data-tiering-text", node(dataTiering="maybe"), {}, "caches.c.dataTiering", "allowed: true or false"),
+    ("protect-text", node(protect="sometimes"), {}, "caches.c.protect", "allowed: true or false"),
+    ("version-number", node(engineVersion=8.1), {}, "caches.c.engineVersion", "quote it in YAML ('8.1')"),
+    ("users-number", node(auth={"users": ["app", 7]}), {}, "caches.c.auth.users[1]", "quote it in YAML ('7')"),
+    ("cache-not-a-map", {"c": "sessions"}, {}, "caches.c", "allowed: a map with at least workload"),
+    ("auth-not-a-map", node(auth="iam"), {}, "caches.c.auth", "allowed: a map of accessString"),
+    (
+        "transit-mode",
+        node(transitEncryptionMode="optional"),
+        {},
+        "caches.c.transitEncryptionMode",
+        "allowed: one of required, preferred",
+    ),
+    (
+        "vpc-format",
+        node(),
+        {"network": {**UNIT_NETWORK, "vpcId": "vpc1"}},
+        "network.vpcId",
+        "allowed: a VPC id: vpc- and 8 or 17 hex digits",
+    ),
+    ("subnets-empty", node(), {"network": {**UNIT_NETWORK, "subnetIds": []}}, "network.subnetIds", "too few items"),
+    (
+        "sg-format",
+        node(),
+        {"network": {**UNIT_NETWORK, "appSecurityGroupIds": ["sg-x"]}},
+        "network.appSecurityGroupIds[0]",
+        "a security group id",
+    ),
+    (
+        "az-format",
+        node(),
+        {"network": {**UNIT_NETWORK, "appAvailabilityZones": ["useast1a"]}},
+        "network.appAvailabilityZones[0]",
+        "an availability zone name such as us-east-1a",
+    ),
+    (
+        "topic-format",
+        node(),
+        {"observability": {"alarmTopicArn": "my-topic"}},
+        "observability.alarmTopicArn",
+        "an SNS topic ARN",
+    ),
+    # engine versions: only what AWS supports (Valkey 9.0 yes: AWS docs and pulumi-aws; serverless 9 not yet)
+    ("valkey-9-1", node(engineVersion="9.1"), {}, "caches.c.engineVersion", "allowed valkey versions are"),
+    ("serverless-valkey-9", serverless(majorEngineVersion="9"), {}, "caches.c.majorEngineVersion", "are 7, 8"),
+    ("redis-7-2", node(engine="redis", engineVersion="7.2"), {}, "caches.c.engineVersion", "7.0, 7.1"),
+    ("valkey-7-0", node(engineVersion="7.0"), {}, "caches.c.engineVersion", "7.2, 8.0, 8.1, 8.2, 9.0"),
+    # access strings: ACL syntax, and what AWS refuses in them
+    ("acl-off", node(auth={"accessString": "~* +@all"}), {}, "caches.c.auth.accessString", "a string with on"),
+    (
+        "acl-password",
+        node(auth={"accessString": "on ~* >secret +@all"}),
+        {},
+        "caches.c.auth.accessString",
+        "passwords cannot be in an access string",
+    ),
+    (
+        "acl-reset",
+        node(auth={"accessString": "on reset ~* +@all"}),
+        {},
+        "caches.c.auth.accessString",
+        "AWS refuses reset",
+    ),
+    (
+        "acl-category",
+        node(auth={"accessString": "on ~* +@reads"}),
+        {},
+        "caches.c.auth.accessString",
+        "no ACL category 'reads'",
+    ),
+    ("acl-garbage", node(auth={"accessString": "on ~* all"}), {}, "caches.c.auth.accessString", "not an ACL rule"),
+]
+
+
+@pytest.mark.parametrize(
+    ("caches", "values", "path", "allowed"),
+    [pytest.param(c, v, p, a, id=i) for i, c, v, p, a in CORPUS],
+)
+def test_corpus_mistake_is_named_with_what_is_allowed(
+    caches: dict[str, Any], values: dict[str, Any], path: str, allowed: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        unit_spec(caches, **values)
+    found = [p for p in raised.value.problems if p.path == path]
+    assert found, f"no problem at {path}; got {[str(p) for p in raised.value.problems]}"
+    assert any(allowed in p.message for p in found), [p.message for p in found]
+
+
+def test_corpus_is_large_enough_and_covers_every_kind() -> None:
+    assert len(CORPUS) >= 100
+    assert len({case[0] for case in CORPUS}) == len(CORPUS)
+
+
+@pytest.mark.parametrize(
+    ("caches", "expected"),
+    [
+        pytest.param(node(engineVersion="9.0"), "valkey9", id="valkey-9-0"),
+        pytest.param(node(nodeType="cache.r8g.large"), "valkey8", id="r8g-on-valkey"),
+        pytest.param(parameters(activedefrag=True, timeout=0, **{"maxmemory-samples": "10"}), "valkey8", id="params"),
+        pytest.param(node(shards=100, replicas=4), "valkey8", id="500-nodes"),
+        pytest.param(node(tags={f"t{i}": "x" for i in range(43)}), "valkey8", id="50-tags"),
+        pytest.param({"a" * 20: NODE}, "valkey8", id="longest-default-user-id"),
+    ],
+)
+def test_valid_unusual_designs_are_accepted(caches: dict[str, Any], expected: str) -> None:
+    spec = unit_spec(caches)
+    [args] = spec.caches
+    assert expected.startswith(args.engine.value)
+
+
+def test_parameters_are_rendered_the_way_aws_takes_them() -> None:
+    [args] = unit_spec(parameters(activedefrag=True, timeout=0, **{"maxmemory-samples": "10"})).caches
+    assert args.node is not None
+    assert dict(args.node.parameters) == {"activedefrag": "yes", "timeout": "0", "maxmemory-samples": "10"}
+
+
+@pytest.mark.parametrize(
+    ("access", "sharded", "denied"),
+    [
+        ("on ~* +@read", False, "PING, HELLO, CLIENT SETNAME, INFO, ROLE"),
+        ("on ~* &* +@all -@dangerous", False, "INFO, ROLE"),
+        ("on ~* +@all -@slow", True, "CLIENT SETNAME, INFO, CLUSTER SLOTS / SHARDS / NODES"),
+        ("on ~* +@all -ping", False, "PING"),
+        ("on ~* +@all -client|setname", False, "CLIENT SETNAME"),
+    ],
+)
+def test_access_string_that_denies_what_clients_need_warns(access: str, sharded: bool, denied: str) -> None:
+    cache = node(auth={"accessString": access}, **({"shards": 2} if sharded else {}))
+    spec = unit_spec(cache)
+    assert any("caches.c.auth.accessString" in w and f"denies {denied}" in w for w in spec.warnings), spec.warnings
+
+
+def test_default_access_string_needs_no_warning() -> None:
+    assert unit_spec(node(shards=2)).warnings == ()
+
+
+def test_schema_and_rule_problems_come_in_one_pass() -> None:
+    caches = {
+        "a": {**NODE, "replica": 2, "evictionPolicy": "allkeys-lru", "port": 80},
+        "b": {**NODE, "nodeType": "cache.c5.large", "parameters": {"maxmemory-samples": 0}},
+    }
+    with pytest.raises(ConfigError) as raised:
+        unit_spec(caches, encyption={})
+    found = {p.path for p in raised.value.problems}
+    assert {
+        "caches.a.replica",
+        "caches.a.evictionPolicy",
+        "caches.a.port",
+        "caches.b.nodeType",
+        "caches.b.parameters.maxmemory-samples",
+        "encyption",
+    } <= found
+
+
+def test_a_refused_key_is_not_reported_twice() -> None:
+    with pytest.raises(ConfigError) as raised:
+        unit_spec(node(backup={"retentionDays": 99, "window": "03:00-04:00"}))
+    paths = [p.path for p in raised.value.problems]
+    assert paths.count("caches.c.backup.retentionDays") == 1
+
+
+# -- secrets in plain text, keys written twice: as the program and the preflight see the stack file ---------------
+
+
+def test_plain_text_secret_is_refused_with_the_command_that_encrypts_it(dev) -> None:
+    config = edit_cache(dev, "sessions", auth={"mode": "token"}).with_values(
+        cacheSecrets={"sessions": {"authToken": VALID_TOKEN}}
+    )
+    problem = rejected(config, "cacheSecrets.sessions.authToken")
+    assert "allowed: a secret only" in problem.message
+    assert "pulumi config set --secret --path 'cacheSecrets.sessions.authToken'" in problem.message
+    assert VALID_TOKEN not in str(problem)
+
+
+def test_plain_password_beside_a_secure_token_is_found_in_the_stack_file(dev) -> None:
+    config = edit_cache(dev, "sessions", auth={"mode": "password", "users": ["app"]})
+    config = config.with_secret_values(cacheSecrets={"sessions": {"passwords": {"app": VALID_TOKEN}}})
+    plain_too = config.with_values(cacheSecrets={"sessions": {"passwords": {"app": VALID_TOKEN, "x": VALID_TOKEN}}})
+    found = {p.path: p for p in problems_of(plain_too)}
+    assert "allowed: a secret only" in found["cacheSecrets.sessions.passwords.x"].message
+    assert (
+        "cacheSecrets.sessions.passwords.app" not in found
+        or "plain" not in found["cacheSecrets.sessions.passwords.app"].message
+    )
+
+
+def test_a_key_written_twice_in_a_json_value_is_refused(dev) -> None:
+    caches = json.dumps(dev.get("caches"))
+    doubled = caches[:-1] + ', "sessions": {"workload": "cache"}}'
+    problem = rejected(dev.with_values(caches=doubled), "caches.sessions")
+    assert "allowed: each key once" in problem.message
+
+
+def test_the_stack_file_reader_refuses_a_key_written_twice_like_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: elasticache\nruntime: python\n")
+    (tmp_path / "Pulumi.dup.yaml").write_text(
+        "config:\n  elasticache:caches:\n    s:\n      replicas: 1\n      workload: cache\n      replicas: 2\n"
+    )
+    with pytest.raises(StackFileError) as raised:
+        read_stack_config("dup", tmp_path)
+    assert "line 6: mapping key 'replicas' already defined at line 4" in str(raised.value)

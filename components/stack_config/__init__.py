@@ -19,12 +19,13 @@ import pulumi
 from components import aws_rules, naming
 from components.deployed_state import replacing_edits
 from components.spec import AuthMode, CacheArgs, DeployedCache, KmsKey, KmsKeyChoice, StackSpec
+from components.stack_config import pulumi_config
 from components.stack_config.caches import resolve_cache
 from components.stack_config.context import CacheContext, StackContext
 from components.stack_config.defaults import PRODUCTION_ENVIRONMENTS
 from components.stack_config.encryption import resolve_kms_key
 from components.stack_config.network import SubnetInfo, SubnetLookup, resolve_network
-from components.stack_config.parsing import parse, parse_cache
+from components.stack_config.parsing import parse, parse_cache, unknown_top_level_key
 from components.stack_config.problems import MISSING, ConfigError, Problem, Problems
 from components.stack_config.schema import (
     NAME,
@@ -35,6 +36,7 @@ from components.stack_config.schema import (
     NetworkConfig,
     ObservabilityConfig,
 )
+from components.stack_config.secrets import plain_text_secrets
 from components.stack_config.tags import resolve_tags
 from elasticache_facts.tags import REQUIRED as REQUIRED_TAGS
 
@@ -56,27 +58,59 @@ class RawStackConfig:
     stack: str
     region: str | None
     values: Mapping[str, Any]
+    """Every project key that is set, unknown ones included (they are refused by name)."""
+    secret_keys: frozenset[str] = frozenset()
+    """Project keys the CLI holds as secrets (`secure:` in the stack file, for an object in any leaf)."""
+    duplicate_keys: tuple[str, ...] = ()
+    """Key paths written twice in a JSON value (the last one would silently win)."""
 
 
 def read_pulumi_config() -> RawStackConfig:
     """Read every key of this project's config once. The only place the program touches Pulumi config."""
     project = pulumi.Config()
-    values = {key: _decode(project.get(key)) for key in TOP_LEVEL_KEYS}
+    keys = set(pulumi_config.project_keys()) | set(TOP_LEVEL_KEYS)
+    duplicates: list[str] = []
+    values = {key: _decode(project.get(key), key, duplicates) for key in keys}
     return RawStackConfig(
         stack=pulumi.get_stack(),
         region=pulumi.Config("aws").get("region"),
         values={k: v for k, v in values.items() if v is not None},
+        secret_keys=frozenset(key for key in keys if pulumi_config.is_secret(key)),
+        duplicate_keys=tuple(sorted(duplicates)),
     )
 
 
-def _decode(raw: str | None) -> Any:
-    """Structured values arrive as JSON; a value that is not JSON stays a string for the schema to judge."""
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as written, before duplicate keys collapse into one."""
+
+
+def _decode(raw: str | None, path: str, duplicates: list[str]) -> Any:
+    """Structured values arrive as JSON; a value that is not JSON stays a string for the schema to judge.
+
+    The CLI refuses a stack file with a key written twice (gopkg.in/yaml.v3, which
+    sdk/go/common/encoding/marshal.go uses: "mapping key ... already defined"), but a value set as a JSON string
+    (`pulumi config set caches '{...}'`) reaches the program as written, so duplicates are looked for here too.
+    """
     if raw is None:
         return None
     try:
-        return json.loads(raw)
+        parsed = json.loads(raw, object_pairs_hook=_Pairs)
     except ValueError:
         return raw
+    return _unique(parsed, path, duplicates)
+
+
+def _unique(value: Any, path: str, duplicates: list[str]) -> Any:
+    if isinstance(value, _Pairs):
+        result: dict[str, Any] = {}
+        for key, item in value:
+            if key in result:
+                duplicates.append(f"{path}.{key}")
+            result[key] = _unique(item, f"{path}.{key}", duplicates)
+        return result
+    if isinstance(value, list):
+        return [_unique(item, f"{path}[{index}]", duplicates) for index, item in enumerate(value)]
+    return value
 
 
 def load_stack(
@@ -97,6 +131,17 @@ def load_stack(
     if not region:
         problems.add("aws:region", MISSING, "required: pulumi config set aws:region us-east-1")
 
+    for key in values:
+        if key not in TOP_LEVEL_KEYS:
+            problems.add(key, values[key], unknown_top_level_key(key), secret=key in raw.secret_keys)
+    for path in raw.duplicate_keys:
+        problems.add(
+            path,
+            path.rsplit(".", 1)[-1],
+            "written twice (the last would silently win, and the Pulumi CLI refuses a stack file with a key "
+            "written twice); allowed: each key once: keep the one you mean",
+        )
+    problems.extend(plain_text_secrets(values, lambda path: _top_level(path) in raw.secret_keys))
     environment = str(values.get("environment") or raw.stack)
     production_value = values.get("production")
     if production_value is None:
@@ -182,6 +227,7 @@ def load_stack(
         network=network,
         tags=tags,
         caches=tuple(specs),
+        warnings=tuple(str(warning) for warning in problems.warnings),
     )
 
 
@@ -236,3 +282,7 @@ def _refuse_replacement(path: str, before: DeployedCache, spec: CacheArgs, probl
     for edit in replacing_edits(before, after):
         key = f"{path}.{edit.key}" if edit.key else path
         problems.add(key, values[edit.key], f"{edit.reason}; {why}" + (f" ({edit.hint})" if edit.hint else ""))
+
+
+def _top_level(path: str) -> str:
+    return path.split(".")[0].split("[")[0]

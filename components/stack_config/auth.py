@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from components import aws_rules, naming
+from components import acl, aws_rules, naming
 from components.spec import Auth, AuthMode
 from components.stack_config.context import CacheContext
 from components.stack_config.defaults import DEFAULT_USERS
 from components.stack_config.problems import MISSING
 from components.stack_config.schema import NAME, SECRETS_KEY
-
-SET_SECRET = "pulumi config set --secret --path"
+from components.stack_config.secrets import SET_SECRET
 
 
 def resolve_auth(ctx: CacheContext) -> Auth | None:
@@ -37,9 +36,20 @@ def resolve_auth(ctx: CacheContext) -> Auth | None:
         users = tuple(auth.users) if auth.users is not None else DEFAULT_USERS
         if not users:
             problems.add(f"{path}.users", [], "at least one user, or leave users out for the default ['app']")
+        if (why := aws_rules.check_user_count(len(users))) is not None:
+            problems.add(f"{path}.users", list(users), why)
+        default_id = naming.user_readable(ctx.cache_id, naming.DEFAULT_USER)
+        # A cache id too long already has its problem; the default user's id then says nothing new.
+        if naming.check_id(ctx.cache_id) is None and (why := naming.check_id(default_id)) is not None:
+            ctx.problem(
+                "",
+                ctx.name,
+                f"the id {default_id!r} of the cache's disabled default user, plus its suffix, {why}: shorten the "
+                "cache name or namePrefix",
+            )
         for index, user in enumerate(users):
             user_path = f"{path}.users[{index}]"
-            if user == "default":
+            if user == naming.DEFAULT_USER:
                 problems.add(user_path, user, "reserved: the component creates a disabled default user itself")
             elif not NAME.match(user):
                 problems.add(user_path, user, "user names use lowercase letters, digits and hyphens")
@@ -48,7 +58,7 @@ def resolve_auth(ctx: CacheContext) -> Auth | None:
             if user in users[:index]:
                 problems.add(user_path, user, "listed twice")
         if auth.mode is AuthMode.PASSWORD:
-            for user in users:
+            for user in dict.fromkeys(users):
                 secret = passwords.get(user)
                 key = f"{secrets_path}.passwords.{user}"
                 if secret is None:
@@ -60,9 +70,11 @@ def resolve_auth(ctx: CacheContext) -> Auth | None:
     for user in passwords:
         if auth.mode is not AuthMode.PASSWORD or user not in users:
             problems.add(f"{secrets_path}.passwords.{user}", "[secret]", "not a password-mode user of this cache")
+    defaults = Auth(mode=auth.mode)
+    if auth.mode is not AuthMode.TOKEN:
+        _check_access_string(ctx, auth.access_string or defaults.access_string, auth.access_string is None)
     if problems.count() > before:
         return None
-    defaults = Auth(mode=auth.mode)
     return Auth(
         mode=auth.mode,
         users=users,
@@ -73,3 +85,28 @@ def resolve_auth(ctx: CacheContext) -> Auth | None:
         token_version=auth.token_version,
         token_update_strategy=auth.token_update_strategy,
     )
+
+
+def _check_access_string(ctx: CacheContext, text: str, is_default: bool) -> None:
+    path = f"{ctx.path}.auth.accessString"
+    parsed, errors = acl.parse(text)
+    if parsed is None:
+        for error in errors:
+            ctx.stack.problems.add(path, text, f"{error}; allowed: ACL rules as ACL SETUSER takes them")
+        return
+    if not parsed.enabled:
+        ctx.stack.problems.add(
+            path, text, "leaves the users off, so they cannot connect; allowed: a string with on: add on"
+        )
+    sharded = ctx.node_config is not None and ctx.node_config.shards is not None
+    denied = acl.denied_needs(parsed, sharded)
+    if denied and not is_default:
+        ctx.stack.problems.warn(
+            path,
+            text,
+            f"denies {', '.join(denied)}, which clients and health checks send: allow them (e.g. add "
+            + " ".join(f"+{d.split(' (')[0].split(' / ')[0].lower().replace(' ', '|')}" for d in denied)
+            + ")",
+        )
+    if not parsed.has_keys:
+        ctx.stack.problems.warn(path, text, "names no keys (~pattern or allkeys): every command on a key is denied")

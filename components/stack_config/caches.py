@@ -12,7 +12,7 @@ from components.stack_config.defaults import DEFAULT_MAINTENANCE_WINDOW
 from components.stack_config.encryption import resolve_kms_key
 from components.stack_config.node import resolve_node
 from components.stack_config.observability import resolve_observability
-from components.stack_config.schema import ExpectedLoadConfig
+from components.stack_config.schema import CacheBaseConfig, ExpectedLoadConfig
 from components.stack_config.serverless import resolve_serverless
 from components.stack_config.tags import resolve_tags
 from elasticache_facts import engines
@@ -65,7 +65,17 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
                 backup.window,
                 f"overlaps maintenanceWindow {maintenance_window}; AWS refuses overlapping windows",
             )
-        node = resolve_node(ctx)
+        node = resolve_node(ctx, engine_version)
+
+    own_tags = {WORKLOAD_TAG: config.workload.value, "cache": ctx.name, CONFIG_KEY_TAG: f"caches.{ctx.name}"}
+    load_tags = _load(config).as_tags()
+    all_tags = {**stack.common_tags, **tags, **own_tags, **load_tags}
+    parts = (
+        f"{len(stack.common_tags)} from the stack, {len(set(tags) - set(stack.common_tags))} of this cache's, "
+        f"{len(set(own_tags) | set(load_tags))} the program's own"
+    )
+    if (why := aws_rules.check_tag_count(len(all_tags), parts)) is not None:
+        ctx.problem("tags", len(all_tags), why + ": drop some stack or cache tags")
 
     observability = resolve_observability(ctx)
     load = config.expected_load or ExpectedLoadConfig()
@@ -93,13 +103,7 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
         backup=backup,
         maintenance_window=maintenance_window,
         kms_key=kms,
-        tags={
-            **stack.common_tags,
-            **tags,
-            WORKLOAD_TAG: config.workload.value,
-            "cache": ctx.name,
-            CONFIG_KEY_TAG: f"caches.{ctx.name}",
-        },
+        tags={**stack.common_tags, **tags, **own_tags},
         observability=observability,
         protection=Protection(
             protect=stack.production if config.protect is None else config.protect,
@@ -108,14 +112,19 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
         ),
         node=node,
         serverless=server,
-        expected_load=ExpectedLoad(
-            data_gb=load.average_data_gb,
-            requests_per_second=load.requests_per_second,
-            item_kb=load.average_item_kb,
-            snapshot_gb=load.snapshot_gb,
-        ),
+        expected_load=_load(config),
         apply_immediately=config.apply_immediately,
         description=config.description or f"{ctx.name}: {profile.purpose} ({config.workload.value})",
         account_id=stack.account_id,
         region=stack.region,
+    )
+
+
+def _load(config: CacheBaseConfig) -> ExpectedLoad:
+    load = config.expected_load or ExpectedLoadConfig()
+    return ExpectedLoad(
+        data_gb=load.average_data_gb,
+        requests_per_second=load.requests_per_second,
+        item_kb=load.average_item_kb,
+        snapshot_gb=load.snapshot_gb,
     )

@@ -8,6 +8,9 @@ from components import aws_rules, placement
 from components.spec import NodeBased
 from components.stack_config.context import CacheContext
 from components.stack_config.defaults import DEFAULT_NODE_TYPE
+from components.stack_config.parsing import did_you_mean
+from elasticache_facts.engines import parameter_group_family
+from elasticache_facts.parameters import Parameter, family_parameters
 from elasticache_facts.ports import REDIS_PORT
 from elasticache_facts.workloads import PROFILES, allowed_eviction_policies
 
@@ -18,14 +21,88 @@ RESERVED_PARAMETERS = {
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
-def resolve_node(ctx: CacheContext) -> NodeBased | None:
+def resolve_parameters(ctx: CacheContext, engine_version: str) -> list[tuple[str, str]]:
+    """Each parameter checked against its family's list and rendered the way AWS takes it (`yes`, not `1`)."""
+    config = ctx.node_config
+    assert config is not None
+    family = parameter_group_family(config.engine.value, engine_version)
+    known = family_parameters(family)
+    settable = sorted(name for name, p in (known or {}).items() if p.modifiable and name not in RESERVED_PARAMETERS)
+    rendered: list[tuple[str, str]] = []
+    for key, value in sorted((config.parameters or {}).items()):
+        key_path = f"parameters.{key}"
+        parameter = known.get(key) if known is not None else None
+        if key in RESERVED_PARAMETERS:
+            ctx.problem(key_path, value, RESERVED_PARAMETERS[key])
+        elif known is not None and parameter is None:
+            ctx.problem(
+                key_path,
+                value,
+                f"not a parameter of family {family}; allowed: the {family} parameters a custom group may set"
+                + (did_you_mean(key, settable) or f" ({', '.join(settable[:8])}, ...)"),
+            )
+        elif parameter is not None and not parameter.modifiable:
+            ctx.problem(key_path, value, f"AWS fixes {key} in {family} (node type, topology or engine); remove it")
+        elif isinstance(value, (dict, list)) or value is None:
+            allowed = parameter.describe_allowed() if parameter else "a string, a number or yes/no"
+            ctx.problem(key_path, value, f"not a single value; allowed: {allowed}")
+        elif parameter is None:
+            if not _PARAMETER_NAME.match(key):
+                ctx.problem(key_path, value, "parameter names are lowercase words and hyphens")
+            else:
+                rendered.append((key, _plain(value)))
+        elif (text := _render(parameter, value)) is None:
+            message = f"not a value {family} takes for {key}; allowed: {parameter.describe_allowed()}"
+            if parameter.kind == "choice" and isinstance(value, str):
+                message += did_you_mean(value, parameter.values)
+            ctx.problem(key_path, value, message)
+        else:
+            rendered.append((key, text))
+    return rendered
+
+
+def _render(parameter: Parameter, value: str | int | float | bool) -> str | None:
+    """The value as AWS accepts it for this parameter, or None when it does not."""
+    if parameter.kind == "yes-no":
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        text = str(value).strip().lower()
+        return text if text in ("yes", "no") else None
+    if parameter.kind == "choice":
+        return value if isinstance(value, str) and value in parameter.values else None
+    if parameter.kind == "integer":
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, float):
+            if not value.is_integer():
+                return None
+            value = int(value)
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            return None
+        if parameter.ranges and not any(
+            low <= number and (high is None or number <= high) for low, high in parameter.ranges
+        ):
+            return None
+        return str(number)
+    return _plain(value)
+
+
+def _plain(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def resolve_node(ctx: CacheContext, engine_version: str) -> NodeBased | None:
     config = ctx.node_config
     assert config is not None
     problems = ctx.stack.problems
     before = problems.count()
     production = ctx.stack.production
     node_type = config.node_type or DEFAULT_NODE_TYPE[production]
-    if (why := aws_rules.check_node_type(node_type)) is not None:
+    if (why := aws_rules.check_node_type(node_type, config.engine)) is not None:
         ctx.problem("nodeType", node_type, why)
     tiering_capable = aws_rules.supports_data_tiering(node_type)
     data_tiering = tiering_capable if config.data_tiering is None else config.data_tiering
@@ -43,6 +120,8 @@ def resolve_node(ctx: CacheContext) -> NodeBased | None:
         ctx.problem("replicas", replicas, "production caches need at least 1 replica per shard for failover")
     elif shards is not None and replicas < 1:
         ctx.problem("replicas", replicas, "sharded caches need at least 1 replica per shard for failover")
+    elif (why := aws_rules.check_node_count(shards or 1, replicas)) is not None:
+        ctx.problem("shards", shards, why)
     elif app_azs:
         layouts = placement.shard_layouts(app_azs, shards or 1, replicas)
         missing = placement.uncovered_azs(app_azs, layouts)
@@ -64,14 +143,7 @@ def resolve_node(ctx: CacheContext) -> NodeBased | None:
             f"contradicts workload {config.workload.value!r}; allowed: " + ", ".join(sorted(p.value for p in allowed)),
         )
 
-    parameters: list[tuple[str, str]] = []
-    for key, value in sorted((config.parameters or {}).items()):
-        if key in RESERVED_PARAMETERS:
-            ctx.problem(f"parameters.{key}", value, RESERVED_PARAMETERS[key])
-        elif not _PARAMETER_NAME.match(key):
-            ctx.problem(f"parameters.{key}", value, "parameter names are lowercase words and hyphens")
-        else:
-            parameters.append((key, str(value)))
+    parameters = resolve_parameters(ctx, engine_version)
 
     if problems.count() > before or not layouts:
         return None

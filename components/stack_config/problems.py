@@ -56,10 +56,15 @@ class Problems:
 
     found: list[Problem] = field(default_factory=list)
     settled: set[str] = field(default_factory=set)
+    warnings: list[Problem] = field(default_factory=list)
+    """Allowed, but probably not meant: shown, never fatal."""
 
     def add(self, path: str, value: Any, message: str, *, secret: bool = False) -> None:
         if not any(path == key or path.startswith((f"{key}.", f"{key}[")) for key in self.settled):
             self.found.append(Problem(path, value, message, secret))
+
+    def warn(self, path: str, value: Any, message: str) -> None:
+        self.warnings.append(Problem(path, value, message))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.found.extend(problems)

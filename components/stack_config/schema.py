@@ -31,6 +31,23 @@ TOP_LEVEL_KEYS = (
 NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 """Cache names and user names: lowercase letters, digits and hyphens, starting with a letter."""
 _AZ = r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$"
+_VPC = r"^vpc-[0-9a-f]{8,17}$"
+_SUBNET = r"^subnet-[0-9a-f]{8,17}$"
+_SECURITY_GROUP = r"^sg-[0-9a-f]{8,17}$"
+_SNS_TOPIC = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$"
+PATTERN_HINTS = {
+    _AZ: "an availability zone name such as us-east-1a",
+    _VPC: "a VPC id: vpc- and 8 or 17 hex digits",
+    _SUBNET: "a subnet id: subnet- and 8 or 17 hex digits",
+    _SECURITY_GROUP: "a security group id: sg- and 8 or 17 hex digits",
+    _SNS_TOPIC: "an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>",
+}
+"""What each id format looks like, in words, for the messages."""
+
+
+def _unit(unit: str, **constraints: Any) -> Any:
+    """A Field with its unit, which the messages name next to the range."""
+    return Field(json_schema_extra={"unit": unit}, **constraints)
 
 
 class Model(BaseModel):
@@ -38,9 +55,9 @@ class Model(BaseModel):
 
 
 class NetworkConfig(Model):
-    vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")]
-    subnet_ids: Annotated[list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]], Field(min_length=1)]
-    app_security_group_ids: Annotated[list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]], Field(min_length=1)]
+    vpc_id: Annotated[str, Field(pattern=_VPC)]
+    subnet_ids: Annotated[list[Annotated[str, Field(pattern=_SUBNET)]], Field(min_length=1)]
+    app_security_group_ids: Annotated[list[Annotated[str, Field(pattern=_SECURITY_GROUP)]], Field(min_length=1)]
     app_availability_zones: Annotated[list[Annotated[str, Field(pattern=_AZ)]], Field(min_length=1)]
 
 
@@ -52,18 +69,22 @@ class AuthConfig(Model):
     mode: AuthMode = AuthMode.IAM
     users: list[str] | None = None
     access_string: Annotated[str, Field(min_length=1)] | None = None
-    password_version: Annotated[int, Field(ge=1)] = 1
-    token_version: Annotated[int, Field(ge=1)] = 1
+    password_version: Annotated[int, _unit("(bump it to push changed passwords)", ge=1)] = 1
+    token_version: Annotated[int, _unit("(bump it to push a changed token)", ge=1)] = 1
     token_update_strategy: Literal["ROTATE", "SET"] = "ROTATE"
 
 
 class BackupConfig(Model):
-    retention_days: Annotated[int, Field(ge=0, le=aws_rules.MAX_RETENTION_DAYS)] | None = None
+    retention_days: (
+        Annotated[int, _unit("days (0 turns backups off)", ge=0, le=aws_rules.MAX_RETENTION_DAYS)] | None
+    ) = None
     window: str | None = None
 
 
-_DATA_GB = Field(ge=aws_rules.SERVERLESS_DATA_GB[0], le=aws_rules.SERVERLESS_DATA_GB[1])
-_ECPU = Field(ge=aws_rules.SERVERLESS_ECPU_PER_SECOND[0], le=aws_rules.SERVERLESS_ECPU_PER_SECOND[1])
+_DATA_GB = _unit("GB", ge=aws_rules.SERVERLESS_DATA_GB[0], le=aws_rules.SERVERLESS_DATA_GB[1])
+_ECPU = _unit(
+    "ECPUs per second", ge=aws_rules.SERVERLESS_ECPU_PER_SECOND[0], le=aws_rules.SERVERLESS_ECPU_PER_SECOND[1]
+)
 
 
 class LimitsConfig(Model):
@@ -74,29 +95,27 @@ class LimitsConfig(Model):
 
 
 class ThresholdsConfig(Model):
-    engine_cpu_percent: Annotated[float, Field(gt=0, le=100)] | None = None
-    memory_percent: Annotated[float, Field(gt=0, le=100)] | None = None
-    evictions: Annotated[float, Field(ge=0)] | None = None
-    connections: Annotated[float, Field(gt=0, le=65_000)] | None = None
-    replication_lag_seconds: Annotated[float, Field(gt=0)] | None = None
-    ecpu_percent_of_limit: Annotated[float, Field(gt=0, le=100)] | None = None
-    data_percent_of_limit: Annotated[float, Field(gt=0, le=100)] | None = None
-    throttled_commands: Annotated[float, Field(ge=0)] | None = None
+    engine_cpu_percent: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
+    memory_percent: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
+    evictions: Annotated[float, _unit("evictions per 5 minutes", ge=0)] | None = None
+    connections: Annotated[float, _unit("connections", gt=0, le=65_000)] | None = None
+    replication_lag_seconds: Annotated[float, _unit("seconds", gt=0)] | None = None
+    ecpu_percent_of_limit: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
+    data_percent_of_limit: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
+    throttled_commands: Annotated[float, _unit("commands per 5 minutes", ge=0)] | None = None
 
 
 class ObservabilityConfig(Model):
-    log_retention_days: int | None = None
-    alarm_topic_arn: (
-        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$")] | None
-    ) = None
+    log_retention_days: Annotated[int, _unit("days")] | None = None
+    alarm_topic_arn: Annotated[str, Field(pattern=_SNS_TOPIC)] | None = None
     alarms: ThresholdsConfig = ThresholdsConfig()
 
 
 class ExpectedLoadConfig(Model):
-    average_data_gb: Annotated[float, Field(gt=0, le=100_000)] | None = None
-    requests_per_second: Annotated[float, Field(ge=0, le=100_000_000)] | None = None
-    average_item_kb: Annotated[float, Field(gt=0, le=512_000)] | None = None
-    snapshot_gb: Annotated[float, Field(ge=0, le=100_000)] | None = None
+    average_data_gb: Annotated[float, _unit("GB", gt=0, le=100_000)] | None = None
+    requests_per_second: Annotated[float, _unit("requests per second", ge=0, le=100_000_000)] | None = None
+    average_item_kb: Annotated[float, _unit("KB", gt=0, le=512_000)] | None = None
+    snapshot_gb: Annotated[float, _unit("GB", ge=0, le=100_000)] | None = None
 
 
 class CacheBaseConfig(Model):
@@ -123,11 +142,12 @@ class NodeCacheConfig(CacheBaseConfig):
     type: Literal["node"] = "node"
     engine_version: str | None = None
     node_type: str | None = None
-    replicas: Annotated[int, Field(ge=0, le=aws_rules.MAX_REPLICAS)] | None = None
-    shards: Annotated[int, Field(ge=1, le=aws_rules.MAX_SHARDS)] | None = None
+    replicas: Annotated[int, _unit("replicas per shard", ge=0, le=aws_rules.MAX_REPLICAS)] | None = None
+    shards: Annotated[int, _unit("shards", ge=1, le=aws_rules.MAX_SHARDS)] | None = None
     eviction_policy: EvictionPolicy | None = None
-    parameters: dict[str, str | int] | None = None
-    port: Annotated[int, Field(ge=1024, le=65535)] | None = None
+    parameters: dict[str, Any] | None = None
+    """Judged against the family's parameter list by the node resolver (`elasticache_facts.parameters`)."""
+    port: Annotated[int, _unit("(TCP port)", ge=1024, le=65535)] | None = None
     data_tiering: bool | None = None
     maintenance_window: str | None = None
     transit_encryption_mode: Literal["required", "preferred"] = "required"
@@ -165,3 +185,15 @@ CACHE_CONFIG: TypeAdapter[NodeCacheConfig | ServerlessCacheConfig] = TypeAdapter
 class CacheSecretsConfig(Model):
     auth_token: SecretStr | None = None
     passwords: dict[str, SecretStr] | None = None
+
+
+TOP_LEVEL_MODELS: dict[str, type[Model]] = {
+    "network": NetworkConfig,
+    "encryption": EncryptionConfig,
+    "observability": ObservabilityConfig,
+    "caches": NodeCacheConfig,
+    SECRETS_KEY: CacheSecretsConfig,
+}
+"""The blocks whose keys a misplaced top-level key may belong to (a cache's keys live under `caches.<name>`)."""
+TOP_LEVEL_MAPS = {"caches": "caches.<name>", SECRETS_KEY: f"{SECRETS_KEY}.<cache>"}
+"""Blocks that are maps of named entries, as a key path names an entry's key."""
