@@ -78,31 +78,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from preflight import report, run
+    from preflight import progress, report, run, summaries
     from sdk_internals import lazy_aws
 
     # pulumi_aws's service packages import every module of a service on first use; load only what is used.
     lazy_aws.install()
 
-    progress = report.TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
+    terminal = progress.TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
     stacks = run.stacks_in() if args.all_stacks else [args.stack]
     if not stacks:
         print("preflight: no Pulumi.<stack>.yaml here", file=sys.stderr)
         return 2
     results = []
     for stack in stacks:
-        if progress is not None:
-            progress.heading(f"preflight {stack}")
-        result = run.run_preflight(stack, policy_config=args.policy_config, progress=progress)
+        if terminal is not None:
+            terminal.heading(f"preflight {stack}")
+        result = run.run_preflight(stack, policy_config=args.policy_config, progress=terminal)
         results.append(result)
-        if progress is not None:
-            verdict = report.VERDICTS[result.exit_code]
-            progress.finished(
+        if terminal is not None:
+            verdict = summaries.VERDICTS[result.exit_code]
+            terminal.finished(
                 "total", f"stack {stack}: {verdict}", result.timings.get("total", 0.0), ok=not result.exit_code
             )
         if not args.json:
             # Each stack as soon as it is done: with --all-stacks the first report need not wait for the last.
-            text = report.render_text(result, unicode=report.unicode_ok(sys.stdout))
+            text = report.render_text(result, unicode=progress.unicode_ok(sys.stdout))
             _emit(text + ("\n" if len(stacks) > 1 else ""))
     if args.json:
         _emit(report.render_json(results, all_stacks=args.all_stacks) + "\n")

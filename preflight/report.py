@@ -1,283 +1,32 @@
 """What a preflight shows: a preview-like resource tree, the policy results by enforcement level, the exports.
 
 `render_text` is for people, `render_json` for CI (one document, nothing else on stdout). Both mask every
-secret (the SDK's wire form `{sig: secret, value}`) as `[secret]` and show integral numbers as integers (they
-cross the SDK's serialisation as floats).
+secret as `[secret]` and show integral numbers as integers (`preflight.values`); what they lay out is read
+from the plan by `preflight.summaries`.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
-from elasticache_facts.tokens import COMPONENT, KMS_KEY, REPLICATION_GROUP, SERVERLESS_CACHE, USER, USER_GROUP
-from elasticache_facts.wire import is_secret
+from elasticache_facts.tokens import COMPONENT
 from preflight.model import SUBNET_RULE, PlannedResource
+from preflight.summaries import (
+    VERDICTS,
+    cache_settings,
+    child_detail,
+    children_by_parent,
+    cost_document,
+    policy_results,
+    without_cost,
+)
+from preflight.values import money, plural, public, scalar
 
 if TYPE_CHECKING:
-    from preflight.analyzer import Diagnostic
-    from preflight.mocks import SubnetAnswer
     from preflight.run import Failure, PreflightResult
-
-SECRET = "[secret]"
-LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
-VERDICTS = {0: "passed", 1: "mandatory policy violations", 2: "error"}
-
-
-# -- values -----------------------------------------------------------------------------------------------------
-
-
-def public(value: Any) -> Any:
-    """`value` with every secret masked and integral floats as ints: safe to print and to put in JSON."""
-    if is_secret(value):
-        return SECRET
-    if isinstance(value, Mapping):
-        # Sorted: the SDK's maps have no meaningful order, and CI diffs want a stable one.
-        return {str(key): public(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, list | tuple):
-        return [public(item) for item in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _num(value: Any) -> str:
-    value = public(value)
-    return str(value) if value is not None else "?"
-
-
-def _plural(count: int, noun: str, nouns: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
-
-
-# -- what each cache is ----------------------------------------------------------------------------------------
-
-
-def children_by_parent(resources: Iterable[PlannedResource]) -> dict[str | None, list[PlannedResource]]:
-    """Parent URN (None: the stack) -> children, sorted by name: the SDK registers concurrently, so the
-    registration order changes from run to run, and a report should not."""
-    ordered = sorted(resources, key=lambda resource: (resource.name, resource.type))
-    urns = {resource.urn for resource in ordered}
-    tree: dict[str | None, list[PlannedResource]] = {}
-    for resource in ordered:
-        parent = resource.parent if resource.parent in urns else None
-        tree.setdefault(parent, []).append(resource)
-    return tree
-
-
-def cache_settings(children: Sequence[PlannedResource], subnets: Mapping[str, SubnetAnswer]) -> dict[str, str]:
-    """The settings that matter for one `Cache` component, read from what its children would create."""
-    by_type: dict[str, list[PlannedResource]] = {}
-    for child in children:
-        by_type.setdefault(child.type, []).append(child)
-    groups = by_type.get(REPLICATION_GROUP, [])
-    serverless = by_type.get(SERVERLESS_CACHE, [])
-    if groups:
-        return _replication_group(groups[0].outputs, children)
-    if serverless:
-        return _serverless(serverless[0].outputs, children, subnets)
-    return {"engine": "no replication group or serverless cache"}
-
-
-def _replication_group(props: Mapping[str, Any], children: Sequence[PlannedResource]) -> dict[str, str]:
-    sharded = props.get("clusterMode") == "enabled" or props.get("numNodeGroups") is not None
-    node_type = props.get("nodeType", "?")
-    engine = f"{props.get('engine', 'redis')} {props.get('engineVersion', '?')}, node-based, cluster mode "
-    engine += "enabled" if sharded else "disabled"
-    if sharded:
-        shards = props.get("nodeGroupConfigurations") or []
-        nodes = f"{_num(props.get('numNodeGroups'))} shards x {_num(_add(props.get('replicasPerNodeGroup'), 1))} "
-        nodes += f"{node_type}"
-        layouts = [
-            f"{shard.get('nodeGroupId', index + 1)}: "
-            + _zones(shard.get("primaryAvailabilityZone"), shard.get("replicaAvailabilityZones"))
-            for index, shard in enumerate(shards)
-            if isinstance(shard, Mapping)
-        ]
-        if layouts:
-            nodes += " (" + "; ".join(layouts) + ")"
-    else:
-        zones = list(props.get("preferredCacheClusterAzs") or [])
-        nodes = f"{_num(props.get('numCacheClusters') or 1)} x {node_type}"
-        if zones:
-            nodes += f" in {_zones(zones[0], zones[1:])}"
-    nodes += f"; Multi-AZ {_on(props.get('multiAzEnabled'))}"
-    nodes += f", automatic failover {_on(props.get('automaticFailoverEnabled'))}"
-    mode = props.get("transitEncryptionMode")
-    if props.get("transitEncryptionEnabled") is not True:
-        tls = "OFF"
-    elif mode == "required":
-        tls = "required"
-    else:
-        tls = f"enabled, mode {mode or 'unset'} (plain-text connections accepted)"
-    at_rest = _at_rest(props, children) if props.get("atRestEncryptionEnabled") is True else "NOT encrypted"
-    if props.get("userGroupIds"):
-        auth = _user_groups(list(props["userGroupIds"]), children)
-    elif props.get("authTokenWo") is not None or props.get("authToken") is not None:
-        version = props.get("authTokenWoVersion")
-        auth = f"AUTH token {SECRET}" + (f" (version {_num(version)})" if version is not None else "")
-    else:
-        auth = "NONE"
-    retention = public(props.get("snapshotRetentionLimit"))
-    if not retention:
-        backups = "OFF (snapshotRetentionLimit 0)"
-    else:
-        backups = f"kept {_plural(int(retention), 'day')}, window {props.get('snapshotWindow') or 'chosen by AWS'}"
-    return {
-        "engine": engine,
-        "nodes": nodes,
-        "tls": tls,
-        "atRest": at_rest,
-        "auth": auth,
-        "backups": backups,
-        "maintenance": str(props.get("maintenanceWindow") or "chosen by AWS"),
-    }
-
-
-def _serverless(
-    props: Mapping[str, Any], children: Sequence[PlannedResource], subnets: Mapping[str, SubnetAnswer]
-) -> dict[str, str]:
-    subnet_ids = list(props.get("subnetIds") or [])
-    zones = sorted({subnets[s].availability_zone for s in subnet_ids if s in subnets})
-    limits = props.get("cacheUsageLimits") or {}
-    storage = limits.get("dataStorage") or {}
-    ecpu = (limits.get("ecpuPerSeconds") or [{}])[0]
-    nodes = "serverless, endpoints in " + (", ".join(zones) if zones else f"{_plural(len(subnet_ids), 'subnet')}")
-    nodes += f"; at most {_num(storage.get('maximum'))} {storage.get('unit', 'GB')}"
-    nodes += f" and {_num(ecpu.get('maximum'))} ECPU/s"
-    retention = public(props.get("snapshotRetentionLimit"))
-    if not retention:
-        backups = "OFF (snapshotRetentionLimit 0)"
-    else:
-        daily = props.get("dailySnapshotTime") or "a time AWS picks"
-        backups = f"kept {_plural(int(retention), 'day')}, daily at {daily}"
-    user_group = props.get("userGroupId")
-    return {
-        "engine": f"{props.get('engine', '?')} {props.get('majorEngineVersion', '?')}, serverless",
-        "nodes": nodes,
-        "tls": "required (always, serverless)",
-        "atRest": _at_rest(props, children),
-        "auth": _user_groups([user_group], children) if user_group else "default user only",
-        "backups": backups,
-        "maintenance": "managed by AWS (serverless)",
-    }
-
-
-def _add(value: Any, extra: int) -> Any:
-    return value + extra if isinstance(value, int | float) else None
-
-
-def _on(value: Any) -> str:
-    return "on" if value is True else "OFF"
-
-
-def _zones(primary: Any, replicas: Any) -> str:
-    listed = [f"{primary} (primary)"] if primary else []
-    listed += [str(zone) for zone in replicas or []]
-    return ", ".join(listed) or "AZs chosen by AWS"
-
-
-def _at_rest(props: Mapping[str, Any], children: Sequence[PlannedResource]) -> str:
-    key = props.get("kmsKeyId")
-    if not key:
-        return "encrypted, AWS-owned key"
-    for child in children:
-        if child.type == KMS_KEY and key in (child.outputs.get("arn"), child.outputs.get("keyId"), child.id):
-            rotation = "on" if child.outputs.get("enableKeyRotation") is True else "OFF"
-            return f"encrypted, customer-managed KMS key {child.name} (created here, rotation {rotation})"
-    return f"encrypted, KMS key {key}"
-
-
-def _user_groups(group_ids: Sequence[Any], children: Sequence[PlannedResource]) -> str:
-    users = {child.outputs.get("userId"): child.outputs for child in children if child.type == USER}
-    described = []
-    for group_id in group_ids:
-        group = next(
-            (c.outputs for c in children if c.type == USER_GROUP and c.outputs.get("userGroupId") == group_id),
-            None,
-        )
-        members = [_user(user_id, users.get(user_id)) for user_id in (group or {}).get("userIds") or []]
-        described.append(f"user group {group_id}" + (f" ({', '.join(members)})" if members else ""))
-    return "RBAC, " + "; ".join(described)
-
-
-def _user(user_id: Any, props: Mapping[str, Any] | None) -> str:
-    if props is None:
-        return str(user_id)
-    access = str(props.get("accessString") or "")
-    if access.split()[:1] == ["off"]:
-        mode = "disabled"
-    elif (props.get("authenticationMode") or {}).get("type") == "iam":
-        mode = "IAM"
-    else:
-        mode = "password"
-    return f"{user_id}: {mode}"
-
-
-def _child_detail(resource: PlannedResource) -> str:
-    props = resource.outputs
-    if resource.type.endswith("SecurityGroupIngressRule"):
-        low, high = public(props.get("fromPort")), public(props.get("toPort"))
-        ports = str(low) if low == high else f"{low}-{high}"
-        source = props.get("referencedSecurityGroupId") or props.get("cidrIpv4") or "?"
-        return f"{props.get('ipProtocol', '?')} {ports} from {source}"
-    if resource.type == USER:
-        return _user(props.get("userId"), props)
-    if resource.type.endswith("parameterGroup:ParameterGroup"):
-        policy = next(
-            (p.get("value") for p in props.get("parameters") or [] if p.get("name") == "maxmemory-policy"), None
-        )
-        return f"{props.get('family', '?')}" + (f", maxmemory-policy {policy}" if policy else "")
-    if resource.type.endswith("subnetGroup:SubnetGroup"):
-        return _plural(len(props.get("subnetIds") or []), "subnet")
-    if resource.type == KMS_KEY:
-        return "rotation " + ("on" if props.get("enableKeyRotation") is True else "OFF")
-    return ""
-
-
-# -- policy results ---------------------------------------------------------------------------------------------
-
-
-def _urn_name(urn: str) -> tuple[str, str]:
-    """(type, name) from a URN; ("", "") for a stack-level result."""
-    if not urn:
-        return "", ""
-    parts = urn.split("::")
-    return (parts[2].split("$")[-1] if len(parts) > 3 else ""), parts[-1]
-
-
-def _violation(diagnostic: Diagnostic) -> dict[str, Any]:
-    kind, name = _urn_name(diagnostic.urn)
-    message = diagnostic.message
-    # The Python policy SDK prefixes every message with the policy's description.
-    if diagnostic.description and message.startswith(diagnostic.description):
-        detail = message[len(diagnostic.description) :].lstrip("\n")
-    else:
-        detail = message
-    return {
-        "policy": diagnostic.policy_name,
-        "enforcementLevel": diagnostic.enforcement_level,
-        "severity": diagnostic.severity,
-        "urn": diagnostic.urn,
-        "resourceType": kind,
-        "resourceName": name,
-        "description": diagnostic.description,
-        "message": detail,
-        "remediation": diagnostic.remediation,
-        "policyPack": diagnostic.policy_pack,
-        "policyPackVersion": diagnostic.policy_pack_version,
-    }
-
-
-def policy_results(diagnostics: Sequence[Diagnostic]) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = {"mandatory": [], "advisory": []}
-    for diagnostic in sorted(diagnostics, key=lambda d: (d.policy_name, d.urn, d.message)):
-        grouped.setdefault(diagnostic.enforcement_level, []).append(_violation(diagnostic))
-    order = {level: index for index, level in enumerate(LEVEL_ORDER)}
-    return dict(sorted(grouped.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 # -- JSON -------------------------------------------------------------------------------------------------------
@@ -367,15 +116,6 @@ class _Glyphs:
         self.space = "   "
 
 
-def _supports_unicode(stream: IO[str] | None) -> bool:
-    encoding = getattr(stream, "encoding", None) or "ascii"
-    try:
-        "├─│└✓…".encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
-
-
 def render_text(result: PreflightResult, *, unicode: bool = True) -> str:
     glyphs = _Glyphs(unicode)
     lines: list[str] = [
@@ -397,7 +137,7 @@ def render_text(result: PreflightResult, *, unicode: bool = True) -> str:
     if result.plan is not None and result.plan.exports:
         lines.append("")
         lines.append("Outputs:" + (" (monthlyCost: see Monthly cost above)" if cost is not None else ""))
-        lines += _value_lines(_without_cost(public(result.plan.exports)), "    ")
+        lines += _value_lines(without_cost(public(result.plan.exports)), "    ")
     if result.failures:
         lines.append("")
         for failure in result.failures:
@@ -405,45 +145,6 @@ def render_text(result: PreflightResult, *, unicode: bool = True) -> str:
     lines.append("")
     lines.append(_verdict_line(result))
     return "\n".join(lines) + "\n"
-
-
-COST_EXPORT = "monthlyCost"
-
-
-def cost_document(exports: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The program's cost exports as one table: the figures the policy pack's budget policy judges too."""
-    total = exports.get(COST_EXPORT)
-    if not isinstance(total, dict):
-        return None
-    caches = []
-    for name in sorted(total.get("caches", {})):
-        cost = exports.get(name, {}).get(COST_EXPORT) if isinstance(exports.get(name), dict) else None
-        if not isinstance(cost, dict):
-            continue
-        advice = cost.get("advice") or {}
-        cross = cost.get("crossAz") or {}
-        caches.append(
-            {
-                "name": name,
-                "monthlyUsd": cost.get("usd"),
-                "complete": cost.get("complete"),
-                "atMost": cost.get("atMost"),
-                "unknown": cost.get("unknown", []),
-                "lines": cost.get("lines", []),
-                "recommendation": advice.get("recommendation"),
-                "why": advice.get("why"),
-                "reasons": advice.get("reasons", []),
-                "breakEvenRequestsPerSecond": advice.get("breakEvenRequestsPerSecond"),
-                "rightSize": advice.get("rightSize"),
-                "bestReserved": advice.get("bestReserved"),
-                "sameAzSavingUsd": cross.get("savingUsd"),
-            }
-        )
-    return {"monthlyUsd": total.get("usd"), "complete": total.get("complete"), "caches": caches}
-
-
-def _money(value: Any) -> str:
-    return f"${value:,.2f}" if isinstance(value, int | float) else "unknown"
 
 
 COST_LEGEND = (
@@ -462,14 +163,14 @@ def _right_size(cache: Mapping[str, Any]) -> str:
     if not isinstance(right, Mapping):
         return "-"
     size = str(right.get("subject", "")).split(" (")[0]
-    return f"{size} {_money(right['usd'])}" if right.get("usd") is not None else size
+    return f"{size} {money(right['usd'])}" if right.get("usd") is not None else size
 
 
 def _cost_table(cost: Mapping[str, Any]) -> list[str]:
     header = ("cache", "monthly", "advice", "right-size", "reserved saves", "break-even", "same-AZ saves")
     rows = [header]
     for cache in cost["caches"]:
-        monthly = _money(cache["monthlyUsd"]) + (" at most" if cache["atMost"] else "")
+        monthly = money(cache["monthlyUsd"]) + (" at most" if cache["atMost"] else "")
         if not cache["complete"]:
             monthly += " + unpriced"
         even = cache["breakEvenRequestsPerSecond"]
@@ -480,12 +181,12 @@ def _cost_table(cost: Mapping[str, Any]) -> list[str]:
                 monthly,
                 cache["recommendation"] or "",
                 _right_size(cache),
-                f"{_money(best['savingUsd'])} ({best['term']})" if isinstance(best, Mapping) else "-",
+                f"{money(best['savingUsd'])} ({best['term']})" if isinstance(best, Mapping) else "-",
                 f"{even:,.0f} req/s" if isinstance(even, int | float) and even > 0 else "-",
-                _money(cache["sameAzSavingUsd"]) if cache["sameAzSavingUsd"] is not None else "-",
+                money(cache["sameAzSavingUsd"]) if cache["sameAzSavingUsd"] is not None else "-",
             )
         )
-    total = _money(cost["monthlyUsd"]) + ("" if cost["complete"] else " + unpriced")
+    total = money(cost["monthlyUsd"]) + ("" if cost["complete"] else " + unpriced")
     rows.append(("total", total, "", "", "", "", ""))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["Monthly cost (on demand, from pricing/prices.json):"]
@@ -497,16 +198,6 @@ def _cost_table(cost: Mapping[str, Any]) -> list[str]:
             lines.append(f"    {cache['name']}: not priced: {part}")
     lines += [f"    * {entry}" for entry in COST_LEGEND]
     return lines
-
-
-def _without_cost(exports: Any) -> Any:
-    if not isinstance(exports, dict):
-        return exports
-    return {
-        key: ({k: v for k, v in value.items() if k != COST_EXPORT} if isinstance(value, dict) else value)
-        for key, value in exports.items()
-        if key != COST_EXPORT
-    }
 
 
 def _subnets_line(result: PreflightResult) -> str:
@@ -532,7 +223,7 @@ def _tree(result: PreflightResult, glyphs: _Glyphs) -> list[str]:
     lines = [f"Resources ({len(plan.resources)}):", f"    pulumi:pulumi:Stack  {plan.project}-{plan.stack}"]
 
     def walk(resource: PlannedResource, prefix: str, last: bool) -> None:
-        detail = _child_detail(resource)
+        detail = child_detail(resource)
         lines.append(
             f"    {prefix}{glyphs.last if last else glyphs.tee}{resource.type}  {resource.name}"
             + (f"  ({detail})" if detail else "")
@@ -570,7 +261,7 @@ def _policies(result: PreflightResult) -> list[str]:
     for level in pack.levels.values():
         counts[level] = counts.get(level, 0) + 1
     enabled = ", ".join(f"{count} {level}" for level, count in sorted(counts.items()))
-    lines = [f"Policies: {pack.name}@{pack.version}, {_plural(len(pack.levels), 'policy', 'policies')}"]
+    lines = [f"Policies: {pack.name}@{pack.version}, {plural(len(pack.levels), 'policy', 'policies')}"]
     if enabled:
         lines[0] += f" ({enabled})"
     for level, violations in policy_results(result.diagnostics).items():
@@ -598,27 +289,15 @@ def _policies(result: PreflightResult) -> list[str]:
 def _value_lines(value: Any, indent: str) -> list[str]:
     lines: list[str] = []
     if not isinstance(value, Mapping):
-        return [f"{indent}{_scalar(value)}"]
+        return [f"{indent}{scalar(value)}"]
     width = max((len(str(key)) for key in value), default=0)
     for key, item in value.items():
         if isinstance(item, Mapping) and item:
             lines.append(f"{indent}{key}:")
             lines += _value_lines(item, indent + "    ")
         else:
-            lines.append(f"{indent}{str(key) + ':':<{width + 1}} {_scalar(item)}")
+            lines.append(f"{indent}{str(key) + ':':<{width + 1}} {scalar(item)}")
     return lines
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, str):
-        if "\n" in value:
-            try:
-                # Multi-line JSON documents (an IAM policy) read better on one line here.
-                return json.dumps(json.loads(value), separators=(",", ":"))
-            except ValueError:
-                return json.dumps(value)
-        return value
-    return json.dumps(value)
 
 
 def _verdict_line(result: PreflightResult) -> str:
@@ -628,44 +307,12 @@ def _verdict_line(result: PreflightResult) -> str:
     if code == 2:
         what = f"ERROR: {'; '.join(sorted({f.kind for f in result.failures}))}"
     elif code == 1:
-        what = f"FAILED: {_plural(mandatory, 'mandatory violation')}" + (f", {others} other" if others else "")
+        what = f"FAILED: {plural(mandatory, 'mandatory violation')}" + (f", {others} other" if others else "")
     else:
-        what = "passed" + (f" ({_plural(others, 'advisory result')})" if others else "")
+        what = "passed" + (f" ({plural(others, 'advisory result')})" if others else "")
     return f"Stack {result.stack}: {what} (exit {code})"
 
 
 def render_summary(results: Sequence[PreflightResult]) -> str:
     """One line per stack, for `--all-stacks`."""
     return "\n".join(_verdict_line(result) for result in results) + "\n"
-
-
-# -- progress on a terminal -------------------------------------------------------------------------------------
-
-
-class TerminalProgress:
-    """One line when a step starts, one with its duration when it ends (steps overlap: the pack boots in a
-    thread while the program runs)."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
-        self.unicode = _supports_unicode(stream)
-        self._lock = threading.Lock()
-
-    def heading(self, text: str) -> None:
-        self._write(text)
-
-    def started(self, step: str, what: str) -> None:
-        self._write(f"  {'…' if self.unicode else '..'} {what}")
-
-    def finished(self, step: str, what: str, seconds: float, ok: bool = True) -> None:
-        mark = ("✓" if self.unicode else "ok") if ok else ("✗" if self.unicode else "FAILED")
-        self._write(f"  {mark} {what} ({seconds:.2f} s)")
-
-    def _write(self, line: str) -> None:
-        with self._lock:
-            self.stream.write(line + "\n")
-            self.stream.flush()
-
-
-def unicode_ok(stream: IO[str] | None) -> bool:
-    return _supports_unicode(stream)

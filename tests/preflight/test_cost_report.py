@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from preflight.program import read_stack_config, run_program
-from preflight.report import cost_document, render_json, render_text
+from preflight.report import render_json, render_text
 from preflight.run import run_preflight
+from preflight.summaries import cost_document
 
 
 def test_cost_document_carries_every_cache_and_the_total() -> None:

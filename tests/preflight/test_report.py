@@ -9,8 +9,10 @@ from elasticache_facts.wire import secret
 from preflight.analyzer import Diagnostic
 from preflight.mocks import SubnetAnswer
 from preflight.model import Plan, PlannedResource
-from preflight.report import cache_settings, public, render_json, render_text
+from preflight.report import render_json, render_text
 from preflight.run import Failure, PolicyPackSummary, PreflightResult
+from preflight.summaries import cache_settings
+from preflight.values import public
 
 SECRET = secret("hunter2-hunter2-hunter2")
 STACK_URN = "urn:pulumi:unit::elasticache::pulumi:pulumi:Stack::elasticache-unit"
