@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from preflight.previous import Previous, PreviousError, for_stack, read_document, read_previous
+
 INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
@@ -55,6 +57,13 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="PATH",
         help="policy pack config (default: policies/config/<stack>.json; a stack with neither is an error)",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="PREVIOUS",
+        help="diff against the stack before this change: an earlier --json document (e.g. the base branch's), "
+        "`pulumi stack output --json` or `pulumi stack export`; the program reads its outputs back",
+    )
     args = parser.parse_args(argv)
     if (args.stack is None) == (not args.all_stacks):
         parser.error("name one stack, or pass --all-stacks")
@@ -89,11 +98,18 @@ def _check(args: argparse.Namespace) -> int:
     if not stacks:
         print("preflight: no Pulumi.<stack>.yaml here", file=sys.stderr)
         return 2
+    try:
+        previous = _previous(args, stacks)
+    except PreviousError as error:
+        print(f"preflight: --against: {error}", file=sys.stderr)
+        return 2
     results = []
     for stack in stacks:
         if terminal is not None:
             terminal.heading(f"preflight {stack}")
-        result = run.run_preflight(stack, policy_config=args.policy_config, progress=terminal)
+        result = run.run_preflight(
+            stack, policy_config=args.policy_config, progress=terminal, previous=previous.get(stack)
+        )
         results.append(result)
         if terminal is not None:
             verdict = summaries.VERDICTS[result.exit_code]
@@ -113,6 +129,16 @@ def _check(args: argparse.Namespace) -> int:
     elif len(results) > 1:
         _emit(report.render_summary(results))
     return max(result.exit_code for result in results)
+
+
+def _previous(args: argparse.Namespace, stacks: Sequence[str]) -> dict[str, Previous]:
+    """Each stack's previous state from `--against`, before anything runs (a bad file stops at once)."""
+    if args.against is None:
+        return {}
+    if not args.all_stacks:
+        return {stacks[0]: read_previous(args.against, stacks[0])}
+    document = read_document(args.against)
+    return {stack: for_stack(document, stack, str(args.against)) for stack in stacks}
 
 
 def _emit(text: str) -> None:

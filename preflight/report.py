@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from elasticache_facts.tokens import COMPONENT
+from preflight import diff as plan_diff
 from preflight.model import SUBNET_RULE, PlannedResource
 from preflight.summaries import (
     VERDICTS,
@@ -46,6 +47,7 @@ def stack_document(result: PreflightResult) -> dict[str, Any]:
                 "parent": resource.parent,
                 "custom": resource.custom,
                 "protect": resource.options.protect,
+                "retainOnDelete": resource.options.retain_on_delete,
                 "inputs": public(resource.inputs),
             }
             if resource.type == COMPONENT:
@@ -84,6 +86,7 @@ def stack_document(result: PreflightResult) -> dict[str, Any]:
         "resources": resources,
         "policyResults": grouped,
         "cost": cost_document(plan.exports) if plan else None,
+        "diff": plan_diff.document(result.diff) if result.diff is not None else None,
         "exports": public(plan.exports) if plan else {},
         "timings": {step: round(seconds, 3) for step, seconds in result.timings.items()},
     }
@@ -127,6 +130,9 @@ def render_text(result: PreflightResult, *, unicode: bool = True) -> str:
     if result.plan is not None:
         lines.append("")
         lines += _tree(result, glyphs)
+    if result.diff is not None:
+        lines.append("")
+        lines += _diff_lines(result.diff)
     if result.pack is not None and result.plan is not None and not result.failures:
         lines.append("")
         lines += _policies(result)
@@ -198,6 +204,53 @@ def _cost_table(cost: Mapping[str, Any]) -> list[str]:
             lines.append(f"    {cache['name']}: not priced: {part}")
     lines += [f"    * {entry}" for entry in COST_LEGEND]
     return lines
+
+
+def _diff_lines(diff: plan_diff.PlanDiff) -> list[str]:
+    counts = diff.counts
+    header = f"Changes against {diff.previous.label}:"
+    if diff.resources_known:
+        header += " " + ", ".join(f"{counts.get(op, 0)} to {op}" for op in plan_diff.MARKS)
+        header += f", {diff.unchanged} unchanged"
+    lines = [header]
+    for step in diff.steps:
+        line = f"    {step.mark} {step.type}  {step.name}"
+        if step.op == plan_diff.REPLACE:
+            line += f"  [replace: {', '.join(step.replaced_by)}]"
+        elif step.op == plan_diff.UPDATE:
+            keys = dict.fromkeys(change.key.split(".")[0] for change in step.changes)
+            line += f"  [diff: {', '.join('~' + key for key in keys)}]"
+        if step.protected:
+            line += "  REFUSED by the engine: protected"
+        if step.retained:
+            line += "  [retained in AWS]"
+        lines.append(line)
+        for change in step.changes:
+            lines.append(f"          {change.key}: {scalar(change.before)} => {scalar(change.after)}")
+    if not diff.resources_known:
+        lines.append("    (the previous document holds outputs only: per cache, from its exports)")
+    lines.append("  Caches:")
+    for cache in diff.caches:
+        mark = plan_diff.MARKS[cache.op] if cache.op else "  "
+        what = cache.op or "unchanged"
+        if cache.data_loss:
+            what += ": DATA LOSS"
+        cost = f"{money(cache.before_usd) if cache.before_usd is not None else '-'} -> "
+        cost += f"{money(cache.after_usd) if cache.after_usd is not None else '-'}"
+        if cache.delta_usd is not None:
+            cost += f" ({_signed(cache.delta_usd)})"
+        lines.append(f"    {mark} {cache.name}  {what}  {cost}")
+        for reason in cache.reasons:
+            lines.append(f"          {reason}")
+    total = f"{money(diff.before_usd) if diff.before_usd is not None else '-'} -> {money(diff.after_usd)}"
+    if diff.delta_usd is not None:
+        total += f" ({_signed(diff.delta_usd)})"
+    lines.append(f"  Monthly cost: {total}")
+    return lines
+
+
+def _signed(usd: float) -> str:
+    return ("+" if usd >= 0 else "-") + money(abs(usd))
 
 
 def _subnets_line(result: PreflightResult) -> str:

@@ -28,7 +28,9 @@ from preflight.model import Plan, PlannedResource
 
 if TYPE_CHECKING:
     from preflight.analyzer import AnalyzerInfo, Diagnostic, PendingAnalysis, PolicyPack
+    from preflight.diff import PlanDiff
     from preflight.mocks import SubnetAnswer
+    from preflight.previous import Previous
     from preflight.program import StackConfig
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -89,6 +91,9 @@ class PreflightResult:
     timings: Mapping[str, float] = field(default_factory=dict)
     started: bool = False
     """The program and the pack were started (every input file was readable)."""
+    previous: Previous | None = None
+    """What `--against` compared with: the program read its outputs back, and `diff` is against it."""
+    diff: PlanDiff | None = None
 
     @property
     def mandatory(self) -> tuple[Diagnostic, ...]:
@@ -127,11 +132,14 @@ def run_preflight(
     python: str | None = None,
     start_timeout: float = 10.0,
     progress: Progress | None = None,
+    previous: Previous | None = None,
 ) -> PreflightResult:
     """Check one stack with its environment's gate: `policy_config`, else `policies/config/<stack>.json`.
 
     A stack with neither is a `policy-config` failure (exit 2), never a run on the pack's weaker defaults.
-    Subnets are answered from the stack's own config (`preflight.program.stand_in_subnets`)."""
+    Subnets are answered from the stack's own config (`preflight.program.stand_in_subnets`).
+    `previous`: the stack before this change; the program reads its outputs back (so it refuses replacing
+    edits as it would at a real preview), and the result carries the diff against it."""
     progress = progress or _Silent()
     timings: dict[str, float] = {}
     begun = time.perf_counter()
@@ -181,10 +189,12 @@ def run_preflight(
         subnets=subnets,
         timings=timings,
         started=True,
+        previous=previous,
     )
     try:
         boot.start()
-        plan, program_failure = _run_program(config, subnets, project_dir, progress, timings, stream.submit)
+        outputs = previous.outputs if previous is not None else None
+        plan, program_failure = _run_program(config, subnets, project_dir, progress, timings, stream.submit, outputs)
         pack_failure = boot.wait()
         timings["pack"] = boot.seconds
         failures = tuple(f for f in (program_failure, pack_failure) if f is not None)
@@ -194,7 +204,7 @@ def run_preflight(
             diagnostics = _finish_analysis(stream, pack, plan, progress, timings)
         except Exception as error:  # PolicyPackError, or the pack dying mid-analysis
             return replace(base, plan=plan, failures=(_pack_failure(error),), pack=boot.summary)
-        return replace(base, plan=plan, diagnostics=diagnostics, pack=boot.summary)
+        return replace(base, plan=plan, diagnostics=diagnostics, pack=boot.summary, diff=_diff(previous, plan))
     finally:
         stream.close()
         boot.stop()
@@ -220,6 +230,7 @@ def _run_program(
     progress: Progress,
     timings: dict[str, float],
     on_resource: Callable[[PlannedResource], None],
+    previous_outputs: Mapping[str, Any] | None = None,
 ) -> tuple[Plan | None, Failure | None]:
     import pulumi
 
@@ -228,7 +239,13 @@ def _run_program(
     progress.started("program", f"running __main__.py for stack {config.stack} under the SDK's mocks")
     started = time.perf_counter()
     try:
-        plan = run_program(config, subnets=subnets, project_dir=project_dir, on_resource=on_resource)
+        plan = run_program(
+            config,
+            subnets=subnets,
+            project_dir=project_dir,
+            on_resource=on_resource,
+            previous_outputs=previous_outputs,
+        )
     except pulumi.RunError as error:
         # ConfigError is a RunError: Pulumi shows these without a traceback, and so does the preflight.
         problems = tuple(
@@ -248,6 +265,14 @@ def _run_program(
     else:
         progress.finished("program", "program failed", seconds, ok=False)
     return plan, failure
+
+
+def _diff(previous: Previous | None, plan: Plan) -> PlanDiff | None:
+    if previous is None:
+        return None
+    from preflight.diff import diff_plan
+
+    return diff_plan(previous, plan)
 
 
 def _describe(error: BaseException, project_dir: Path) -> str:

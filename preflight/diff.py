@@ -1,0 +1,383 @@
+"""The plan against what the stack was before (`--against`): what is created, updated, replaced or deleted.
+
+The steps are the ones `pulumi preview` would show, with its marks (`RawPrefix` in pulumi/pulumi
+`pkg/resource/deploy/step.go`: `+ ` create, `~ ` update, `+-` replace, `- ` delete), worked out without the
+engine: by URN, comparing each resource's inputs with the previous ones and asking `preflight.replacement`
+which changed inputs force a replacement. As the engine does, it skips the inputs a resource's
+`ignoreChanges` names, and an input that flows from another resource's output (a property dependency) is
+taken as unchanged while that resource stays: the deployed value is the one it will get (a planned value under
+the mocks is a stand-in id), and as unknown ("known after apply") when that resource is created or replaced.
+
+Per cache: created, updated, replaced or deleted; a replaced or deleted cache loses its data (unless it is
+retained on delete). The cache-level reasons come from the program's own `replacing_edits`, so they name the
+config key that forces the replacement. The engine refuses to replace or delete a protected resource
+(`step_generator.go`: "unable to replace resource ... currently marked for protection"; `step.go`
+`deleteProtectedError`): such a step is marked refused.
+
+With only the stack's outputs to compare against (`pulumi stack output --json`), there are no resources: the
+diff is per cache, from `deployedCaches`, the caches' exports and their monthly cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from components.deployed_state import DEPLOYED_CACHES_OUTPUT, parse_deployed, replacing_edits
+from elasticache_facts.tokens import COMPONENT
+from preflight.model import Plan, PlannedResource
+from preflight.previous import Previous, PreviousResource
+from preflight.replacement import DATA_HOLDERS, forcing
+from preflight.summaries import COST_EXPORT
+from preflight.values import public
+
+CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
+MARKS = {CREATE: "+ ", UPDATE: "~ ", REPLACE: "+-", DELETE: "- "}
+KNOWN_AFTER_APPLY = "(known after apply)"
+COMPARED_EXPORTS = ("engine", "engineVersion", "port", "mode", "clusterMode", "workload", "tls")
+"""A cache's exported facts that say what it is (not ids or endpoints): what an outputs-only diff compares."""
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str
+    urn: str
+    type: str
+    name: str
+    cache: str | None
+    """The `Cache` component the resource belongs to."""
+    changes: tuple[Change, ...] = ()
+    replaced_by: tuple[str, ...] = ()
+    """The changed inputs that force the replacement."""
+    protected: bool = False
+    """The engine refuses this replace or delete: the deployed resource is protected."""
+    retained: bool = False
+    """A delete that leaves the resource running in AWS (`retainOnDelete`)."""
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self.op]
+
+
+@dataclass(frozen=True)
+class CacheChange:
+    name: str
+    op: str | None
+    """None: unchanged."""
+    data_loss: bool
+    reasons: tuple[str, ...] = ()
+    before_usd: float | None = None
+    after_usd: float | None = None
+
+    @property
+    def delta_usd(self) -> float | None:
+        if self.before_usd is None and self.after_usd is None:
+            return None
+        return round((self.after_usd or 0.0) - (self.before_usd or 0.0), 2)
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    previous: Previous
+    steps: tuple[Step, ...]
+    caches: tuple[CacheChange, ...]
+    unchanged: int
+    """Resources planned exactly as before."""
+    before_usd: float | None
+    after_usd: float | None
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def resources_known(self) -> bool:
+        return self.previous.resources is not None
+
+    @property
+    def delta_usd(self) -> float | None:
+        if self.before_usd is None and self.after_usd is None:
+            return None
+        return round((self.after_usd or 0.0) - (self.before_usd or 0.0), 2)
+
+    @property
+    def data_loss(self) -> tuple[CacheChange, ...]:
+        return tuple(cache for cache in self.caches if cache.data_loss)
+
+    @property
+    def refused(self) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps if step.protected)
+
+
+def diff_plan(previous: Previous, plan: Plan) -> PlanDiff:
+    before_caches = parse_deployed(previous.outputs.get(DEPLOYED_CACHES_OUTPUT))
+    after_caches = parse_deployed(public(plan.exports.get(DEPLOYED_CACHES_OUTPUT)))
+    replacing = {
+        name: replacing_edits(before_caches[name], after)
+        for name, after in after_caches.items()
+        if name in before_caches
+    }
+    steps: list[Step] = []
+    unchanged = 0
+    if previous.resources is not None:
+        steps, unchanged = _steps(previous.resources, plan.resources, replacing)
+    caches = _caches(previous, plan, before_caches, after_caches, replacing, steps)
+    counts = {op: sum(1 for step in steps if step.op == op) for op in MARKS}
+    before_total = _cost(previous.outputs).get("usd")
+    after_total = _cost(public(plan.exports)).get("usd")
+    return PlanDiff(
+        previous,
+        tuple(steps),
+        tuple(caches),
+        unchanged,
+        before_total if isinstance(before_total, int | float) else None,
+        after_total if isinstance(after_total, int | float) else None,
+        counts,
+    )
+
+
+def _steps(
+    old: Sequence[PreviousResource],
+    new: Sequence[PlannedResource],
+    replacing: Mapping[str, Sequence[Any]],
+) -> tuple[list[Step], int]:
+    before = {resource.urn: resource for resource in old}
+    after = {resource.urn: resource for resource in new}
+    cache_of = {**_cache_names(old), **_cache_names(new)}
+    ops: dict[str, str | None] = {}
+    steps: dict[str, Step] = {}
+
+    def visit(urn: str, path: frozenset[str] = frozenset()) -> str | None:
+        """The op of `urn`, its dependencies' first (a dependency being replaced changes what flows in)."""
+        if urn in ops or urn not in after or urn in path:
+            return ops.get(urn)
+        resource = after[urn]
+        for dependency in resource.dependencies:
+            visit(dependency, path | {urn})
+        step = _step(resource, before.get(urn), cache_of.get(urn), ops, replacing)
+        ops[urn] = step.op if step else None
+        if step is not None:
+            steps[urn] = step
+        return ops[urn]
+
+    for urn in after:
+        visit(urn)
+    for urn, resource in before.items():
+        if urn not in after:
+            steps[urn] = Step(
+                DELETE,
+                urn,
+                resource.type,
+                resource.name,
+                cache_of.get(urn),
+                protected=resource.protect,
+                retained=resource.retain_on_delete,
+            )
+    unchanged = sum(1 for urn in after if ops.get(urn) is None)
+    ordered = sorted(steps.values(), key=lambda step: (step.cache or "", step.type != COMPONENT, step.name))
+    return ordered, unchanged
+
+
+def _step(
+    resource: PlannedResource,
+    old: PreviousResource | None,
+    cache: str | None,
+    ops: Mapping[str, str | None],
+    replacing: Mapping[str, Sequence[Any]],
+) -> Step | None:
+    if old is None:
+        return Step(CREATE, resource.urn, resource.type, resource.name, cache)
+    if not resource.custom:
+        return None  # a component has no inputs of its own to change
+    changes = _changes(resource, old, ops)
+    if not changes:
+        return None
+    keys = {change.key.split(".")[0] for change in changes}
+    cache_keys = {edit.key for edit in replacing.get(cache or "", ())}
+    replaced_by = forcing(resource.type, keys, cache_keys)
+    if replaced_by:
+        # As the engine: refused when both the deployed and the planned resource are protected.
+        return Step(
+            REPLACE,
+            resource.urn,
+            resource.type,
+            resource.name,
+            cache,
+            changes,
+            replaced_by,
+            protected=old.protect and resource.options.protect,
+        )
+    return Step(UPDATE, resource.urn, resource.type, resource.name, cache, changes)
+
+
+def _changes(resource: PlannedResource, old: PreviousResource, ops: Mapping[str, str | None]) -> tuple[Change, ...]:
+    new_inputs = public(resource.inputs)
+    ignored = set(resource.options.ignore_changes)
+    changes = []
+    for key in sorted(new_inputs):
+        if key in ignored or key.startswith("__"):
+            continue
+        sources = resource.property_dependencies.get(key, ())
+        if sources:
+            # The value is another resource's output: the deployed one while that resource stays.
+            if any(ops.get(source) in (CREATE, REPLACE) for source in sources):
+                changes.append(Change(key, old.inputs.get(key), KNOWN_AFTER_APPLY))
+            continue
+        changes += _value_changes(key, old.inputs.get(key), new_inputs[key])
+    return tuple(changes)
+
+
+def _value_changes(key: str, before: Any, after: Any) -> list[Change]:
+    """`tags.costCentre: a => b` rather than the whole map: maps are compared key by key, as a preview shows."""
+    if before == after:
+        return []
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        found = []
+        for inner in sorted(set(before) | set(after)):
+            found += _value_changes(f"{key}.{inner}", before.get(inner), after.get(inner))
+        return found
+    return [Change(key, before, after)]
+
+
+def _cache_names(resources: Sequence[PlannedResource | PreviousResource]) -> dict[str, str]:
+    """URN -> the name of the `Cache` component it sits under (at any depth)."""
+    parents = {resource.urn: resource.parent for resource in resources}
+    components = {resource.urn: resource.name for resource in resources if resource.type == COMPONENT}
+    found = {}
+    for urn in parents:
+        cursor: str | None = urn
+        seen = set()
+        while cursor is not None and cursor not in components and cursor not in seen:
+            seen.add(cursor)
+            cursor = parents.get(cursor)
+        if cursor in components:
+            found[urn] = components[cursor]
+    return found
+
+
+def _caches(
+    previous: Previous,
+    plan: Plan,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    replacing: Mapping[str, Sequence[Any]],
+    steps: Sequence[Step],
+) -> list[CacheChange]:
+    before_cost = _cost(previous.outputs).get("caches") or {}
+    exports = public(plan.exports)
+    after_cost = _cost(exports).get("caches") or {}
+    names = sorted(set(before) | set(after) | set(before_cost) | set(after_cost))
+    found = []
+    for name in names:
+        own = [step for step in steps if step.cache == name]
+        holders = [step for step in own if step.type in DATA_HOLDERS]
+        costs = {"before_usd": _usd(before_cost.get(name)), "after_usd": _usd(after_cost.get(name))}
+        if name not in before and name not in before_cost:
+            found.append(CacheChange(name, CREATE, False, ("new in config",), **costs))
+        elif name not in after and name not in after_cost:
+            retained = bool(holders) and all(step.retained for step in holders)
+            reasons = ["removed from config"]
+            if retained:
+                reasons.append("retainOnDelete: left running in AWS, out of Pulumi's hands")
+            if any(step.protected for step in holders):
+                reasons.append("protected: the engine refuses to delete it")
+            found.append(CacheChange(name, DELETE, not retained, tuple(reasons), **costs))
+        else:
+            edits = replacing.get(name, ())
+            reasons = [
+                f"caches.{name}{'.' + edit.key if edit.key else ''}: {edit.reason}; AWS replaces the cache"
+                for edit in edits
+            ]
+            replaced = [step for step in holders if step.op in (REPLACE, DELETE)]
+            reasons += [
+                f"{step.name}: {', '.join(step.replaced_by)} forces a replacement"
+                for step in replaced
+                if step.op == REPLACE
+            ]
+            if edits or replaced:
+                found.append(CacheChange(name, REPLACE, True, tuple(dict.fromkeys(reasons)), **costs))
+                continue
+            changed = _cache_updates(name, previous, exports, own)
+            found.append(CacheChange(name, UPDATE if changed else None, False, tuple(changed), **costs))
+    return found
+
+
+def _cache_updates(name: str, previous: Previous, exports: Mapping[str, Any], own: Sequence[Step]) -> list[str]:
+    if previous.resources is not None:
+        reasons = [
+            f"{step.name}: " + ", ".join(dict.fromkeys(change.key.split(".")[0] for change in step.changes))
+            for step in own
+            if step.type in DATA_HOLDERS and step.op == UPDATE
+        ]
+        others = [step for step in own if step.type not in DATA_HOLDERS]
+        for op in MARKS:
+            count = sum(1 for step in others if step.op == op)
+            if count:
+                reasons.append(f"{count} other resource{'s' if count != 1 else ''} to {op}")
+        return reasons
+    # Outputs only: what the cache's exports say it is, and what it costs.
+    was, now = previous.outputs.get(name), exports.get(name)
+    if not isinstance(was, Mapping) or not isinstance(now, Mapping):
+        return []
+    changed = [
+        f"{key}: {was.get(key)!r} => {now.get(key)!r}" for key in COMPARED_EXPORTS if was.get(key) != now.get(key)
+    ]
+    old_lines = [line.get("detail") for line in (was.get(COST_EXPORT) or {}).get("lines", []) if isinstance(line, dict)]
+    new_lines = [line.get("detail") for line in (now.get(COST_EXPORT) or {}).get("lines", []) if isinstance(line, dict)]
+    if old_lines != new_lines:
+        changed.append("priced differently: " + "; ".join(str(line) for line in new_lines if line not in old_lines))
+    return changed
+
+
+def _cost(outputs: Mapping[str, Any]) -> Mapping[str, Any]:
+    cost = outputs.get(COST_EXPORT)
+    return cost if isinstance(cost, Mapping) else {}
+
+
+def _usd(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def document(diff: PlanDiff) -> dict[str, Any]:
+    """The diff for the JSON document and the CI outputs."""
+    return {
+        "against": {"source": diff.previous.source, "kind": diff.previous.kind},
+        "resourcesKnown": diff.resources_known,
+        "counts": {**diff.counts, "unchanged": diff.unchanged},
+        "steps": [
+            {
+                "op": step.op,
+                "mark": step.mark.strip(),
+                "urn": step.urn,
+                "type": step.type,
+                "name": step.name,
+                "cache": step.cache,
+                "changes": [{"key": c.key, "before": c.before, "after": c.after} for c in step.changes],
+                "replacedBy": list(step.replaced_by),
+                "refusedAsProtected": step.protected,
+                "retained": step.retained,
+            }
+            for step in diff.steps
+        ],
+        "caches": [
+            {
+                "name": cache.name,
+                "op": cache.op,
+                "mark": MARKS[cache.op].strip() if cache.op else "",
+                "dataLoss": cache.data_loss,
+                "reasons": list(cache.reasons),
+                "monthlyUsdBefore": cache.before_usd,
+                "monthlyUsdAfter": cache.after_usd,
+                "monthlyUsdDelta": cache.delta_usd,
+            }
+            for cache in diff.caches
+        ],
+        "monthlyUsdBefore": diff.before_usd,
+        "monthlyUsdAfter": diff.after_usd,
+        "monthlyUsdDelta": diff.delta_usd,
+    }
