@@ -1,0 +1,305 @@
+"""`--against`: day-2 edits planned against what the stack was before, from each kind of previous document.
+
+Each test plans the stack's first deployment, turns it into the previous document (an earlier preflight's
+`--json`, `pulumi stack output --json`, `pulumi stack export`), edits the config and plans again with the
+previous outputs read back by the program, as the real program reads them through its StackReference.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.stack_config import ConfigError
+from elasticache_facts.tokens import REPLICATION_GROUP, SECURITY_GROUP, SERVERLESS_CACHE
+from elasticache_facts.wire import SECRET_SIG, SIG_KEY, is_secret
+from preflight.diff import CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, UPDATE, PlanDiff, diff_plan
+from preflight.model import Plan
+from preflight.previous import Previous, read_previous
+from preflight.program import StackConfig, read_stack_config, run_program
+from preflight.report import stack_document
+from preflight.run import PreflightResult
+from preflight.values import public
+from tests.conftest import edit_cache
+
+KINDS = ("preflight", "stack-outputs", "stack-export")
+
+
+def preflight_document(plan: Plan) -> dict[str, Any]:
+    return stack_document(PreflightResult(plan.project, plan.stack, plan))
+
+
+def stack_outputs(plan: Plan) -> dict[str, Any]:
+    """What `pulumi stack output --json` prints: the outputs, secrets as `[secret]` (no --show-secrets)."""
+    return json.loads(json.dumps(public(plan.exports)))
+
+
+def stack_export(plan: Plan, *, real_ids: bool = True) -> dict[str, Any]:
+    """A `pulumi stack export` of the deployed plan (apitype `UntypedDeployment` with a `DeploymentV3`).
+
+    With `real_ids`, every mock id is swapped for another one, as AWS would have assigned: inputs that flow
+    from another resource's output then differ from the plan's, and must not show as changes.
+    """
+
+    def stored(value: Any) -> Any:
+        if is_secret(value):
+            return {SIG_KEY: SECRET_SIG, "ciphertext": "v1:AAAA:BBBB"}
+        if isinstance(value, dict):
+            return {key: stored(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [stored(item) for item in value]
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    text = json.dumps(
+        [
+            {
+                "urn": resource.urn,
+                "custom": resource.custom,
+                "id": resource.id or "",
+                "type": resource.type,
+                "inputs": stored(resource.inputs),
+                "outputs": stored(resource.outputs),
+                "parent": resource.parent or "",
+                "protect": resource.options.protect,
+                "dependencies": list(resource.dependencies),
+                "propertyDependencies": {k: list(v) for k, v in resource.property_dependencies.items()},
+            }
+            for resource in plan.resources
+        ]
+    )
+    if real_ids:
+        for resource in plan.resources:
+            if resource.id and resource.id.startswith(("sg-", "sgr-")):
+                text = text.replace(resource.id, resource.id[:4] + "0realaws" + resource.id[12:])
+    stack_urn = f"urn:pulumi:{plan.stack}::{plan.project}::pulumi:pulumi:Stack::{plan.project}-{plan.stack}"
+    resources = [
+        {"urn": stack_urn, "custom": False, "type": "pulumi:pulumi:Stack", "outputs": stored(plan.exports)},
+        {
+            "urn": f"urn:pulumi:{plan.stack}::{plan.project}::pulumi:providers:aws::default_7_51_1",
+            "custom": True,
+            "id": "0b0c",
+            "type": "pulumi:providers:aws",
+            "inputs": {"region": "us-east-1"},
+        },
+        *json.loads(text),
+    ]
+    return {"version": 3, "deployment": {"manifest": {"time": "2026-11-30T10:00:00Z"}, "resources": resources}}
+
+
+DOCUMENTS: dict[str, Callable[[Plan], dict[str, Any]]] = {
+    "preflight": preflight_document,
+    "stack-outputs": stack_outputs,
+    "stack-export": stack_export,
+}
+
+
+def previous_of(plan: Plan, kind: str, tmp_path: Path) -> Previous:
+    path = tmp_path / f"{kind}.json"
+    path.write_text(json.dumps(DOCUMENTS[kind](plan)))
+    previous = read_previous(path, plan.stack)
+    assert previous.kind == kind
+    return previous
+
+
+def against(before: StackConfig, after: StackConfig, kind: str, tmp_path: Path) -> PlanDiff:
+    previous = previous_of(run_program(before), kind, tmp_path)
+    return diff_plan(previous, run_program(after, previous_outputs=previous.outputs))
+
+
+def cache(diff: PlanDiff, name: str):
+    [found] = [c for c in diff.caches if c.name == name]
+    return found
+
+
+def step(diff: PlanDiff, type_: str, cache_name: str):
+    [found] = [s for s in diff.steps if s.type == type_ and s.cache == cache_name]
+    return found
+
+
+@pytest.fixture
+def dev(sdk_state: None) -> StackConfig:
+    return read_stack_config("dev")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_bigger_node_type_and_one_more_replica_update_in_place_and_cost_more(
+    dev: StackConfig, kind: str, tmp_path: Path
+) -> None:
+    edited = edit_cache(dev, "sessions", nodeType="cache.t4g.medium", replicas=2)
+    diff = against(dev, edited, kind, tmp_path)
+
+    sessions = cache(diff, "sessions")
+    assert sessions.op == UPDATE
+    assert not sessions.data_loss
+    assert sessions.after_usd > sessions.before_usd
+    assert diff.delta_usd == pytest.approx(sessions.delta_usd, abs=0.02)
+    assert diff.delta_usd > 0
+    assert cache(diff, "prompts").op is None
+    assert not any(s.op in (REPLACE, DELETE) for s in diff.steps)
+    if kind == "stack-outputs":
+        assert diff.steps == ()
+        assert any("priced differently" in reason for reason in sessions.reasons)
+        return
+    group = step(diff, REPLICATION_GROUP, "sessions")
+    assert group.op == UPDATE
+    changes = {c.key: (c.before, c.after) for c in group.changes}
+    assert changes["nodeType"] == ("cache.t4g.small", "cache.t4g.medium")
+    assert changes["numCacheClusters"] == (2, 3)
+    # The third node's alarms are new; nothing else of the cache is touched.
+    assert {s.op for s in diff.steps} == {CREATE, UPDATE}
+    assert all(s.cache == "sessions" for s in diff.steps)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_port_change_is_refused_naming_the_key(dev: StackConfig, kind: str, tmp_path: Path) -> None:
+    previous = previous_of(run_program(dev), kind, tmp_path)
+    with pytest.raises(ConfigError) as refused:
+        run_program(edit_cache(dev, "sessions", port=6380), previous_outputs=previous.outputs)
+    [problem] = refused.value.problems
+    assert problem.path == "caches.sessions.port"
+    assert "was 6379" in problem.message
+    assert "allowReplacement" in problem.message
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_allowed_port_change_replaces_the_cache_and_loses_its_data(
+    dev: StackConfig, kind: str, tmp_path: Path
+) -> None:
+    edited = edit_cache(dev, "sessions", port=6380, allowReplacement=True)
+    diff = against(dev, edited, kind, tmp_path)
+
+    sessions = cache(diff, "sessions")
+    assert sessions.op == REPLACE
+    assert sessions.data_loss
+    assert any("caches.sessions.port: was 6379" in reason for reason in sessions.reasons)
+    assert diff.data_loss == (sessions,)
+    if kind != "stack-outputs":
+        group = step(diff, REPLICATION_GROUP, "sessions")
+        assert group.op == REPLACE
+        assert group.replaced_by == ("port",)
+        assert group.mark == "+-"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_new_cache_is_created(dev: StackConfig, kind: str, tmp_path: Path) -> None:
+    caches = copy.deepcopy(dev.get("caches"))
+    caches["orders"] = copy.deepcopy(caches["sessions"])
+    diff = against(dev, dev.with_values(caches=caches), kind, tmp_path)
+
+    orders = cache(diff, "orders")
+    assert orders.op == CREATE
+    assert not orders.data_loss
+    assert orders.before_usd is None
+    assert orders.after_usd > 0
+    assert diff.delta_usd == pytest.approx(orders.after_usd, abs=0.02)
+    assert cache(diff, "sessions").op is None
+    if kind != "stack-outputs":
+        assert diff.steps
+        assert all(s.op == CREATE and s.cache == "orders" for s in diff.steps)
+        assert step(diff, REPLICATION_GROUP, "orders").mark == "+ "
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_removed_cache_is_deleted_with_its_data(dev: StackConfig, kind: str, tmp_path: Path) -> None:
+    caches = copy.deepcopy(dev.get("caches"))
+    del caches["prompts"]
+    diff = against(dev, dev.with_values(caches=caches), kind, tmp_path)
+
+    prompts = cache(diff, "prompts")
+    assert prompts.op == DELETE
+    assert prompts.data_loss
+    assert prompts.after_usd is None
+    assert prompts.delta_usd == -prompts.before_usd
+    assert diff.data_loss == (prompts,)
+    if kind != "stack-outputs":
+        assert step(diff, SERVERLESS_CACHE, "prompts").mark == "- "
+        assert {s.op for s in diff.steps} == {DELETE}
+        assert all(s.cache == "prompts" for s in diff.steps)
+
+
+@pytest.mark.parametrize("kind", ["preflight", "stack-export"])
+def test_a_tag_change_updates_every_resource_in_place_key_by_key(dev: StackConfig, kind: str, tmp_path: Path) -> None:
+    edited = dev.with_values(tags={**dev.get("tags"), "costCentre": "cc-2000"})
+    diff = against(dev, edited, kind, tmp_path)
+
+    assert diff.steps
+    assert {s.op for s in diff.steps} == {UPDATE}
+    for changed in diff.steps:
+        assert [(c.key, c.before, c.after) for c in changed.changes] == [("tags.costCentre", "cc-1042", "cc-2000")]
+    assert {c.op for c in diff.caches} == {UPDATE}
+    assert diff.delta_usd == 0
+
+
+def test_nothing_changes_against_an_export_whose_ids_are_aws_own(dev: StackConfig, tmp_path: Path) -> None:
+    """Inputs that flow from another resource (security group ids) hold AWS's ids in the export and the
+    mocks' in the plan: they are the deployed values, not changes."""
+    plan = run_program(dev)
+    export = stack_export(plan)
+    assert "0realaws" in json.dumps(export)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export))
+    previous = read_previous(path, "dev")
+    diff = diff_plan(previous, run_program(dev, previous_outputs=previous.outputs))
+
+    assert diff.steps == ()
+    assert diff.unchanged == len(plan.resources)
+    assert {c.op for c in diff.caches} == {None}
+    assert diff.delta_usd == 0
+
+
+def test_a_replaced_dependency_makes_what_flows_from_it_known_only_after_apply(
+    dev: StackConfig, tmp_path: Path
+) -> None:
+    """The serverless cache's security group replaced (its description forces it): the cache's
+    `securityGroupIds` are unknown until it exists, as a preview shows them."""
+    plan = run_program(dev)
+    document = preflight_document(plan)
+    for entry in document["resources"]:
+        if entry["type"] == SECURITY_GROUP and entry["name"] == "prompts-sg":
+            entry["inputs"]["description"] = "an older description"
+    path = tmp_path / "before.json"
+    path.write_text(json.dumps(document))
+    previous = read_previous(path, "dev")
+    diff = diff_plan(previous, run_program(dev, previous_outputs=previous.outputs))
+
+    group = step(diff, SECURITY_GROUP, "prompts")
+    assert group.op == REPLACE
+    assert group.replaced_by == ("description",)
+    serverless = step(diff, SERVERLESS_CACHE, "prompts")
+    assert serverless.op == UPDATE
+    assert [(c.key, c.after) for c in serverless.changes] == [("securityGroupIds", KNOWN_AFTER_APPLY)]
+    assert not cache(diff, "prompts").data_loss
+
+
+def test_a_protected_cache_replacement_is_refused_by_the_engine(tmp_path: Path, sdk_state: None) -> None:
+    prod = read_stack_config("prod")
+    edited = edit_cache(prod, "ratelimit", port=6390, allowReplacement=True)
+    diff = against(prod, edited, "stack-export", tmp_path)
+
+    group = step(diff, REPLICATION_GROUP, "ratelimit")
+    assert group.op == REPLACE
+    assert group.protected
+    assert group in diff.refused
+    assert cache(diff, "ratelimit").data_loss
+
+
+def test_previous_documents_of_no_known_shape_or_another_stack_are_refused(dev: StackConfig, tmp_path: Path) -> None:
+    from preflight.previous import PreviousError
+
+    wrong = tmp_path / "prod.json"
+    wrong.write_text(json.dumps(preflight_document(run_program(read_stack_config("prod")))))
+    with pytest.raises(PreviousError, match="a preflight of stack 'prod', not 'dev'"):
+        read_previous(wrong, "dev")
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]")
+    with pytest.raises(PreviousError, match="expected a JSON object"):
+        read_previous(listed, "dev")
+    with pytest.raises(PreviousError, match="no such file"):
+        read_previous(tmp_path / "missing.json", "dev")
