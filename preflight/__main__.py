@@ -14,8 +14,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from preflight.previous import Previous, PreviousError, for_stack, read_document, read_previous
+
+if TYPE_CHECKING:
+    from preflight.run import PreflightResult
 
 INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -63,6 +67,15 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="PREVIOUS",
         help="diff against the stack before this change: an earlier --json document (e.g. the base branch's), "
         "`pulumi stack output --json` or `pulumi stack export`; the program reads its outputs back",
+    )
+    parser.add_argument(
+        "--summary", type=Path, metavar="PATH", help="also write a Markdown summary (job summary, PR comment)"
+    )
+    parser.add_argument("--sarif", type=Path, metavar="PATH", help="also write SARIF 2.1.0 for code scanning")
+    parser.add_argument(
+        "--annotations",
+        action="store_true",
+        help="also print GitHub Actions annotations at the line of the key to change (on stderr with --json)",
     )
     args = parser.parse_args(argv)
     if (args.stack is None) == (not args.all_stacks):
@@ -128,7 +141,32 @@ def _check(args: argparse.Namespace) -> int:
                 print(f"preflight {result.stack}: {failure.kind} error: {failure.message}", file=sys.stderr)
     elif len(results) > 1:
         _emit(report.render_summary(results))
-    return max(result.exit_code for result in results)
+    worst = max(result.exit_code for result in results)
+    try:
+        _ci_outputs(args, results)
+    except OSError as error:
+        print(f"preflight: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        return 2
+    return worst
+
+
+def _ci_outputs(args: argparse.Namespace, results: Sequence[PreflightResult]) -> None:
+    """`--summary`, `--sarif`, `--annotations`: written whatever the verdict, once every stack has run."""
+    if not (args.summary or args.sarif or args.annotations):
+        return
+    from preflight import annotations, findings, markdown, run, sarif
+
+    found = [finding for result in results for finding in findings.findings(result)]
+    if args.summary is not None:
+        args.summary.write_text(markdown.render(results))
+    if args.sarif is not None:
+        pack = next(((r.pack.name, r.pack.version) for r in results if r.pack is not None), None)
+        args.sarif.write_text(sarif.render(found, run.PROJECT_DIR, pack=pack))
+    if args.annotations:
+        # With --json, stdout holds only the document; the runner reads workflow commands from stderr too.
+        stream = sys.stderr if args.json else sys.stdout
+        stream.write(annotations.render(found, run.PROJECT_DIR))
+        stream.flush()
 
 
 def _previous(args: argparse.Namespace, stacks: Sequence[str]) -> dict[str, Previous]:

@@ -29,7 +29,7 @@ from elasticache_facts.tokens import COMPONENT
 from preflight.model import Plan, PlannedResource
 from preflight.previous import Previous, PreviousResource
 from preflight.replacement import DATA_HOLDERS, forcing
-from preflight.summaries import COST_EXPORT
+from preflight.summaries import COST_EXPORT, cache_names
 from preflight.values import public
 
 CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
@@ -148,7 +148,7 @@ def _steps(
 ) -> tuple[list[Step], int]:
     before = {resource.urn: resource for resource in old}
     after = {resource.urn: resource for resource in new}
-    cache_of = {**_cache_names(old), **_cache_names(new)}
+    cache_of = {**cache_names(old), **cache_names(new)}
     ops: dict[str, str | None] = {}
     steps: dict[str, Step] = {}
 
@@ -242,22 +242,6 @@ def _value_changes(key: str, before: Any, after: Any) -> list[Change]:
             found += _value_changes(f"{key}.{inner}", before.get(inner), after.get(inner))
         return found
     return [Change(key, before, after)]
-
-
-def _cache_names(resources: Sequence[PlannedResource | PreviousResource]) -> dict[str, str]:
-    """URN -> the name of the `Cache` component it sits under (at any depth)."""
-    parents = {resource.urn: resource.parent for resource in resources}
-    components = {resource.urn: resource.name for resource in resources if resource.type == COMPONENT}
-    found = {}
-    for urn in parents:
-        cursor: str | None = urn
-        seen = set()
-        while cursor is not None and cursor not in components and cursor not in seen:
-            seen.add(cursor)
-            cursor = parents.get(cursor)
-        if cursor in components:
-            found[urn] = components[cursor]
-    return found
 
 
 def _caches(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from elasticache_facts.tokens import KMS_KEY, REPLICATION_GROUP, SERVERLESS_CACHE, USER, USER_GROUP
+from elasticache_facts.tokens import COMPONENT, KMS_KEY, REPLICATION_GROUP, SERVERLESS_CACHE, USER, USER_GROUP
 from preflight.model import PlannedResource
 from preflight.values import SECRET, num, plural, public
 
@@ -35,6 +35,24 @@ def children_by_parent(resources: Iterable[PlannedResource]) -> dict[str | None,
         parent = resource.parent if resource.parent in urns else None
         tree.setdefault(parent, []).append(resource)
     return tree
+
+
+def cache_names(resources: Iterable[Any]) -> dict[str, str]:
+    """URN -> the name of the `Cache` component a resource sits under (at any depth); works on anything with
+    `urn`, `parent`, `type` and `name` (planned or previous resources)."""
+    listed = list(resources)
+    parents = {resource.urn: resource.parent for resource in listed}
+    components = {resource.urn: resource.name for resource in listed if resource.type == COMPONENT}
+    found = {}
+    for urn in parents:
+        cursor: str | None = urn
+        seen = set()
+        while cursor is not None and cursor not in components and cursor not in seen:
+            seen.add(cursor)
+            cursor = parents.get(cursor)
+        if cursor in components:
+            found[urn] = components[cursor]
+    return found
 
 
 def cache_settings(children: Sequence[PlannedResource], subnets: Mapping[str, SubnetAnswer]) -> dict[str, str]:

