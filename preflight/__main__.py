@@ -1,4 +1,5 @@
-"""`python -m preflight <stack> [--json] [--policy-config PATH] | --all-stacks`.
+"""`python -m preflight <stack> | --all-stacks [--json] [--policy-config PATH] [--against PREVIOUS] [--summary PATH]
+[--sarif PATH] [--annotations]`.
 
 Exit codes: 0 clean, 1 mandatory policy violations, 2 config, program or policy-pack errors (and bad usage),
 130 / 143 when interrupted by SIGINT / SIGTERM. See preflight/README.md.

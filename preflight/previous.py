@@ -101,8 +101,8 @@ def read_document(path: Path) -> Any:
 
 
 def for_stack(document: Any, stack: str, source: str) -> Previous:
-    """One stack's previous state from a preflight document (single or `--all-stacks`); a stack the document
-    does not hold had nothing before (a new stack: every resource is created)."""
+    """One stack's previous state from a preflight document (single or `--all-stacks`); a stack an
+    `--all-stacks` document does not hold had nothing before (a new stack: every resource is created)."""
     kind = _kind(document)
     if kind == "preflight-all":
         found = [entry for entry in document["stacks"] if isinstance(entry, Mapping) and entry.get("stack") == stack]
@@ -111,7 +111,10 @@ def for_stack(document: Any, stack: str, source: str) -> Previous:
         return _from_preflight(found[0], source)
     if kind == "preflight":
         if document.get("stack") != stack:
-            return Previous(source, "preflight", {}, ())
+            raise PreviousError(
+                f"{source}: a preflight of stack {document.get('stack')!r} only: with --all-stacks, pass the "
+                "--all-stacks document"
+            )
         return _from_preflight(document, source)
     raise PreviousError(
         f"{source}: with --all-stacks, --against takes a preflight --json document (it names its stacks), "

@@ -149,3 +149,31 @@ def test_a_stack_wide_result_points_at_the_policy_config_setting(project: Path) 
     [budget] = [line for line in result.stdout.splitlines() if line.startswith("::") and "monthly-budget" in line]
     expected = line_of(config, r'"monthlyBudgetUsd": 10')
     assert budget.startswith(f"::warning file=policies/config/dev.json,line={expected},")
+
+
+def test_every_stack_against_the_base_branch_as_the_workflow_runs_it(project: Path) -> None:
+    base = project.parent / "base-preflight.json"
+    planned = cli(project, "--all-stacks", "--json", timeout=120)
+    assert planned.returncode == 0, planned.stderr
+    base.write_text(planned.stdout)
+    edit(project / "Pulumi.dev.yaml", "    costCentre: cc-1042", "    costCentre: cc-2000")
+    summary = project / "summary.md"
+    result = cli(project, "--all-stacks", "--against", str(base), "--summary", str(summary), "--json", timeout=120)
+    assert result.returncode == 0, result.stderr
+
+    stacks = {document["stack"]: document["diff"] for document in json.loads(result.stdout)["stacks"]}
+    assert set(stacks) == {"dev", "prod"}
+    assert stacks["prod"]["steps"] == []
+    assert stacks["prod"]["counts"]["unchanged"] > 0
+    assert stacks["dev"]["steps"]
+    assert {step["op"] for step in stacks["dev"]["steps"]} == {"update"}
+    assert stacks["dev"]["monthlyUsdDelta"] == 0
+    markdown = summary.read_text()
+    assert "| `dev` | ✅ passed | `+`0 `~`" in markdown
+    assert "## `prod`: ✅ passed" in markdown
+
+    single = project.parent / "dev-only.json"
+    single.write_text(json.dumps(json.loads(planned.stdout)["stacks"][0]))
+    refused = cli(project, "--all-stacks", "--against", str(single))
+    assert refused.returncode == 2
+    assert "with --all-stacks, pass the --all-stacks document" in refused.stderr
