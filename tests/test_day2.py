@@ -15,42 +15,22 @@ from elasticache_facts.tokens import (
     KMS_KEY,
     PARAMETER_GROUP,
     REPLICATION_GROUP,
-    SECURITY_GROUP,
     SERVERLESS_CACHE,
-    SUBNET_GROUP,
     USER,
 )
 from elasticache_facts.wire import is_secret
 from preflight.mocks import SubnetAnswer
 from preflight.model import Plan, PlannedResource
 from preflight.program import StackConfig, run_program, stand_in_subnets
+from preflight.replacement import FORCE_NEW
 from tests.conftest import edit, edit_cache, one, readable
 
 LOG_GROUP = tokens.LOG_GROUP
 ALARM = tokens.METRIC_ALARM
 TOPIC = tokens.SNS_TOPIC
 
-# Inputs whose change makes AWS (through the provider) replace the resource: aws-elasticache-rules.md.
-REPLACES = {
-    REPLICATION_GROUP: (
-        "replicationGroupId",
-        "atRestEncryptionEnabled",
-        "kmsKeyId",
-        "dataTieringEnabled",
-        "networkType",
-        "port",
-        "subnetGroupName",
-        "snapshotArns",
-        "snapshotName",
-        "globalReplicationGroupId",
-        "nodeGroupConfigurations",
-    ),
-    SERVERLESS_CACHE: ("name", "kmsKeyId", "subnetIds", "snapshotArnsToRestores"),
-    PARAMETER_GROUP: ("name", "family", "description"),
-    SUBNET_GROUP: ("name",),
-    SECURITY_GROUP: ("name", "description", "vpcId"),
-    KMS_KEY: (),
-}
+# Inputs whose change makes the provider replace the resource: the preflight's one table of them.
+REPLACES = FORCE_NEW
 DATA_HOLDERS = (REPLICATION_GROUP, SERVERLESS_CACHE, KMS_KEY)
 
 
