@@ -105,7 +105,9 @@ def _diff(diff: PlanDiff) -> list[str]:
 def _what(step: Any) -> str:
     if step.op not in (UPDATE, REPLACE):
         return "retained in AWS" if step.retained else ""
-    parts = [f"`{c.key}`: {_escape(scalar(c.before))} → {_escape(scalar(c.after))}" for c in step.changes[:6]]
+    parts = [
+        f"`{c.key}`: {_escape(_short(scalar(c.before)))} → {_escape(_short(scalar(c.after)))}" for c in step.changes[:6]
+    ]
     if len(step.changes) > 6:
         parts.append(f"… {len(step.changes) - 6} more")
     text = "<br>".join(parts)
@@ -179,6 +181,10 @@ def _signed(usd: float | None) -> str:
     if usd is None:
         return "-"
     return ("+" if usd >= 0 else "-") + money(abs(usd))
+
+
+def _short(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _escape(text: str) -> str:

@@ -226,7 +226,7 @@ def _diff_lines(diff: plan_diff.PlanDiff) -> list[str]:
             line += "  [retained in AWS]"
         lines.append(line)
         for change in step.changes:
-            lines.append(f"          {change.key}: {scalar(change.before)} => {scalar(change.after)}")
+            lines.append(f"          {change.key}: {_short(scalar(change.before))} => {_short(scalar(change.after))}")
     if not diff.resources_known:
         lines.append("    (the previous document holds outputs only: per cache, from its exports)")
     lines.append("  Caches:")
@@ -247,6 +247,11 @@ def _diff_lines(diff: plan_diff.PlanDiff) -> list[str]:
         total += f" ({_signed(diff.delta_usd)})"
     lines.append(f"  Monthly cost: {total}")
     return lines
+
+
+def _short(text: str, width: int = 100) -> str:
+    """A value cut to fit a line (the JSON document holds it whole)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _signed(usd: float) -> str:

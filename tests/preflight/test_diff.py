@@ -152,8 +152,8 @@ def test_a_bigger_node_type_and_one_more_replica_update_in_place_and_cost_more(
     changes = {c.key: (c.before, c.after) for c in group.changes}
     assert changes["nodeType"] == ("cache.t4g.small", "cache.t4g.medium")
     assert changes["numCacheClusters"] == (2, 3)
-    # The third node's alarms are new; nothing else of the cache is touched.
-    assert {s.op for s in diff.steps} == {CREATE, UPDATE}
+    # Only the sessions cache's own resources change (its alarms follow the new node), and only in place.
+    assert {s.op for s in diff.steps} <= {CREATE, UPDATE}
     assert all(s.cache == "sessions" for s in diff.steps)
 
 
