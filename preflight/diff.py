@@ -21,10 +21,12 @@ diff is per cache, from `deployedCaches`, the caches' exports and their monthly 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from components import naming
 from components.deployed_state import DEPLOYED_CACHES_OUTPUT, parse_deployed, replacing_edits
+from components.spec import DeployedCache
 from elasticache_facts.tokens import COMPONENT
 from preflight.model import Plan, PlannedResource
 from preflight.previous import Previous, PreviousResource
@@ -118,7 +120,7 @@ def diff_plan(previous: Previous, plan: Plan) -> PlanDiff:
     before_caches = parse_deployed(previous.outputs.get(DEPLOYED_CACHES_OUTPUT))
     after_caches = parse_deployed(public(plan.exports.get(DEPLOYED_CACHES_OUTPUT)))
     replacing = {
-        name: replacing_edits(before_caches[name], after)
+        name: replacing_edits(before_caches[name], _readable(after))
         for name, after in after_caches.items()
         if name in before_caches
     }
@@ -139,6 +141,13 @@ def diff_plan(previous: Previous, plan: Plan) -> PlanDiff:
         after_total if isinstance(after_total, int | float) else None,
         counts,
     )
+
+
+def _readable(planned: DeployedCache) -> DeployedCache:
+    """`replacing_edits` compares a deployed id (suffix included, `components.naming`) with the part the config
+    derives; the new plan exports its id with the suffix too, so compare with its readable part."""
+    readable = planned.cache_id.rsplit("-", 1)[0]
+    return replace(planned, cache_id=readable) if naming.is_id_of(planned.cache_id, readable) else planned
 
 
 def _steps(

@@ -14,8 +14,20 @@ REPO = Path(__file__).resolve().parents[1]
 WORKFLOW = REPO / ".github" / "workflows" / "preflight.yml"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"
 READMES = (REPO / "README.md", REPO / "preflight" / "README.md")
-NOT_IN_A_PLAN = {"tests", "bench", "scripts", "README.md", "pyproject.toml", ".ci", ".github", ".gitignore", "venv"}
-"""Top-level entries no stack's plan depends on (documentation, tests, benchmarks, developer scripts, lint settings)."""
+NOT_IN_A_PLAN = {
+    "tests",
+    "bench",
+    "scripts",
+    "iam",
+    "README.md",
+    "pyproject.toml",
+    ".ci",
+    ".github",
+    ".gitignore",
+    "venv",
+}
+"""Top-level entries no stack's plan depends on: documentation, tests, benchmarks, developer scripts, the
+deployer's IAM policy, lint settings."""
 
 
 def triggers() -> list[str]:
