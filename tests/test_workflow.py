@@ -19,6 +19,8 @@ NOT_IN_A_PLAN = {
     "bench",
     "scripts",
     "iam",
+    "cacheclient",
+    "examples",
     "README.md",
     "pyproject.toml",
     ".ci",
@@ -26,8 +28,8 @@ NOT_IN_A_PLAN = {
     ".gitignore",
     "venv",
 }
-"""Top-level entries no stack's plan depends on: documentation, tests, benchmarks, developer scripts, the
-deployer's IAM policy, lint settings."""
+"""Top-level entries no stack's plan depends on: documentation, tests, benchmarks, developer scripts, the app
+client and the example app program, the deployer's IAM policy, lint settings."""
 
 
 def triggers() -> list[str]:
