@@ -28,14 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.spec import CacheArgs, NodeBased
+from elasticache_facts.metrics import NAMESPACE, NODE_DIMENSION, SERVERLESS_DIMENSION
 
-NAMESPACE = "AWS/ElastiCache"
 GB = 10**9  # the serverless data limit is in decimal gigabytes; alarming a little early is the safe side
 FIVE_MINUTES = 300
 MAX_METRICS_PER_ALARM = 10
 """AWS's hard limit on metrics in one metric math alarm (alarm-data-queries.html above)."""
-NODE_DIMENSION = "CacheClusterId"
-SERVERLESS_DIMENSION = "clusterId"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ folder and follows symlinks) carries it.
 - `engines`     engines, the versions this project provisions, parameter-group families
 - `node_types`  the catalog of real node types (family, size, memory, generation, burstable, data tiering)
 - `workloads`   workload profiles: eviction policy (default and allowed), backup retention, serverless fit
+- `metrics`     the CloudWatch namespace and dimensions of ElastiCache metrics
 - `ports`       the ports caches listen on
 - `tokens`      pulumi-aws resource type tokens and this project's component token
 - `tags`        the tag names of the contract between a program and the pack

@@ -18,11 +18,10 @@ from pulumi_policy import (
 )
 
 from elasticache_facts.engines import REDIS_PROTOCOL
+from elasticache_facts.metrics import GROUP_DIMENSION, NAMESPACE, NODE_DIMENSION, SERVERLESS_DIMENSION
 from elasticache_facts.tokens import METRIC_ALARM, REPLICATION_GROUP, SERVERLESS_CACHE
 from guardrails.common import DOCS, engine, settings
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
-
-NAMESPACE = "AWS/ElastiCache"
 
 # -- log delivery ----------------------------------------------------------------------------------------------
 
@@ -146,12 +145,12 @@ def _index_alarm(alarm: Props, covered: dict[tuple[bool, str], set[str]]) -> Non
     for namespace, metric, dims in _watched_metrics(alarm):
         if namespace != NAMESPACE or not isinstance(metric, str) or not isinstance(dims, dict):
             continue
-        serverless = dims.get("clusterId")
+        serverless = dims.get(SERVERLESS_DIMENSION)
         if isinstance(serverless, str):
             covered.setdefault((True, serverless), set()).add(metric)
-        group = dims.get("ReplicationGroupId")
+        group = dims.get(GROUP_DIMENSION)
         groups = [group] if isinstance(group, str) else []
-        member = dims.get("CacheClusterId")
+        member = dims.get(NODE_DIMENSION)
         if isinstance(member, str):
             groups += _candidate_groups(member)
         for group_id in groups:

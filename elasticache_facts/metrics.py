@@ -1,0 +1,17 @@
+"""Where ElastiCache publishes its CloudWatch metrics: the namespace and the dimension naming each series.
+
+Source: AWS "Host-Level Metrics" and "Metrics for Valkey and Redis OSS"
+(https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.HostLevel.html,
+https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html) and the serverless metrics page
+(https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/serverless-metrics-events-redis.html), as gathered in
+../shared/reference/elasticache-metrics.md. The program's alarms and the pack's alarms policy both read these.
+"""
+
+from __future__ import annotations
+
+NAMESPACE = "AWS/ElastiCache"
+NODE_DIMENSION = "CacheClusterId"
+"""A node-based cache's series are per node: the member cluster id (`<groupId>-001`, `<groupId>-0001-001`)."""
+GROUP_DIMENSION = "ReplicationGroupId"
+SERVERLESS_DIMENSION = "clusterId"
+"""A serverless cache's series carry the cache's name."""
