@@ -101,11 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from preflight import progress, report, run, summaries
     from sdk_internals import lazy_aws
 
     # pulumi_aws's service packages import every module of a service on first use; load only what is used.
+    # First of all: the report imports the component, which imports pulumi_aws, and once pulumi_aws is
+    # imported the stand-ins can no longer be put in place.
     lazy_aws.install()
+
+    from preflight import progress, report, run, summaries
 
     terminal = progress.TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
     stacks = run.stacks_in() if args.all_stacks else [args.stack]

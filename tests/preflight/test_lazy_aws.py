@@ -50,3 +50,32 @@ def test_lazy_service_packages_change_nothing_but_what_is_imported() -> None:
     assert lazy["same_objects"], "the stand-in handed out other objects than the package's own __init__ binds"
     assert len(lazy["lazily"]) < 20, lazy["lazily"]  # of the ~180 modules pulumi_aws.ec2 would import
     assert lazy["complete"] > 1000
+
+
+# `python -m preflight` as the CLI runs it, telling which pulumi_aws.ec2 modules were loaded as it exits.
+AS_THE_CLI_RUNS_IT = """
+import json, os, runpy, sys
+exit_now = os._exit
+def exiting(code):
+    loaded = sorted(m for m in sys.modules if m.startswith("pulumi_aws.ec2."))
+    sys.stderr.write("\\n" + json.dumps(loaded) + "\\n")
+    sys.stderr.flush()
+    exit_now(code)
+os._exit = exiting
+runpy.run_module("preflight", run_name="__main__")
+"""
+
+
+def test_the_preflight_itself_loads_service_packages_lazily() -> None:
+    """The stand-ins go in before anything the preflight imports pulls in pulumi_aws."""
+    run = subprocess.run(
+        [sys.executable, "-c", AS_THE_CLI_RUNS_IT, "dev", "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    ec2 = json.loads(run.stderr.strip().splitlines()[-1])
+    assert "pulumi_aws.ec2.security_group" in ec2
+    assert len(ec2) < 20, ec2  # of the ~180 modules pulumi_aws.ec2 would import
