@@ -4,11 +4,12 @@
 tests and tools import `guardrails.*` and drive this file the way the Pulumi CLI does.
 """
 
-from guardrails import stack_config
+from guardrails import policy_sdk, stack_config
 from guardrails.registry import POLICIES
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 stack_config.load_once()
+policy_sdk.share_conversions()
 
 PolicyPack(
     name="elasticache-guardrails",

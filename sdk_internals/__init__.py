@@ -2,7 +2,9 @@
 
 `tests/test_sdk_internals.py` (and `tests/preflight/test_lazy_aws.py`, `tests/test_deployed_state.py`) check every
 one against the installed SDKs and fail, naming it, when an upgrade renames, removes or changes it.
-Nothing else in the repository touches a private name of `pulumi`, `pulumi_policy` or `pulumi_aws`.
+Nothing else in the program, the preflight or the tools touches a private name of `pulumi`, `pulumi_policy` or
+`pulumi_aws`. The pack, which is published on its own and so cannot import this package, has its one such
+place in `policies/guardrails/policy_sdk.py` (checked by `tests/policies/test_policy_sdk.py`).
 `pulumi_policy` is imported only when asked for: the program's own virtualenv (`requirements.txt`) lacks it.
 
 - here: `sync_await` (pulumi), `not_applicable_error`, `policy_servicer` (pulumi_policy), `wire_signatures`

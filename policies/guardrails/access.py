@@ -200,15 +200,17 @@ def _validate_user_groups(args: StackValidationArgs, report: ReportViolation) ->
     users_by_id: dict[str, PolicyResource] = {}
     groups_by_id: dict[str, PolicyResource] = {}
     members: dict[str, list[PolicyResource]] = {}
+    # Props only for the types read here: a stack holds many more resources than users and groups.
     for resource in args.resources:
-        props = Props(resource.props, subject=resource.name)
         if resource.resource_type == USER:
-            for user_id in _ids(props, "userId"):
+            for user_id in _ids(Props(resource.props, subject=resource.name), "userId"):
                 users_by_id[user_id] = resource
         elif resource.resource_type == USER_GROUP:
-            for group_id in _ids(props, "userGroupId"):
+            for group_id in _ids(Props(resource.props, subject=resource.name), "userGroupId"):
                 groups_by_id[group_id] = resource
     for resource in args.resources:
+        if resource.resource_type not in (USER_GROUP, USER_GROUP_ASSOCIATION):
+            continue
         props = Props(resource.props, subject=resource.name)
         if resource.resource_type == USER_GROUP:
             found = _linked(resource, "userIds", USER) + [

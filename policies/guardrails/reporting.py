@@ -44,19 +44,29 @@ def _settings(policy: Policy, config: Mapping[str, Any] | None) -> dict[str, Any
 
 
 class _Findings:
-    """One policy run's violations: reported in program terms, or held back as waived."""
+    """One policy run's violations: reported in program terms, or held back as waived.
 
-    def __init__(self, policy: Policy, report: ReportViolation, config: dict[str, Any]) -> None:
+    The settings (defaults merged with the policy config) are worked out at the first violation: the pack
+    runs every resource policy on every resource, and nearly all of those runs report nothing.
+    """
+
+    def __init__(self, policy: Policy, report: ReportViolation, config: Mapping[str, Any] | None) -> None:
         self.policy = policy
         self.report = report
-        self.config = config
-        self.today = waivers.today()
+        self._config = config
+        self._settings: dict[str, Any] | None = None
         self.waived: dict[str, list[str]] = {}
+
+    @property
+    def config(self) -> dict[str, Any]:
+        if self._settings is None:
+            self._settings = _settings(self.policy, self._config)
+        return self._settings
 
     def add(self, message: str, urn: str | None, names: list[str | None], key: str | None, kind: str) -> None:
         text = program_terms.in_program_terms(self.policy.name, message, key, self.config, kind)
         waiver = waivers.find(self.config, names)
-        if waiver is not None and not waiver.expired(self.today):
+        if waiver is not None and not waiver.expired(waivers.today()):
             self.waived.setdefault(waiver.describe(), []).append(text)
             return
         if waiver is not None and waiver.expires is not None:
@@ -88,7 +98,7 @@ def guarded(policy: Policy) -> Policy:
     if isinstance(policy, StackValidationPolicy):
 
         def validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
-            findings = _Findings(policy, report, _settings(policy, args.get_config()))
+            findings = _Findings(policy, report, args.get_config())
             by_urn = {resource.urn: resource for resource in args.resources}
 
             def speaking(message: str, urn: str | None = None) -> None:
@@ -105,10 +115,11 @@ def guarded(policy: Policy) -> Policy:
     else:
 
         def validate_resource(args: ResourceValidationArgs, report: ReportViolation) -> None:
-            findings = _Findings(policy, report, _settings(policy, args.get_config()))
-            key = _key_of(args.props)
+            findings = _Findings(policy, report, args.get_config())
 
             def speaking(message: str, urn: str | None = None) -> None:
+                # Read at the first violation only: most runs find nothing, and the tags are a full walk.
+                key = _key_of(args.props)
                 findings.add(message, urn, [args.name, args.urn, key], key, args.resource_type)
 
             findings.finish(lambda: inner(args, speaking))
