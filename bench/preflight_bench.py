@@ -57,9 +57,9 @@ SPEED_PATHS = {
         "pulumi_aws service packages load one module at a time",
         "import sdk_internals.lazy_aws as lazy\nassert lazy.install\nlazy.install = lambda: False\n",
     ),
-    "gc-off": (
-        "the cyclic garbage collector is off",
-        "import gc\nassert gc.disable\ngc.disable = lambda: None\n",
+    "gc-young": (
+        "the cyclic garbage collector walks young objects only",
+        "import gc\nassert gc.freeze and gc.set_threshold\ngc.freeze = gc.set_threshold = lambda *_: None\n",
     ),
     "no-teardown": (
         "the process exits without the interpreter's teardown",
@@ -69,8 +69,8 @@ SPEED_PATHS = {
         "the pack starts while the program runs",
         "import preflight.run as r\n"
         "start = r._PackBoot.start\n"
-        "def sequential(self):\n"
-        "    start(self)\n"
+        "def sequential(self, pack, on_ready=None):\n"
+        "    start(self, pack, on_ready)\n"
         "    if self._thread.ident is not None:\n"
         "        self._thread.join()\n"
         "r._PackBoot.start = sequential\n",
@@ -79,19 +79,11 @@ SPEED_PATHS = {
         "each resource is analysed as the program registers it",
         "import preflight.run as r\n"
         "def later(self, resource):\n"
-        "    with self._lock:\n"
-        "        self._backlog.append(resource)\n"
+        "    self._queue.append(resource)\n"
         "def ready(self):\n"
         "    with self._lock:\n"
         "        self._open = True\n"
-        "results = r._AnalysisStream.results\n"
-        "def at_the_end(self):\n"
-        "    with self._lock:\n"
-        "        backlog, self._backlog = self._backlog, []\n"
-        "    for resource in backlog:\n"
-        "        self._send(resource)\n"
-        "    return results(self)\n"
-        "r._AnalysisStream.submit, r._AnalysisStream.open, r._AnalysisStream.results = later, ready, at_the_end\n",
+        "r._AnalysisStream.submit, r._AnalysisStream.open = later, ready\n",
     ),
 }
 """Speed paths `--without` can switch off: name -> (what it does, code run before the preflight to undo it)."""

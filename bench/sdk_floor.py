@@ -123,13 +123,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each part (default 5)")
     parser.add_argument("--json", action="store_true", help="also print the medians as one JSON line, last")
     args = parser.parse_args()
-    gc.disable()  # as the preflight runs
+    gc.freeze()  # as the preflight runs: young objects only
+    gc.set_threshold(50_000, 2**31 - 1, 2**31 - 1)
 
     with tempfile.TemporaryDirectory(prefix="sdk-floor-") as temp:
         project = Path(temp)
         preflight_bench.copy_project(project)
         stack = preflight_bench.generate_stack(project, args.caches)
-        from preflight.program import read_stack_config, run_program
+        from preflight.program import run_program
+        from preflight.stack_files import read_stack_config
 
         config = read_stack_config(stack, project)
         plan = run_program(config, project_dir=project)

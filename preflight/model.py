@@ -11,7 +11,15 @@ from typing import Any
 
 SUBNET_RULE = "network.subnetIds[i] in network.appAvailabilityZones[i % n]"
 """How every offline run (this preflight, the tests) answers `get_subnet`: from the stack's own network config
-(`preflight.program.stand_in_subnets`)."""
+(`preflight.stack_files.stand_in_subnets`)."""
+
+
+@dataclass(frozen=True)
+class SubnetAnswer:
+    """What `get_subnet` answers for one subnet: its availability zone and VPC."""
+
+    availability_zone: str
+    vpc_id: str
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ program is still running, and only `AnalyzeStack` (which needs every resource) w
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import signal
@@ -28,10 +29,11 @@ from preflight.model import Plan, PlannedResource
 
 if TYPE_CHECKING:
     from preflight.analyzer import AnalyzerInfo, Diagnostic, PendingAnalysis, PolicyPack
+    from preflight.analyzer.process import PackProcess
     from preflight.diff import PlanDiff
-    from preflight.mocks import SubnetAnswer
+    from preflight.model import SubnetAnswer
     from preflight.previous import Previous
-    from preflight.program import StackConfig
+    from preflight.stack_files import StackConfig
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """Where `Pulumi.yaml` lives (the same as `preflight.program.PROJECT_DIR`, without importing the SDK)."""
@@ -137,18 +139,15 @@ def run_preflight(
     """Check one stack with its environment's gate: `policy_config`, else `policies/config/<stack>.json`.
 
     A stack with neither is a `policy-config` failure (exit 2), never a run on the pack's weaker defaults.
-    Subnets are answered from the stack's own config (`preflight.program.stand_in_subnets`).
+    Subnets are answered from the stack's own config (`preflight.stack_files.stand_in_subnets`).
     `previous`: the stack before this change; the program reads its outputs back (so it refuses replacing
     edits as it would at a real preview), and the result carries the diff against it."""
     progress = progress or _Silent()
     timings: dict[str, float] = {}
     begun = time.perf_counter()
 
-    # Everything below needs the SDK (the stack file reader and the gRPC driver both import it).
-    from preflight.analyzer import PolicyPack
-    from preflight.program import StackFileError, read_stack_config, stand_in_subnets
+    from preflight.stack_files import StackFileError, read_stack_config, stand_in_subnets
 
-    timings["imports"] = time.perf_counter() - begun
     project = ""
     try:
         config = read_stack_config(stack, project_dir)
@@ -171,16 +170,15 @@ def run_preflight(
     except InputError as error:
         return PreflightResult(project, stack, None, failures=(Failure(error.kind, str(error)),))
 
-    pack = PolicyPack(
-        pack_dir or project_dir / "policies",
+    # Launched before the SDKs are imported: the pack's interpreter boots on the other core meanwhile.
+    boot = _PackBoot(policy_document, progress)
+    boot.launch(
+        (pack_dir or project_dir / "policies").resolve(),
         project=config.project,
         stack=stack,
-        python=python,
-        start_timeout=start_timeout,
         stack_config=config.values,
+        python=python,
     )
-    stream = _AnalysisStream(pack)
-    boot = _PackBoot(pack, policy_document, progress, on_ready=stream.open)
     base = PreflightResult(
         project,
         stack,
@@ -191,8 +189,24 @@ def run_preflight(
         started=True,
         previous=previous,
     )
+    stream: _AnalysisStream | None = None
     try:
-        boot.start()
+        imported = time.perf_counter()
+        import preflight.program  # noqa: F401 - the SDKs and the component, timed as imports
+        from preflight.analyzer import PolicyPack
+
+        timings["imports"] = time.perf_counter() - imported
+        pack = PolicyPack(
+            boot.pack_dir,
+            project=config.project,
+            stack=stack,
+            python=python,
+            start_timeout=start_timeout,
+            stack_config=config.values,
+            process=boot.process,
+        )
+        stream = _AnalysisStream(pack)
+        boot.start(pack, on_ready=stream.open)
         outputs = previous.outputs if previous is not None else None
         plan, program_failure = _run_program(config, subnets, project_dir, progress, timings, stream.submit, outputs)
         pack_failure = boot.wait()
@@ -206,7 +220,8 @@ def run_preflight(
             return replace(base, plan=plan, failures=(_pack_failure(error),), pack=boot.summary)
         return replace(base, plan=plan, diagnostics=diagnostics, pack=boot.summary, diff=_diff(previous, plan))
     finally:
-        stream.close()
+        if stream is not None:
+            stream.close()
         boot.stop()
         # The result holds this very dict, so the total (pack stopped) is in it.
         timings["total"] = time.perf_counter() - begun
@@ -299,41 +314,53 @@ def _pack_failure(error: BaseException) -> Failure:
 class _AnalysisStream:
     """`Analyze` for each resource as the program registers it, the way the engine feeds a pack during a preview.
 
-    `submit` runs on the SDK's RPC threads, right after each registration: it sends the request and returns
-    without waiting for the answer (a dedicated sender thread would starve for the interpreter lock while the
-    program runs, and send late). Resources registered before the pack is configured wait in a backlog that
-    `open()` sends. At most `in_flight` calls are unanswered at once: the pack queues the rest, and the bound
-    keeps a huge stack's calls from queueing past their deadline. A failure to send never reaches the
-    program: `results()` reports it.
+    `submit` runs on the SDK's RPC threads, right after each registration. It queues the resource, and the
+    thread that finds nobody sending sends the queue: one thread at a time talks to gRPC, the others return to
+    the SDK at once. (Several threads sending at once queue up on the gRPC channel's lock, and the program's
+    registrations wait for them; a dedicated sender thread would starve for the interpreter lock while the
+    program runs, and send late.) Resources registered before the pack is configured wait until `open()`. At
+    most `in_flight` calls are unanswered at once: the pack queues the rest, and the bound keeps a huge stack's
+    calls from queueing past their deadline. A failure to send never reaches the program: `results()` reports
+    it.
     """
 
     def __init__(self, pack: PolicyPack, in_flight: int = ANALYZE_IN_FLIGHT) -> None:
         self.pack = pack
         self._lock = threading.Lock()
+        self._sending = threading.Lock()
+        """Held by the one thread sending the queue."""
         self._window = threading.BoundedSemaphore(in_flight)
-        self._backlog: list[PlannedResource] = []
+        self._queue: collections.deque[PlannedResource] = collections.deque()
         self._calls: list[PendingAnalysis] = []
         self._error: BaseException | None = None
         self._open = False
         self._closed = False
 
     def submit(self, resource: PlannedResource) -> None:
-        with self._lock:
-            if not self._open:
-                self._backlog.append(resource)
-                return
-        self._send(resource)
+        self._queue.append(resource)
+        if self._open:
+            self._pump()
 
     def open(self) -> None:
-        """The pack is configured: send the backlog, and every later resource straight away."""
+        """The pack is configured: send what is queued, and every later resource as it comes."""
         with self._lock:
             self._open = True
-            backlog, self._backlog = self._backlog, []
-        for resource in backlog:
-            self._send(resource)
+        self._pump()
+
+    def _pump(self) -> None:
+        # Checked again after letting go: what another thread queued while this one was sending is not left
+        # behind (that thread found the role taken and returned).
+        while self._queue and self._sending.acquire(blocking=False):
+            try:
+                self._drain()
+            finally:
+                self._sending.release()
+
+    def _drain(self) -> None:
+        while self._queue:
+            self._send(self._queue.popleft())
 
     def _send(self, resource: PlannedResource) -> None:
-        # The lock is held only for bookkeeping: several RPC threads build and send their requests at once.
         self._window.acquire()
         if self._closed or self._error is not None:
             self._window.release()
@@ -353,6 +380,9 @@ class _AnalysisStream:
         with self._lock:
             if not self._open:
                 raise RuntimeError("the pack was never ready: nothing was sent")
+        with self._sending:
+            self._drain()
+        with self._lock:
             calls = list(self._calls)
         if self._error is not None:
             raise self._error
@@ -365,7 +395,7 @@ class _AnalysisStream:
         """Send nothing more (the run is over, or failed)."""
         with self._lock:
             self._closed = True
-            self._backlog.clear()
+            self._queue.clear()
 
 
 def _finish_analysis(
@@ -386,19 +416,16 @@ def _finish_analysis(
 
 
 class _PackBoot:
-    """Launches the pack, then connects and configures it in a thread while the program runs."""
+    """Launches the pack (before the SDKs are imported), then connects and configures it in a thread while the
+    program runs."""
 
-    def __init__(
-        self,
-        pack: PolicyPack,
-        config: Mapping[str, Any],
-        progress: Progress,
-        on_ready: Callable[[], None] | None = None,
-    ) -> None:
-        self.pack = pack
+    def __init__(self, config: Mapping[str, Any], progress: Progress) -> None:
         self.config = config
         self.progress = progress
-        self.on_ready = on_ready
+        self.pack_dir = Path()
+        self.process: PackProcess | None = None
+        self.pack: PolicyPack | None = None
+        self.on_ready: Callable[[], None] | None = None
         """Called from the start-up thread once the pack is connected and configured."""
         self.seconds = 0.0
         self.summary: PolicyPackSummary | None = None
@@ -406,18 +433,29 @@ class _PackBoot:
         self._started = 0.0
         self._thread = threading.Thread(target=self._connect, name="policy-pack-connect", daemon=True)
 
-    def start(self) -> None:
+    def launch(
+        self, pack_dir: Path, *, project: str, stack: str, stack_config: Mapping[str, str], python: str | None
+    ) -> None:
         """Launch the process (returns at once); a pack that cannot even be launched is reported by `wait()`."""
-        self.progress.started("pack", f"starting the policy pack in {self.pack.pack_dir.name}/")
+        from preflight.analyzer.process import launch_pack
+
+        self.pack_dir = pack_dir
+        self.progress.started("pack", f"starting the policy pack in {pack_dir.name}/")
         self._started = time.perf_counter()
         try:
-            self.pack.start()
-        except Exception as error:  # PolicyPackError: no __main__.py, or the interpreter cannot be run
+            self.process = launch_pack(pack_dir, project=project, stack=stack, stack_config=stack_config, python=python)
+        except Exception as error:  # PackStartError: no __main__.py, or the interpreter cannot be run
             self._error = error
-            return
-        self._thread.start()
+
+    def start(self, pack: PolicyPack, on_ready: Callable[[], None] | None = None) -> None:
+        """Connect to and configure the launched `pack` in a thread."""
+        self.pack = pack
+        self.on_ready = on_ready
+        if self._error is None:
+            self._thread.start()
 
     def _connect(self) -> None:
+        assert self.pack is not None
         try:
             self.pack.connect()
             info: AnalyzerInfo = self.pack.info()
@@ -442,13 +480,19 @@ class _PackBoot:
     def wait(self) -> Failure | None:
         if self._thread.ident is not None:
             self._thread.join()
+        if self._error is not None and self._thread.ident is None:
+            self.seconds = time.perf_counter() - self._started
+            self.progress.finished("pack", "policy pack failed", self.seconds, ok=False)
         return _pack_failure(self._error) if self._error is not None else None
 
     def stop(self) -> None:
         """Stop the pack process. Also ends a connect still waiting in the thread: the pack's stdout closes."""
-        pid = self.pack.pid
+        pid = self.process.pid if self.process is not None else None
         try:
-            self.pack.close()
+            if self.pack is not None:
+                self.pack.close()
+            elif self.process is not None:
+                self.process.stop()
         finally:
             if self._thread.ident is not None:
                 self._thread.join(timeout=5)

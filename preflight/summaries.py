@@ -15,7 +15,7 @@ from preflight.values import SECRET, num, plural, public
 
 if TYPE_CHECKING:
     from preflight.analyzer import Diagnostic
-    from preflight.mocks import SubnetAnswer
+from preflight.model import SubnetAnswer
 
 LEVEL_ORDER = ("mandatory", "remediate", "advisory", "disabled")
 VERDICTS = {0: "passed", 1: "mandatory policy violations", 2: "error"}

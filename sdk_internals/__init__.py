@@ -20,10 +20,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from pulumi.runtime import rpc
-from pulumi.runtime.sync_await import _sync_await
-
 T = TypeVar("T")
+# The SDKs are imported where they are used: the preflight imports `lazy_aws` (and so this package) first of
+# all, before it launches the policy pack and before pulumi_aws may be imported.
 
 
 def sync_await(awaitable: Awaitable[T]) -> T:
@@ -33,11 +32,15 @@ def sync_await(awaitable: Awaitable[T]) -> T:
     deployed state before it validates config and registers anything, and the preflight runs a program the way
     the language host does (`run_pulumi_func` on the SDK's loop). The public API has no blocking read.
     """
+    from pulumi.runtime.sync_await import _sync_await
+
     return _sync_await(awaitable)
 
 
 def wire_signatures() -> Mapping[str, str]:
     """The SDK's own values for the wire signatures `elasticache_facts.wire` states (`pulumi/runtime/rpc.py`)."""
+    from pulumi.runtime import rpc
+
     return {
         "SIG_KEY": rpc._special_sig_key,
         "SECRET_SIG": rpc._special_secret_sig,

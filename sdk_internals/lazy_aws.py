@@ -87,23 +87,34 @@ def install(services: tuple[str, ...] = SERVICES) -> bool:
     """Put the stand-ins in place; False (and nothing done) once pulumi_aws has been imported."""
     if "pulumi_aws" in sys.modules:
         return False
-    root = importlib.util.find_spec("pulumi_aws")
-    if root is None or not root.submodule_search_locations:
-        return False
     for service in services:
-        name = f"pulumi_aws.{service}"
-        directory = Path(next(iter(root.submodule_search_locations))) / service
-        init = directory / "__init__.py"
-        if name in sys.modules or not init.is_file():
-            continue
-        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(directory)])
-        if spec is None:
-            continue
-        module = _ServicePackage(name)
-        module.__spec__ = spec
-        module.__loader__ = spec.loader
-        module.__file__ = str(init)
-        module.__path__ = [str(directory)]
-        module.__package__ = name
-        sys.modules[name] = module
+        stand_in("pulumi_aws", service, _ServicePackage)
+    return True
+
+
+def stand_in(root: str, package: str, kind: type[types.ModuleType]) -> bool:
+    """Put a `kind` stand-in for `<root>.<package>` in `sys.modules`, its real `__init__` not yet run.
+
+    Found without importing `root` (its own `__init__` would import the package at once): from the directory
+    `importlib.util.find_spec(root)` names. False when the package is already imported or is not there.
+    """
+    spec_root = importlib.util.find_spec(root)
+    if spec_root is None or not spec_root.submodule_search_locations:
+        return False
+    name = f"{root}.{package}"
+    directory = Path(next(iter(spec_root.submodule_search_locations))) / package
+    init = directory / "__init__.py"
+    if name in sys.modules or not init.is_file():
+        return False
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(directory)])
+    if spec is None:
+        return False
+    module = kind(name)
+    module.__spec__ = spec
+    module.__loader__ = spec.loader
+    module.__file__ = str(init)
+    module.__cached__ = spec.cached  # type: ignore[attr-defined]
+    module.__path__ = [str(directory)]
+    module.__package__ = name
+    sys.modules[name] = module
     return True

@@ -18,9 +18,10 @@ from components.spec import StackSpec
 from components.stack_config import RawStackConfig, load_stack
 from components.stack_config.network import SubnetInfo
 from elasticache_facts import tokens
-from preflight.mocks import AwsMocks, RecordingMonitor, SubnetAnswer
-from preflight.model import Plan, PlannedResource
-from preflight.program import StackConfig, read_stack_config, run_program
+from preflight.mocks import AwsMocks, RecordingMonitor
+from preflight.model import Plan, PlannedResource, SubnetAnswer
+from preflight.program import run_program
+from preflight.stack_files import StackConfig, read_stack_config
 
 # Each program run allocates hundreds of thousands of short-lived objects (futures, protobufs); with the default
 # thresholds the cyclic collector walks every live object of the session again and again.

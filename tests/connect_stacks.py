@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from preflight.program import StackConfig
+from preflight.stack_files import StackConfig
 
 PASSWORD = "Locks-password-0123456789"
 TOKEN = "Ratelimit-token-0123456789"

@@ -15,7 +15,8 @@ from elasticache_facts import engines, tokens
 from elasticache_facts.tokens import REPLICATION_GROUP, SERVERLESS_CACHE
 from elasticache_facts.workloads import allowed_eviction_policies
 from preflight.model import Plan
-from preflight.program import StackConfig, run_program
+from preflight.program import run_program
+from preflight.stack_files import StackConfig
 from tests.conftest import UNIT_NETWORK, UNIT_SUBNETS, unit_spec
 
 WORKLOADS = [w.value for w in Workload]

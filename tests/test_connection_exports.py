@@ -9,7 +9,8 @@ import pytest
 
 from cacheclient import CacheConnection
 from elasticache_facts.tokens import USER
-from preflight.program import read_stack_config, run_program
+from preflight.program import run_program
+from preflight.stack_files import read_stack_config
 from tests.conftest import children
 from tests.connect_stacks import every_mode
 

@@ -19,10 +19,10 @@ from elasticache_facts.tokens import (
     USER,
 )
 from elasticache_facts.wire import is_secret
-from preflight.mocks import SubnetAnswer
-from preflight.model import Plan, PlannedResource
-from preflight.program import StackConfig, run_program, stand_in_subnets
+from preflight.model import Plan, PlannedResource, SubnetAnswer
+from preflight.program import run_program
 from preflight.replacement import FORCE_NEW
+from preflight.stack_files import StackConfig, stand_in_subnets
 from tests.conftest import edit, edit_cache, one, readable
 
 LOG_GROUP = tokens.LOG_GROUP

@@ -12,7 +12,8 @@ import pytest
 from parliament import analyze_policy_string
 
 from elasticache_facts import tokens
-from preflight.program import StackConfig, run_program
+from preflight.program import run_program
+from preflight.stack_files import StackConfig
 from tests.conftest import edit_cache
 
 POLICY = Path(__file__).resolve().parents[1] / "iam" / "deployer-policy.json"

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from preflight.program import read_stack_config, run_program
+from preflight.program import run_program
+from preflight.stack_files import read_stack_config
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"

@@ -21,8 +21,9 @@ from elasticache_facts.tokens import (
     USER,
     USER_GROUP,
 )
-from preflight.mocks import SubnetAnswer
-from preflight.program import StackConfig, run_program, stand_in_subnets
+from preflight.model import SubnetAnswer
+from preflight.program import run_program
+from preflight.stack_files import StackConfig, stand_in_subnets
 from tests.conftest import STACKS, children, one, readable
 
 ELASTICACHE_TYPES = (REPLICATION_GROUP, SERVERLESS_CACHE, PARAMETER_GROUP, SUBNET_GROUP, USER, USER_GROUP)

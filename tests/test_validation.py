@@ -11,8 +11,9 @@ import pytest
 
 from components.stack_config import ConfigError, Problem
 from elasticache_facts import tokens
-from preflight.mocks import SubnetAnswer
-from preflight.program import StackConfig, StackFileError, read_stack_config, run_program, stand_in_subnets
+from preflight.model import SubnetAnswer
+from preflight.program import run_program
+from preflight.stack_files import StackConfig, StackFileError, read_stack_config, stand_in_subnets
 from tests.conftest import UNIT_NETWORK, edit, edit_cache, unit_spec
 
 VALID_TOKEN = "Abcdefgh12345678-token"

@@ -32,21 +32,53 @@ KeyboardInterrupt, and as a last resort when the object is collected or the inte
 - `config`    `--policy-pack-config` reconciled and validated once, the `Configure` request
 - `schema`    the JSON Schema subset policy config schemas use
 - `errors`    `PolicyPackError` and its kinds
+
+The names below load their module on first use (PEP 562): `process` needs neither gRPC nor the Pulumi SDK, so
+the preflight launches the pack before it imports them (`preflight.run`).
 """
 
-from preflight.analyzer.answers import (
-    ENFORCEMENT_LEVELS,
-    AnalysisResult,
-    AnalyzerInfo,
-    Diagnostic,
-    NotApplicable,
-    PolicyInfo,
-    analyzer_info,
-)
-from preflight.analyzer.client import PendingAnalysis, PolicyPack
-from preflight.analyzer.config import configure_request, reconcile_config
-from preflight.analyzer.errors import PackCallError, PackClosedError, PackConfigError, PackStartError, PolicyPackError
-from preflight.analyzer.requests import analyze_request, analyze_stack_request, engine_properties
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from preflight.analyzer.answers import (
+        ENFORCEMENT_LEVELS,
+        AnalysisResult,
+        AnalyzerInfo,
+        Diagnostic,
+        NotApplicable,
+        PolicyInfo,
+        analyzer_info,
+    )
+    from preflight.analyzer.client import PendingAnalysis, PolicyPack
+    from preflight.analyzer.config import configure_request, reconcile_config
+    from preflight.analyzer.errors import (
+        PackCallError,
+        PackClosedError,
+        PackConfigError,
+        PackStartError,
+        PolicyPackError,
+    )
+    from preflight.analyzer.requests import analyze_request, analyze_stack_request, engine_properties
+
+_HOMES = {
+    "answers": (
+        "ENFORCEMENT_LEVELS",
+        "AnalysisResult",
+        "AnalyzerInfo",
+        "Diagnostic",
+        "NotApplicable",
+        "PolicyInfo",
+        "analyzer_info",
+    ),
+    "client": ("PendingAnalysis", "PolicyPack"),
+    "config": ("configure_request", "reconcile_config"),
+    "errors": ("PackCallError", "PackClosedError", "PackConfigError", "PackStartError", "PolicyPackError"),
+    "requests": ("analyze_request", "analyze_stack_request", "engine_properties"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "ENFORCEMENT_LEVELS",
@@ -69,3 +101,13 @@ __all__ = [
     "engine_properties",
     "reconcile_config",
 ]
+assert sorted(__all__) == sorted(_HOME_OF), "every public name has one home module"
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -26,10 +26,9 @@ from preflight.analyzer.answers import (
     pack_version,
 )
 from preflight.analyzer.config import configure_request, reconcile_config
-from preflight.analyzer.errors import PackCallError, PackClosedError, PackStartError
-from preflight.analyzer.process import PackProcess, pack_environment
+from preflight.analyzer.errors import PackCallError, PackClosedError
+from preflight.analyzer.process import ORGANIZATION, PackProcess, launch_pack
 from preflight.analyzer.requests import analyze_request, analyze_stack_request
-from preflight.interpreter import PackInterpreterError, pack_interpreter
 from preflight.model import PlannedResource
 
 _MAX_MESSAGE = 400 * 1024 * 1024  # what the Python policy SDK accepts
@@ -63,17 +62,20 @@ class PolicyPack:
         python: str | None = None,
         dry_run: bool = True,
         start_timeout: float = 10.0,
-        organization: str = "organization",
+        organization: str = ORGANIZATION,
         stack_config: Mapping[str, str] | None = None,
         stack_tags: Mapping[str, str] | None = None,
         rpc_timeout: float = 60.0,
+        process: PackProcess | None = None,
     ) -> None:
         """Nothing starts until `start()` (or `with`).
 
         `python` None: the interpreter the CLI would run the pack with (`preflight.interpreter`), resolved at
         start; a missing one is a `PackStartError` naming the command that creates it, never a fallback.
         `stack_config` is the stack's config as the CLI hands it over (`"<project>:<key>"` -> string), passed
-        as `PULUMI_CONFIG`; `stack_tags` are the stack's tags, sent with `ConfigureStack`.
+        as `PULUMI_CONFIG`; `stack_tags` are the stack's tags, sent with `ConfigureStack`. `process`: the pack
+        already launched (`process.launch_pack`, with the same project, stack and config), adopted instead of
+        launching another.
         """
         self.pack_dir = Path(pack_dir).resolve()
         self.project = project
@@ -87,7 +89,7 @@ class PolicyPack:
         self.rpc_timeout = rpc_timeout
         self.configured: Reconciled | None = None
         """The config the pack was last `configure`d with, per policy: (enforcement level, properties)."""
-        self._process: PackProcess | None = None
+        self._process: PackProcess | None = process
         self._channel: grpc.Channel | None = None
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._info: AnalyzerInfo | None = None
@@ -106,27 +108,15 @@ class PolicyPack:
             if self._closed:
                 raise PackClosedError("the policy pack was closed; start a new PolicyPack")
             if self._process is None:
-                env = pack_environment(
-                    organization=self.organization,
+                self._process = launch_pack(
+                    self.pack_dir,
                     project=self.project,
                     stack=self.stack,
-                    dry_run=self.dry_run,
                     stack_config=self.stack_config,
+                    python=self.python,
+                    organization=self.organization,
+                    dry_run=self.dry_run,
                 )
-                python = self.python
-                if python is None:
-                    python, env = self._pack_interpreter(env)
-                self._process = PackProcess(self.pack_dir, python, env)
-
-    def _pack_interpreter(self, env: dict[str, str]) -> tuple[str, dict[str, str]]:
-        """What the CLI would run the pack with, and that interpreter's environment (`preflight.interpreter`)."""
-        if not (self.pack_dir / "__main__.py").is_file():
-            raise PackStartError(f"{self.pack_dir} has no __main__.py: not a Python policy pack")
-        try:
-            interpreter = pack_interpreter(self.pack_dir)
-        except PackInterpreterError as error:
-            raise PackStartError(str(error)) from None
-        return str(interpreter.python), interpreter.environment(env)
 
     def connect(self) -> None:
         """Wait (at most `start_timeout` from launch) until the pack listens, then connect. Safe to call twice.

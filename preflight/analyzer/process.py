@@ -22,9 +22,13 @@ from pathlib import Path
 from typing import IO
 
 from preflight.analyzer.errors import PackStartError
+from preflight.interpreter import PackInterpreterError, pack_interpreter
 
 # The CLI passes the engine's gRPC address; a Python pack never dials it, and there is no engine here.
 _NO_ENGINE = "127.0.0.1:0"
+ORGANIZATION = "organization"
+"""Who the pack is told it runs for (`PULUMI_ORGANIZATION`) when nobody says: the CLI's default for a local
+backend."""
 _STDERR_TAIL = 4000
 
 
@@ -154,3 +158,33 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
     except ProcessLookupError:
         pass
     process.wait()
+
+
+def launch_pack(
+    pack_dir: Path,
+    *,
+    project: str,
+    stack: str,
+    stack_config: Mapping[str, str],
+    python: str | None = None,
+    organization: str = ORGANIZATION,
+    dry_run: bool = True,
+) -> PackProcess:
+    """Launch the pack as the CLI does and return at once; raises `PackStartError` when it cannot be launched.
+
+    `python` None: the interpreter the CLI would run it with (`preflight.interpreter`); a missing one is an
+    error naming the command that creates it, never a fallback. Needs neither gRPC nor the Pulumi SDK, so a
+    caller can launch the pack before importing them.
+    """
+    env = pack_environment(
+        organization=organization, project=project, stack=stack, dry_run=dry_run, stack_config=stack_config
+    )
+    if python is None:
+        if not (pack_dir / "__main__.py").is_file():
+            raise PackStartError(f"{pack_dir} has no __main__.py: not a Python policy pack")
+        try:
+            interpreter = pack_interpreter(pack_dir)
+        except PackInterpreterError as error:
+            raise PackStartError(str(error)) from None
+        python, env = str(interpreter.python), interpreter.environment(env)
+    return PackProcess(pack_dir, python, env)

@@ -18,7 +18,8 @@ import pytest
 import redis
 
 from cacheclient import CacheConnection, connect
-from preflight.program import read_stack_config, run_program
+from preflight.program import run_program
+from preflight.stack_files import read_stack_config
 from tests.connect_stacks import every_mode
 from tests.engine.planned import PlannedCache, PlannedUser, planned_caches
 from tests.engine.servers import (

@@ -33,7 +33,8 @@ from pulumi_policy.proxy import UnknownValueError
 
 from preflight.analyzer import PolicyPack
 from preflight.model import Plan, PlannedResource
-from preflight.program import read_stack_config, run_program
+from preflight.program import run_program
+from preflight.stack_files import read_stack_config
 from pricing import GB_PER_GIB, Load, ServerlessLimits, estimate_node_based, estimate_serverless, load_table
 from sdk_internals import not_applicable_error
 from tests.policies import harness

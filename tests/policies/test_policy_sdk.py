@@ -21,7 +21,8 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
 from preflight.analyzer import analyze_request, analyze_stack_request
-from preflight.program import read_stack_config, run_program
+from preflight.program import run_program
+from preflight.stack_files import read_stack_config
 from sdk_internals import policy_servicer
 
 PROJECT = Path(__file__).resolve().parents[2]

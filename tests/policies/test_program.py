@@ -18,7 +18,8 @@ import pytest
 from elasticache_facts import tokens
 from preflight.analyzer import Diagnostic, PolicyPack
 from preflight.model import Plan, PlannedResource
-from preflight.program import read_stack_config, run_program
+from preflight.program import run_program
+from preflight.stack_files import read_stack_config
 from tests.policies.harness import DROP, with_
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from preflight.program import read_stack_config, run_program
+from preflight.program import run_program
 from preflight.report import render_json, render_text
 from preflight.run import run_preflight
+from preflight.stack_files import read_stack_config
 from preflight.summaries import cost_document
 
 

@@ -21,9 +21,10 @@ from elasticache_facts.wire import SECRET_SIG, SIG_KEY, is_secret
 from preflight.diff import CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, UPDATE, PlanDiff, diff_plan
 from preflight.model import Plan
 from preflight.previous import Previous, read_previous
-from preflight.program import StackConfig, read_stack_config, run_program
+from preflight.program import run_program
 from preflight.report import stack_document
 from preflight.run import PreflightResult
+from preflight.stack_files import StackConfig, read_stack_config
 from preflight.values import public
 from tests.conftest import edit_cache
 

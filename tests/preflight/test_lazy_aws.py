@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from preflight.program import read_stack_config, run_program
+from preflight.program import run_program
+from preflight.stack_files import read_stack_config
 from tests.preflight.conftest import REPO
 
 pytestmark = pytest.mark.usefixtures("sdk_state")
@@ -18,7 +19,8 @@ PROBE = """
 import json, sys
 from sdk_internals import lazy_aws
 assert lazy_aws.install()
-from preflight.program import read_stack_config, run_program
+from preflight.program import run_program
+from preflight.stack_files import read_stack_config
 plan = run_program(read_stack_config("prod"))
 import pulumi_aws as aws
 lazily = sorted(m for m in sys.modules if m.startswith("pulumi_aws.ec2."))
@@ -57,7 +59,8 @@ AS_THE_CLI_RUNS_IT = """
 import json, os, runpy, sys
 exit_now = os._exit
 def exiting(code):
-    loaded = sorted(m for m in sys.modules if m.startswith("pulumi_aws.ec2."))
+    watched = ("pulumi_aws.ec2.", "pulumi.automation.", "pulumi.dynamic.")
+    loaded = sorted(m for m in sys.modules if m.startswith(watched))
     sys.stderr.write("\\n" + json.dumps(loaded) + "\\n")
     sys.stderr.flush()
     exit_now(code)
@@ -76,6 +79,46 @@ def test_the_preflight_itself_loads_service_packages_lazily() -> None:
         timeout=120,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    ec2 = json.loads(run.stderr.strip().splitlines()[-1])
+    loaded = json.loads(run.stderr.strip().splitlines()[-1])
+    ec2 = [name for name in loaded if name.startswith("pulumi_aws.ec2.")]
     assert "pulumi_aws.ec2.security_group" in ec2
     assert len(ec2) < 20, ec2  # of the ~180 modules pulumi_aws.ec2 would import
+    assert [name for name in loaded if not name.startswith("pulumi_aws.")] == [], "the Automation API was loaded"
+
+
+LAZY_PULUMI = """
+import json, sys
+from sdk_internals import lazy_pulumi
+assert lazy_pulumi.install()
+import pulumi
+untouched = not any(m.startswith(("pulumi.automation.", "pulumi.dynamic.")) for m in sys.modules)
+from pulumi.automation import LocalWorkspace
+from pulumi.automation.events import EngineEvent
+print(json.dumps({
+    "untouched": untouched,
+    "same": LocalWorkspace is pulumi.automation.LocalWorkspace and EngineEvent is pulumi.automation.EngineEvent,
+    "automation": sorted(dir(pulumi.automation)),
+    "dynamic": sorted(dir(pulumi.dynamic)),
+    "where": LocalWorkspace.__module__,
+}))
+"""
+
+EAGER_PULUMI = """
+import json, pulumi
+print(json.dumps({"automation": sorted(dir(pulumi.automation)), "dynamic": sorted(dir(pulumi.dynamic))}))
+"""
+
+
+def test_the_automation_api_and_dynamic_providers_load_on_first_use_as_the_same_packages() -> None:
+    def probe(code: str) -> dict[str, object]:
+        run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return json.loads(run.stdout)
+
+    lazy, eager = probe(LAZY_PULUMI), probe(EAGER_PULUMI)
+    assert lazy["untouched"], "importing pulumi loaded them"
+    assert lazy["same"]
+    assert lazy["where"] == "pulumi.automation._local_workspace"
+    # dir() of a stand-in also lists the stand-in's own bookkeeping; every name of the real package is there.
+    for package in ("automation", "dynamic"):
+        assert set(eager[package]) <= set(lazy[package]), package

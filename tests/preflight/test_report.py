@@ -7,8 +7,7 @@ import json
 from elasticache_facts import tokens
 from elasticache_facts.wire import secret
 from preflight.analyzer import Diagnostic
-from preflight.mocks import SubnetAnswer
-from preflight.model import Plan, PlannedResource
+from preflight.model import Plan, PlannedResource, SubnetAnswer
 from preflight.report import render_json, render_text
 from preflight.run import Failure, PolicyPackSummary, PreflightResult
 from preflight.summaries import cache_settings

@@ -12,8 +12,9 @@ import pytest
 import preflight.program
 from preflight.analyzer import AnalysisResult, Diagnostic, PolicyPack, PolicyPackError
 from preflight.model import PlannedResource
-from preflight.program import read_stack_config, run_program
+from preflight.program import run_program
 from preflight.run import _AnalysisStream, run_preflight
+from preflight.stack_files import read_stack_config
 from tests.preflight.conftest import REPO
 
 pytestmark = pytest.mark.usefixtures("sdk_state")
@@ -159,6 +160,34 @@ def test_resources_before_the_pack_is_ready_wait_and_go_out_in_order_when_it_is(
     assert [call.resource.name for call in pack.calls] == ["r0", "r1", "r2"], "not sent at once"
 
     assert [d.message for d in stream.results()] == ["about r0", "about r1", "about r2"]
+
+
+def test_a_submit_while_another_thread_sends_returns_at_once_and_its_resource_still_goes_out() -> None:
+    sending = threading.Event()
+    go_on = threading.Event()
+
+    class SlowFirst(_ManualPack):
+        def analyze_async(self, resource: PlannedResource) -> _Call:
+            if resource.name == "r0":
+                sending.set()
+                assert go_on.wait(5)
+            return super().analyze_async(resource)
+
+    pack = SlowFirst()
+    stream = _AnalysisStream(pack)  # type: ignore[arg-type]
+    stream.open()
+    first = threading.Thread(target=stream.submit, args=(_resource(0),), daemon=True)
+    first.start()
+    assert sending.wait(5)
+
+    stream.submit(_resource(1))  # returns although the first send is still under way
+    assert pack.calls == [], "a second thread talked to the pack while another was sending"
+
+    go_on.set()
+    first.join(5)
+    assert not first.is_alive()
+    assert [call.resource.name for call in pack.calls] == ["r0", "r1"], "the queued resource was left behind"
+    assert [d.message for d in stream.results()] == ["about r0", "about r1"]
 
 
 def test_a_full_window_holds_the_next_send_until_the_pack_answers() -> None:

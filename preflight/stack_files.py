@@ -1,0 +1,206 @@
+"""A stack's config read the way the Pulumi CLI reads it, with nothing of the SDK: the preflight reads it before
+the SDKs are imported, to launch the policy pack first.
+
+Project defaults from `Pulumi.yaml`, then `Pulumi.<stack>.yaml`; `secure:` values are never decrypted, a marked
+placeholder stands in. Duplicate keys are refused as the CLI refuses them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from preflight.model import SubnetAnswer
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET_PLACEHOLDER = "preflight-placeholder-secret"
+"""Stands in for every `secure:` value: long enough and plain enough to pass the program's own checks."""
+
+
+class StackFileError(Exception):
+    """`Pulumi.yaml` or `Pulumi.<stack>.yaml` is missing or not what the CLI would accept."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """A stack's config as the CLI hands it to a program: full keys to strings (objects as JSON)."""
+
+    project: str
+    stack: str
+    values: Mapping[str, str]
+    secret_keys: tuple[str, ...] = ()
+    secret_placeholders: tuple[str, ...] = field(default=())
+    """Key paths whose `secure:` value was replaced by `SECRET_PLACEHOLDER`."""
+    secure_paths: frozenset[str] = frozenset()
+    """Full key paths (`elasticache:cacheSecrets.x.authToken`) stored as secrets, leaf by leaf."""
+
+    def get(self, key: str) -> Any:
+        """A project key's value, structured values decoded."""
+        raw = self.values.get(f"{self.project}:{key}") if ":" not in key else self.values.get(key)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+
+    def with_secret_values(self, **overrides: Any) -> StackConfig:
+        """`with_values`, the keys stored as secrets (as `pulumi config set --secret --path` does)."""
+        changed = self.with_values(**overrides)
+        keys = {key if ":" in key else f"{self.project}:{key}" for key in overrides}
+        secret_keys = tuple(sorted(set(self.secret_keys) | keys))
+        leaves = {path for key, value in overrides.items() for path in _leaf_paths(value, key)}
+        secure = self.secure_paths | {path if ":" in path else f"{self.project}:{path}" for path in leaves}
+        return StackConfig(
+            self.project, self.stack, changed.values, secret_keys, self.secret_placeholders, frozenset(secure)
+        )
+
+    def with_values(self, **overrides: Any) -> StackConfig:
+        """A copy with some keys replaced (values are plain Python objects; None removes the key)."""
+        values = dict(self.values)
+        for key, value in overrides.items():
+            full = key if ":" in key else f"{self.project}:{key}"
+            if value is None:
+                values.pop(full, None)
+            else:
+                values[full] = value if isinstance(value, str) else json.dumps(value)
+        return StackConfig(
+            self.project, self.stack, values, self.secret_keys, self.secret_placeholders, self.secure_paths
+        )
+
+
+def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
+    project_file = project_dir / "Pulumi.yaml"
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    project_doc = _load_yaml(project_file)
+    project = project_doc.get("name")
+    if not isinstance(project, str):
+        raise StackFileError(f"{project_file}: no project name")
+    if not stack_file.exists():
+        stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise StackFileError(f"no stack file {stack_file.name}; stacks here: {', '.join(stacks) or 'none'}")
+
+    values: dict[str, str] = {}
+    secret_keys: set[str] = set()
+    placeholders: list[str] = []
+    for key, spec in (project_doc.get("config") or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        default = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
+        if default is not None:
+            values[full] = _encode(default)
+    for key, value in ((_load_yaml(stack_file).get("config")) or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        cleaned, secret_paths = _strip_secure(value, full)
+        if secret_paths:
+            secret_keys.add(full)
+            placeholders.extend(secret_paths)
+        values[full] = _encode(cleaned)
+    return StackConfig(project, stack, values, tuple(sorted(secret_keys)), tuple(placeholders), frozenset(placeholders))
+
+
+def _leaf_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaf_paths(item, f"{path}.{key}")]
+    if isinstance(value, list):
+        return [leaf for index, item in enumerate(value) for leaf in _leaf_paths(item, f"{path}[{index}]")]
+    return [path]
+
+
+def stand_in_subnets(config: StackConfig) -> dict[str, SubnetAnswer]:
+    """Without AWS, answer `get_subnet` from the stack's network config alone (`preflight.model.SUBNET_RULE`).
+
+    The network lives in one place, the stack config: adding an app AZ is one edit there (a subnet and its AZ,
+    each appended to its list), and this layout follows it. A real run reads every subnet's AZ from AWS and the
+    program refuses a layout that leaves an app AZ without a subnet.
+    """
+    network = config.get("network")
+    if not isinstance(network, dict):
+        return {}
+    subnets = network.get("subnetIds") or []
+    azs = network.get("appAvailabilityZones") or []
+    vpc = network.get("vpcId", "")
+    if not azs or not isinstance(subnets, list):
+        return {}
+    return {str(s): SubnetAnswer(str(azs[i % len(azs)]), str(vpc)) for i, s in enumerate(subnets)}
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Refuses a mapping key written twice, as the CLI does.
+
+    The CLI reads stack files with gopkg.in/yaml.v3 (pulumi/pulumi sdk/go/common/encoding/marshal.go,
+    `yamlMarshaler.Unmarshal`), whose decoder refuses duplicates: "line N: mapping key "k" already defined at
+    line M". PyYAML would silently keep the last one.
+    """
+
+    duplicates: list[str]
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            loader.duplicates.append(f"line {line}: mapping key {key!r} already defined at line {seen[key]}")
+        else:
+            seen[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loader = _UniqueKeyLoader(path.read_text())
+        loader.duplicates = []
+        try:
+            doc = loader.get_single_data()
+        finally:
+            loader.dispose()
+        if loader.duplicates:
+            raise StackFileError(
+                f"{path.name}: a key is written twice, which the Pulumi CLI refuses (keep the one you mean): "
+                + "; ".join(sorted(loader.duplicates, key=lambda text: int(text.split()[1].rstrip(":"))))
+            )
+    except FileNotFoundError as error:
+        raise StackFileError(f"{path.name} not found in {path.parent}") from error
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path.name} is not valid YAML: {error}") from error
+    if not isinstance(doc, dict):
+        raise StackFileError(f"{path.name}: expected a mapping at the top level")
+    return doc
+
+
+def _strip_secure(value: Any, path: str) -> tuple[Any, list[str]]:
+    """Replace every `{secure: ...}` leaf by the placeholder; return the key paths replaced."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER, [path]
+        found: list[str] = []
+        cleaned = {}
+        for key, item in value.items():
+            cleaned[key], paths = _strip_secure(item, f"{path}.{key}")
+            found.extend(paths)
+        return cleaned, found
+    if isinstance(value, list):
+        items = [_strip_secure(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return [item for item, _ in items], [p for _, paths in items for p in paths]
+    return value, []
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value)

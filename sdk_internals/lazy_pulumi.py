@@ -1,0 +1,52 @@
+"""Load the Pulumi SDK's Automation API and dynamic providers when first used, not with `pulumi` itself.
+
+`pulumi/__init__.py` ends with `from . import runtime, dynamic, policy, automation`, so every program pays for
+`pulumi.automation` (its workspaces, events and server: about 30 ms) and `pulumi.dynamic` (`dill`, about 10 ms)
+at start-up, which a program run by the CLI or by the preflight never touches. `install()` puts a stand-in for
+each in `sys.modules` before `pulumi` is first imported (its `from . import` then binds the stand-in). The first
+access to any name of the stand-in runs the package's real `__init__` into it, so `pulumi.automation.LocalWorkspace`
+is the same object either way; a submodule (`pulumi.automation.events`) imports as it always does.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+from sdk_internals.lazy_aws import stand_in
+
+PACKAGES = ("automation", "dynamic")
+
+
+class _WholePackage(types.ModuleType):
+    _complete = False
+
+    def __getattr__(self, name: str) -> Any:
+        self._load()
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}") from None
+
+    def __dir__(self) -> list[str]:
+        self._load()
+        return list(self.__dict__)
+
+    def _load(self) -> None:
+        if self._complete:
+            return
+        self._complete = True
+        spec = self.__spec__
+        assert spec is not None
+        assert spec.loader is not None
+        spec.loader.exec_module(self)
+
+
+def install(packages: tuple[str, ...] = PACKAGES) -> bool:
+    """Put the stand-ins in place; False (and nothing done) once pulumi has been imported."""
+    if "pulumi" in sys.modules:
+        return False
+    for package in packages:
+        stand_in("pulumi", package, _WholePackage)
+    return True
