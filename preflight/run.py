@@ -194,7 +194,9 @@ def run_preflight(
         imported = time.perf_counter()
         import preflight.program  # noqa: F401 - the SDKs and the component, timed as imports
         from preflight.analyzer import PolicyPack
+        from sdk_internals import unknowns
 
+        unknowns.install()
         timings["imports"] = time.perf_counter() - imported
         pack = PolicyPack(
             boot.pack_dir,
