@@ -10,9 +10,15 @@ place in `policies/guardrails/policy_sdk.py` (checked by `tests/policies/test_po
 - here: `sync_await` (pulumi), `not_applicable_error`, `policy_servicer` (pulumi_policy), `wire_signatures`
   (pulumi's values of `elasticache_facts.wire`)
 - `lazy_aws`: pulumi_aws service packages loaded one module at a time (the generated SDK's file layout)
+- `lazy_pulumi`: `pulumi.automation` and `pulumi.dynamic` loaded on first use (`pulumi/__init__.py` imports both)
+- `unknowns`: the SDK's check for unknowns (`pulumi.runtime.rpc.contains_unknowns`) without the reference cycle
+  it leaves per call
 
 `lazy_aws` is a speed path, kept because `bench/preflight_bench.py --without lazy-aws` shows it saves more than
-10% (figures in preflight/README.md, "Speed").
+10%; `unknowns` is kept for memory (`--without acyclic-unknowns`: 0.36 MiB per cache); figures in
+preflight/README.md, "Speed". All three are installed by the preflight only (`preflight/__main__.py`,
+`preflight/run.py`): a program run by the CLI never sees them. The package itself imports no SDK, so the
+preflight can install the stand-ins before anything imports `pulumi`.
 """
 
 from __future__ import annotations
