@@ -9,6 +9,9 @@ Plans the generated stack `bench-<n>` once (as `bench/preflight_bench.py` makes 
   as plain values) under the SDK's own mock monitor, with mocks that echo the inputs back, stack traces
   recorded (as the preflight runs it). This is the cost of `pulumi.CustomResource(...)`
   itself: no component, no config validation, no cost model, no recording.
+- `register-typed`: the same, through `pulumi_aws`'s and `pulumi_random`'s own classes (`aws.elasticache.
+  ReplicationGroup(name, **inputs)`...) instead of bare `CustomResource`s: what the typed SDK adds (an `Output`
+  per declared property, typed translation). Reported beside the floor, not part of it.
 - `analyze`: pulumi-policy's Analyzer servicer handling one `Analyze` per resource, called in-process with the
   requests the preflight sends (no gRPC), with this pack's policies and the stack config set up as the pack
   sets it up (read once).
@@ -25,9 +28,11 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import inspect
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import tempfile
@@ -64,27 +69,84 @@ def plain(value: Any) -> Any:
     return value
 
 
-def register(resources: list[PlannedResource]) -> tuple[float, float]:
-    import pulumi
-    from pulumi.runtime import Mocks, set_mocks, settings
-    from pulumi.runtime.stack import run_pulumi_func
-
-    from sdk_internals import sync_await
+def _echo() -> Any:
+    from pulumi.runtime import Mocks
 
     class Echo(Mocks):
+        """Mocks that echo the inputs back: the least a mock can answer."""
+
         def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
             return f"{args.name}-id", dict(args.inputs)
 
         def call(self, args: Any) -> tuple[dict[str, Any], list[Any]]:
             return {}, []
 
+    return Echo()
+
+
+def register(resources: list[PlannedResource]) -> tuple[float, float]:
+    import pulumi
+    from pulumi.runtime import set_mocks, settings
+    from pulumi.runtime.stack import run_pulumi_func
+
+    from sdk_internals import sync_await
+
     inputs = [(r.type, r.name, plain(r.inputs)) for r in resources if r.custom]
     settings.ROOT.set(None)
-    set_mocks(Echo(), project="floor", stack="floor", preview=False)
+    set_mocks(_echo(), project="floor", stack="floor", preview=False)
 
     async def program() -> None:
         for type_token, name, properties in inputs:
             pulumi.CustomResource(type_token, name, dict(properties))
+
+    return timed(lambda: sync_await(run_pulumi_func(program)))
+
+
+_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
+_SDK_PACKAGES = {"aws": "pulumi_aws", "random": "pulumi_random"}
+
+
+def typed_calls(resources: list[PlannedResource]) -> list[tuple[Any, str, dict[str, Any]]]:
+    """(class, name, keyword arguments) registering each custom resource through its SDK's own class.
+
+    Top-level inputs become the class's snake_case arguments; nested values stay in their wire (camelCase) form,
+    which the SDK passes on unchanged. An input the class has no argument for is an error: the typed floor must
+    register exactly what the plan holds.
+    """
+    calls = []
+    for resource in resources:
+        if not resource.custom:
+            continue
+        package, module, name = resource.type.split(":")
+        root = _SDK_PACKAGES[package]
+        service = module.split("/")[0]
+        cls = getattr(importlib.import_module(root if service == "index" else f"{root}.{service}"), name)
+        accepted = set(inspect.signature(cls._internal_init).parameters)
+        arguments = {}
+        for key, value in plain(resource.inputs).items():
+            if key.startswith("__"):
+                continue
+            argument = _SNAKE.sub("_", key).lower()
+            if argument not in accepted:
+                raise SystemExit(f"{resource.type} has no argument for input {key!r}: the typed floor would differ")
+            arguments[argument] = value
+        calls.append((cls, resource.name, arguments))
+    return calls
+
+
+def register_typed(resources: list[PlannedResource]) -> tuple[float, float]:
+    from pulumi.runtime import set_mocks, settings
+    from pulumi.runtime.stack import run_pulumi_func
+
+    from sdk_internals import sync_await
+
+    calls = typed_calls(resources)
+    settings.ROOT.set(None)
+    set_mocks(_echo(), project="floor", stack="floor", preview=False)
+
+    async def program() -> None:
+        for cls, name, arguments in calls:
+            cls(name, **arguments)
 
     return timed(lambda: sync_await(run_pulumi_func(program)))
 
@@ -146,6 +208,7 @@ def main() -> int:
         for _ in range(args.repeat):
             for part, (wall, cpu) in (
                 ("register", register(resources)),
+                ("register-typed", register_typed(resources)),
                 ("analyze", timed(lambda: [analyzer.Analyze(r, None) for r in analyze_requests])),
                 ("analyze-stack", timed(lambda: analyzer.AnalyzeStack(stack_request, None))),
             ):
@@ -158,7 +221,7 @@ def main() -> int:
         f"{args.repeat} runs each"
     )
     medians = {name: statistics.median(values) for name, values in times.items()}
-    for name in ("register", "analyze", "analyze-stack"):
+    for name in ("register", "register-typed", "analyze", "analyze-stack"):
         print(
             f"{name:<14}{medians[name]:>8.3f}s median  ({min(times[name]):.3f}-{max(times[name]):.3f}s), "
             f"CPU {medians[name + '-cpu']:.3f}s"

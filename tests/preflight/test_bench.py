@@ -31,7 +31,7 @@ def test_the_sdk_floor_reports_each_part_and_the_floor() -> None:
     out = _run("bench/sdk_floor.py", "--caches", "1", "--repeat", "1")
 
     assert re.search(r"stack bench-1: \d+ resources", out), out
-    for part in ("register", "analyze", "analyze-stack"):
+    for part in ("register", "register-typed", "analyze", "analyze-stack"):
         assert re.search(rf"^{part}\s+\d+\.\d+s median .*, CPU \d+\.\d+s", out, re.MULTILINE), out
     assert re.search(r"floor on two cores: .* = \d+\.\d+s", out), out
 
