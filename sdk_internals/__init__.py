@@ -9,6 +9,7 @@ place in `policies/guardrails/policy_sdk.py` (checked by `tests/policies/test_po
 
 - here: `sync_await` (pulumi), `not_applicable_error`, `policy_servicer` (pulumi_policy), `wire_signatures`
   (pulumi's values of `elasticache_facts.wire`)
+- `stand_ins`: a package waiting in `sys.modules` until first used, what `lazy_aws` and `lazy_pulumi` put in place
 - `lazy_aws`: pulumi_aws service packages loaded one module at a time (the generated SDK's file layout)
 - `lazy_pulumi`: `pulumi.automation` and `pulumi.dynamic` loaded on first use (`pulumi/__init__.py` imports both)
 - `unknowns`: the SDK's check for unknowns (`pulumi.runtime.rpc.contains_unknowns`) without the reference cycle

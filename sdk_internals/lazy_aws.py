@@ -14,12 +14,12 @@ only when they are loaded changes.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import re
 import sys
-import types
 from pathlib import Path
 from typing import Any
+
+from sdk_internals.stand_ins import WholePackage, stand_in
 
 SERVICES = ("ec2", "cloudwatch", "elasticache", "vpc", "kms", "sns")
 """The services the program uses; ec2 and cloudwatch are most of the cost. Any other loads as usual."""
@@ -29,16 +29,12 @@ _AFFIXES = re.compile(r"^(Awaitable)?(?P<stem>.+?)(ArgsDict|Args|State|Result)?$
 _TYPE_MODULES = ("_inputs", "_enums", "outputs")
 
 
-class _ServicePackage(types.ModuleType):
-    _complete = False
+class _ServicePackage(WholePackage):
+    """A pulumi_aws service package that loads the one module defining a name on its first access."""
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or self._complete:
-            self._load_everything()
-            try:
-                return self.__dict__[name]
-            except KeyError:
-                raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}") from None
+            return super().__getattr__(name)
         for module_name in _candidates(name):
             if not (Path(self.__path__[0]) / f"{module_name}.py").is_file():
                 continue
@@ -51,24 +47,7 @@ class _ServicePackage(types.ModuleType):
                 return self.__dict__[name]
             if module_name == name:
                 return module
-        self._load_everything()
-        try:
-            return self.__dict__[name]
-        except KeyError:
-            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}") from None
-
-    def __dir__(self) -> list[str]:
-        self._load_everything()
-        return list(self.__dict__)
-
-    def _load_everything(self) -> None:
-        if self._complete:
-            return
-        self._complete = True
-        spec = self.__spec__
-        assert spec is not None
-        assert spec.loader is not None
-        spec.loader.exec_module(self)
+        return super().__getattr__(name)
 
 
 def _candidates(name: str) -> list[str]:
@@ -89,32 +68,4 @@ def install(services: tuple[str, ...] = SERVICES) -> bool:
         return False
     for service in services:
         stand_in("pulumi_aws", service, _ServicePackage)
-    return True
-
-
-def stand_in(root: str, package: str, kind: type[types.ModuleType]) -> bool:
-    """Put a `kind` stand-in for `<root>.<package>` in `sys.modules`, its real `__init__` not yet run.
-
-    Found without importing `root` (its own `__init__` would import the package at once): from the directory
-    `importlib.util.find_spec(root)` names. False when the package is already imported or is not there.
-    """
-    spec_root = importlib.util.find_spec(root)
-    if spec_root is None or not spec_root.submodule_search_locations:
-        return False
-    name = f"{root}.{package}"
-    directory = Path(next(iter(spec_root.submodule_search_locations))) / package
-    init = directory / "__init__.py"
-    if name in sys.modules or not init.is_file():
-        return False
-    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(directory)])
-    if spec is None:
-        return False
-    module = kind(name)
-    module.__spec__ = spec
-    module.__loader__ = spec.loader
-    module.__file__ = str(init)
-    module.__cached__ = spec.cached  # type: ignore[attr-defined]
-    module.__path__ = [str(directory)]
-    module.__package__ = name
-    sys.modules[name] = module
     return True

@@ -11,36 +11,10 @@ is the same object either way; a submodule (`pulumi.automation.events`) imports 
 from __future__ import annotations
 
 import sys
-import types
-from typing import Any
 
-from sdk_internals.lazy_aws import stand_in
+from sdk_internals.stand_ins import WholePackage, stand_in
 
 PACKAGES = ("automation", "dynamic")
-
-
-class _WholePackage(types.ModuleType):
-    _complete = False
-
-    def __getattr__(self, name: str) -> Any:
-        self._load()
-        try:
-            return self.__dict__[name]
-        except KeyError:
-            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}") from None
-
-    def __dir__(self) -> list[str]:
-        self._load()
-        return list(self.__dict__)
-
-    def _load(self) -> None:
-        if self._complete:
-            return
-        self._complete = True
-        spec = self.__spec__
-        assert spec is not None
-        assert spec.loader is not None
-        spec.loader.exec_module(self)
 
 
 def install(packages: tuple[str, ...] = PACKAGES) -> bool:
@@ -48,5 +22,5 @@ def install(packages: tuple[str, ...] = PACKAGES) -> bool:
     if "pulumi" in sys.modules:
         return False
     for package in packages:
-        stand_in("pulumi", package, _WholePackage)
+        stand_in("pulumi", package, WholePackage)
     return True
