@@ -21,9 +21,7 @@ from components.stack_config.problems import ConfigError, Problem
 from components.stack_config.secrets import MUST_BE_SECRET, plain_text_secrets
 from preflight.mocks import AwsMocks, RecordingMonitor
 from preflight.model import Plan, PlannedResource, ResourceOptions, SubnetAnswer
-from preflight.stack_files import StackConfig, stand_in_subnets
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from preflight.stack_files import PROJECT_DIR, StackConfig, stand_in_subnets
 
 
 def plain_text_secrets_in(config: StackConfig) -> list[Problem]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from preflight.model import Plan, PlannedResource
+from preflight.stack_files import PROJECT_DIR
 
 if TYPE_CHECKING:
     from preflight.analyzer import AnalyzerInfo, Diagnostic, PendingAnalysis, PolicyPack
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from preflight.previous import Previous
     from preflight.stack_files import StackConfig
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-"""Where `Pulumi.yaml` lives (the same as `preflight.program.PROJECT_DIR`, without importing the SDK)."""
 
 ANALYZE_IN_FLIGHT = 64
 """Analyze calls sent and not yet answered. The pack serves 4 at a time and queues the rest, so it never waits

@@ -18,6 +18,7 @@ import yaml
 from preflight.model import SubnetAnswer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""Where `Pulumi.yaml` lives: the default for every reader of the project's files."""
 SECRET_PLACEHOLDER = "preflight-placeholder-secret"
 """Stands in for every `secure:` value: long enough and plain enough to pass the program's own checks."""
 
