@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
@@ -35,6 +37,31 @@ def copy_project(destination: Path) -> Path:
     # The pack's own virtualenv (what policies/PulumiPolicy.yaml names) is linked, not copied: 86 MB.
     (destination / PACK_VENV.relative_to(REPO)).symlink_to(PACK_VENV, target_is_directory=True)
     return destination
+
+
+_AS_THE_CLI_RUNS_IT = """
+import json, os, runpy, sys
+{prelude}
+exit_now = os._exit
+def exiting(code):
+    sys.stderr.write("\\n" + json.dumps({report}) + "\\n")
+    sys.stderr.flush()
+    exit_now(code)
+os._exit = exiting
+runpy.run_module("preflight", run_name="__main__")
+"""
+
+
+def preflight_reporting(prelude: str, report: str, *arguments: str) -> Any:
+    """Run `python -m preflight <arguments>` in a fresh interpreter, as the CLI would, after `prelude`; return
+    `report` (a Python expression, JSON-encodable) as it stands when the preflight exits. It exits through
+    `os._exit`, which skips `atexit`: the report is taken there."""
+    code = _AS_THE_CLI_RUNS_IT.format(prelude=prelude, report=report)
+    run = subprocess.run(
+        [sys.executable, "-c", code, *arguments], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stderr.strip().splitlines()[-1])
 
 
 @pytest.fixture

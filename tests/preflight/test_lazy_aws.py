@@ -10,7 +10,7 @@ import pytest
 
 from preflight.program import run_program
 from preflight.stack_files import read_stack_config
-from tests.preflight.conftest import REPO
+from tests.preflight.conftest import REPO, preflight_reporting
 
 pytestmark = pytest.mark.usefixtures("sdk_state")
 
@@ -54,32 +54,10 @@ def test_lazy_service_packages_change_nothing_but_what_is_imported() -> None:
     assert lazy["complete"] > 1000
 
 
-# `python -m preflight` as the CLI runs it, telling which pulumi_aws.ec2 modules were loaded as it exits.
-AS_THE_CLI_RUNS_IT = """
-import json, os, runpy, sys
-exit_now = os._exit
-def exiting(code):
-    watched = ("pulumi_aws.ec2.", "pulumi.automation.", "pulumi.dynamic.")
-    loaded = sorted(m for m in sys.modules if m.startswith(watched))
-    sys.stderr.write("\\n" + json.dumps(loaded) + "\\n")
-    sys.stderr.flush()
-    exit_now(code)
-os._exit = exiting
-runpy.run_module("preflight", run_name="__main__")
-"""
-
-
 def test_the_preflight_itself_loads_service_packages_lazily() -> None:
     """The stand-ins go in before anything the preflight imports pulls in pulumi_aws."""
-    run = subprocess.run(
-        [sys.executable, "-c", AS_THE_CLI_RUNS_IT, "dev", "--json"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    loaded = json.loads(run.stderr.strip().splitlines()[-1])
+    watched = ("pulumi_aws.ec2.", "pulumi.automation.", "pulumi.dynamic.")
+    loaded = preflight_reporting("", f"sorted(m for m in sys.modules if m.startswith({watched!r}))", "dev", "--json")
     ec2 = [name for name in loaded if name.startswith("pulumi_aws.ec2.")]
     assert "pulumi_aws.ec2.security_group" in ec2
     assert len(ec2) < 20, ec2  # of the ~180 modules pulumi_aws.ec2 would import

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from preflight.program import run_program
 from preflight.report import render_text
 from preflight.run import PreflightResult, run_preflight
 from preflight.stack_files import SECRET_PLACEHOLDER, read_stack_config
-from tests.preflight.conftest import REPO, edit, processes_using
+from tests.preflight.conftest import REPO, edit, preflight_reporting, processes_using
 
 pytestmark = pytest.mark.usefixtures("sdk_state")
 
@@ -266,29 +264,17 @@ def test_a_minimal_production_stack_passes_the_production_gate_once_the_loader_i
     assert processes_using(project) == []
 
 
-# `python -m preflight` as the CLI runs it, noting which SDKs were imported when the pack was launched.
+# Which SDKs were imported when the pack was launched.
 LAUNCH_PROBE = """
-import json, os, runpy, sys
 import preflight.analyzer.process as process
 launch, seen = process.PackProcess.__init__, []
 def recording(self, *args, **kwargs):
     seen.append(sorted(name for name in ("pulumi", "grpc", "pulumi_aws", "pydantic") if name in sys.modules))
     launch(self, *args, **kwargs)
 process.PackProcess.__init__ = recording
-exit_now = os._exit
-def exiting(code):
-    sys.stderr.write("\\n" + json.dumps(seen) + "\\n")
-    sys.stderr.flush()
-    exit_now(code)
-os._exit = exiting
-runpy.run_module("preflight", run_name="__main__")
 """
 
 
 def test_the_pack_is_launched_before_the_sdks_are_imported() -> None:
     """Its interpreter boots on the other core while this one imports the SDKs and runs the program."""
-    run = subprocess.run(
-        [sys.executable, "-c", LAUNCH_PROBE, "dev", "--json"], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert json.loads(run.stderr.strip().splitlines()[-1]) == [[]]
+    assert preflight_reporting(LAUNCH_PROBE, "seen", "dev", "--json") == [[]]
