@@ -29,7 +29,7 @@ from preflight.model import Plan, PlannedResource
 from preflight.stack_files import PROJECT_DIR
 
 if TYPE_CHECKING:
-    from preflight.analyzer import AnalyzerInfo, Diagnostic, PendingAnalysis, PolicyPack
+    from preflight.analyzer import AnalyzerInfo, Diagnostic, PolicyPack, RelayedAnalysis
     from preflight.analyzer.process import PackProcess
     from preflight.diff import PlanDiff
     from preflight.model import SubnetAnswer
@@ -316,23 +316,21 @@ class _AnalysisStream:
     """`Analyze` for each resource as the program registers it, the way the engine feeds a pack during a preview.
 
     `submit` runs on the SDK's RPC threads, right after each registration. It queues the resource, and the
-    thread that finds nobody sending sends the queue: one thread at a time talks to gRPC, the others return to
-    the SDK at once. (Several threads sending at once queue up on the gRPC channel's lock, and the program's
-    registrations wait for them; a dedicated sender thread would starve for the interpreter lock while the
-    program runs, and send late.) Resources registered before the pack is configured wait until `open()`. At
-    most `in_flight` calls are unanswered at once: the pack queues the rest, and the bound keeps a huge stack's
-    calls from queueing past their deadline. A failure to send never reaches the program: `results()` reports
-    it.
+    thread that finds nobody sending sends the queue: one thread at a time hands requests over, the others
+    return to the SDK at once. The requests go through a relay process (`PolicyPack.relayed`): gRPC's client
+    work stays off the program's interpreter lock, as the engine's is in a preview, and the relay keeps at most
+    `in_flight` calls unanswered. Resources registered before the pack is configured wait until `open()`. A
+    failure to send never reaches the program: `results()` reports it.
     """
 
     def __init__(self, pack: PolicyPack, in_flight: int = ANALYZE_IN_FLIGHT) -> None:
         self.pack = pack
+        self.in_flight = in_flight
         self._lock = threading.Lock()
         self._sending = threading.Lock()
         """Held by the one thread sending the queue."""
-        self._window = threading.BoundedSemaphore(in_flight)
         self._queue: collections.deque[PlannedResource] = collections.deque()
-        self._calls: list[PendingAnalysis] = []
+        self._analyses: RelayedAnalysis | None = None
         self._error: BaseException | None = None
         self._open = False
         self._closed = False
@@ -343,8 +341,14 @@ class _AnalysisStream:
             self._pump()
 
     def open(self) -> None:
-        """The pack is configured: send what is queued, and every later resource as it comes."""
+        """The pack is configured: start the relay, send what is queued, and every later resource as it comes."""
         with self._lock:
+            if self._closed:
+                return
+            try:
+                self._analyses = self.pack.relayed(self.in_flight)
+            except Exception as error:  # the pack went away, or the relay cannot start: results() reports it
+                self._error = error
             self._open = True
         self._pump()
 
@@ -362,19 +366,12 @@ class _AnalysisStream:
             self._send(self._queue.popleft())
 
     def _send(self, resource: PlannedResource) -> None:
-        self._window.acquire()
-        if self._closed or self._error is not None:
-            self._window.release()
+        if self._closed or self._error is not None or self._analyses is None:
             return
         try:
-            call = self.pack.analyze_async(resource)
-        except Exception as error:  # the pack went away: results() reports it
-            self._window.release()
+            self._analyses.send(resource)
+        except Exception as error:  # the relay or the pack went away: results() reports it
             self._error = error
-            return
-        with self._lock:
-            self._calls.append(call)
-        call.add_done_callback(self._window.release)
 
     def results(self) -> list[Diagnostic]:
         """Every resource's diagnostics, once the program has finished and the pack is ready (`open()`)."""
@@ -383,20 +380,18 @@ class _AnalysisStream:
                 raise RuntimeError("the pack was never ready: nothing was sent")
         with self._sending:
             self._drain()
-        with self._lock:
-            calls = list(self._calls)
         if self._error is not None:
             raise self._error
-        diagnostics: list[Diagnostic] = []
-        for call in calls:
-            diagnostics.extend(call.result().diagnostics)
-        return diagnostics
+        assert self._analyses is not None
+        return [diagnostic for result in self._analyses.results() for diagnostic in result.diagnostics]
 
     def close(self) -> None:
-        """Send nothing more (the run is over, or failed)."""
+        """Send nothing more, and stop the relay (the run is over, or failed)."""
         with self._lock:
             self._closed = True
             self._queue.clear()
+            if self._analyses is not None:
+                self._analyses.close()
 
 
 def _finish_analysis(

@@ -25,7 +25,8 @@ assigned (bridged providers keep it among the outputs).
 The pack is a separate process: `PolicyPack` always stops it (terminate, then kill), also on exceptions and
 KeyboardInterrupt, and as a last resort when the object is collected or the interpreter exits.
 
-- `client`    `PolicyPack` (life cycle and RPCs) and `PendingAnalysis`
+- `client`    `PolicyPack` (life cycle and RPCs), `PendingAnalysis` and `RelayedAnalysis`
+- `relay`     the process `RelayedAnalysis` sends `Analyze` calls from, off the caller's interpreter lock
 - `process`   the pack's process: launch, port, stderr, the one kill path
 - `requests`  what the engine sends: marshalled properties, `Analyze`/`AnalyzeStack` requests
 - `answers`   what the pack says: `AnalyzerInfo`, `Diagnostic`, `AnalysisResult`
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
         PolicyInfo,
         analyzer_info,
     )
-    from preflight.analyzer.client import PendingAnalysis, PolicyPack
+    from preflight.analyzer.client import PendingAnalysis, PolicyPack, RelayedAnalysis
     from preflight.analyzer.config import configure_request, reconcile_config
     from preflight.analyzer.errors import (
         PackCallError,
@@ -73,7 +74,7 @@ _HOMES = {
         "PolicyInfo",
         "analyzer_info",
     ),
-    "client": ("PendingAnalysis", "PolicyPack"),
+    "client": ("PendingAnalysis", "PolicyPack", "RelayedAnalysis"),
     "config": ("configure_request", "reconcile_config"),
     "errors": ("PackCallError", "PackClosedError", "PackConfigError", "PackStartError", "PolicyPackError"),
     "requests": ("analyze_request", "analyze_stack_request", "engine_properties"),
@@ -94,6 +95,7 @@ __all__ = [
     "PolicyInfo",
     "PolicyPack",
     "PolicyPackError",
+    "RelayedAnalysis",
     "analyze_request",
     "analyze_stack_request",
     "analyzer_info",

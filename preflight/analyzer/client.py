@@ -28,6 +28,7 @@ from preflight.analyzer.answers import (
 from preflight.analyzer.config import configure_request, reconcile_config
 from preflight.analyzer.errors import PackCallError, PackClosedError
 from preflight.analyzer.process import ORGANIZATION, PackProcess, launch_pack
+from preflight.analyzer.relay import AnalyzeRelay, CallFailure, RelayError
 from preflight.analyzer.requests import analyze_request, analyze_stack_request
 from preflight.model import PlannedResource
 
@@ -91,6 +92,8 @@ class PolicyPack:
         """The config the pack was last `configure`d with, per policy: (enforcement level, properties)."""
         self._process: PackProcess | None = process
         self._channel: grpc.Channel | None = None
+        self._address: str | None = None
+        self._relays: list[AnalyzeRelay] = []
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
         self._info: AnalyzerInfo | None = None
         self._closed = False
@@ -132,8 +135,9 @@ class PolicyPack:
         assert self._process is not None
         try:
             port = self._process.read_port(self.start_timeout)
+            self._address = f"127.0.0.1:{port}"
             self._channel = grpc.insecure_channel(
-                f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", _MAX_MESSAGE)]
+                self._address, options=[("grpc.max_receive_message_length", _MAX_MESSAGE)]
             )
             self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
             # What the CLI's policy proxy forwards before anything else.
@@ -155,6 +159,8 @@ class PolicyPack:
     def close(self) -> None:
         """Stop the pack (terminate, then kill) and release everything. Safe to call twice."""
         self._closed = True
+        while self._relays:
+            self._relays.pop().stop()
         if self._channel is not None:
             self._channel.close()
             self._channel = None
@@ -217,6 +223,21 @@ class PolicyPack:
         request = analyze_request(resource, provider=provider)
         return PendingAnalysis(self, "Analyze", self._call_async("Analyze", request), resource.urn)
 
+    def relayed(self, in_flight: int) -> RelayedAnalysis:
+        """`Analyze` calls sent from a process of their own (`relay`), at most `in_flight` unanswered at once.
+
+        For a caller whose own interpreter is busy (the preflight, running the program): `RelayedAnalysis.send`
+        only hands the serialized request over. Connects first; `close()` stops the relay too.
+        """
+        with self._lock:
+            if self._closed:
+                raise PackClosedError("the policy pack was closed; start a new PolicyPack")
+            self.connect()
+            assert self._address is not None
+            relay = AnalyzeRelay(self._address, in_flight=in_flight, timeout=self.rpc_timeout, max_message=_MAX_MESSAGE)
+            self._relays.append(relay)
+        return RelayedAnalysis(self, relay)
+
     def analyze_stack(self, resources: Sequence[PlannedResource]) -> list[Diagnostic]:
         """`AnalyzeStack` over every resource (see `requests.analyze_stack_request` for their state)."""
         return list(self.analyze_stack_detailed(resources).diagnostics)
@@ -253,6 +274,9 @@ class PolicyPack:
     def _call_failure(self, method: str, error: grpc.RpcError) -> PackCallError:
         details = error.details() if hasattr(error, "details") else str(error)
         code = error.code().name if hasattr(error, "code") else "?"
+        return self._failure(method, code, details)
+
+    def _failure(self, method: str, code: str, details: str) -> PackCallError:
         tail = self._process.stderr_tail() if self._process is not None else ""
         return PackCallError(f"{method} failed ({code}): {details}" + tail)
 
@@ -279,3 +303,40 @@ class PendingAnalysis:
         except grpc.FutureCancelledError as error:
             raise PackCallError(f"{self._method} was cancelled: the policy pack was stopped") from error
         return analysis_result(response, self._pack.info(), default_urn=self._default_urn)
+
+
+class RelayedAnalysis:
+    """`Analyze` for resource after resource, through a relay process; `results()` once they are all sent."""
+
+    def __init__(self, pack: PolicyPack, relay: AnalyzeRelay) -> None:
+        self._pack = pack
+        self._relay = relay
+        self._urns: list[str] = []
+
+    def send(self, resource: PlannedResource) -> None:
+        """Hand the resource's `AnalyzeRequest` to the relay. `PackCallError` if the relay is gone."""
+        request = analyze_request(resource).SerializeToString()
+        try:
+            self._relay.send(request)
+        except RelayError as error:
+            raise PackCallError(str(error)) from None
+        self._urns.append(resource.urn)
+
+    def results(self) -> list[AnalysisResult]:
+        """Each sent resource's result, in the order sent; `PackCallError` for the first call that failed."""
+        try:
+            answers = self._relay.answers()
+        except RelayError as error:
+            raise PackCallError(str(error)) from None
+        info = self._pack.info()
+        results = []
+        for urn, answer in zip(self._urns, answers, strict=True):
+            if isinstance(answer, CallFailure):
+                raise self._pack._failure("Analyze", answer.code, answer.details)
+            response = analyzer_pb2.AnalyzeResponse.FromString(answer)
+            results.append(analysis_result(response, info, default_urn=urn))
+        return results
+
+    def close(self) -> None:
+        """Stop the relay (whatever it is doing)."""
+        self._relay.stop()

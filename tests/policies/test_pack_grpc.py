@@ -414,3 +414,38 @@ def test_the_pack_stays_light_and_independent_of_the_program() -> None:
     main = (PACK_DIR / "__main__.py").read_text()
     assert "components" not in main
     assert "pulumi_aws" not in main
+
+
+# -- Analyze through the relay process (what the preflight streams with) ------------------------------------
+
+
+def test_relayed_analysis_gives_what_one_in_process_call_per_resource_gives() -> None:
+    plan = resources()
+    config = {"all": "mandatory", "elasticache-required-tags": {"requiredTags": ["team", "costCenter", "owner"]}}
+    with PolicyPack(PACK_DIR, project="elasticache", stack="prod", stack_config=STACK_CONFIG) as pack:
+        pack.configure(config)
+        relayed = pack.relayed(in_flight=2)
+        for resource in plan:
+            relayed.send(resource)
+        through_relay = relayed.results()
+        in_process = [pack.analyze_detailed(resource) for resource in plan]
+
+    assert through_relay == in_process
+    assert any(result.diagnostics for result in in_process), "the comparison would be vacuous"
+    assert any(result.not_applicable for result in in_process)
+
+
+def test_a_pack_that_dies_fails_the_relayed_calls_with_its_name_and_the_relay_goes_with_the_pack() -> None:
+    plan = resources()
+    with PolicyPack(PACK_DIR, project="elasticache", stack="prod", stack_config=STACK_CONFIG) as pack:
+        pack.configure({})
+        relayed = pack.relayed(in_flight=2)
+        assert pack.pid is not None
+        os.kill(pack.pid, 9)
+        for resource in plan:
+            relayed.send(resource)
+        with pytest.raises(PackCallError, match=r"Analyze failed \(UNAVAILABLE\)"):
+            relayed.results()
+        open_relay = pack.relayed(in_flight=2)
+        relay_pid = open_relay._relay.pid
+    assert gone(relay_pid), "closing the pack left its relay running"

@@ -43,7 +43,15 @@ def test_every_speed_path_the_benchmark_switches_off_still_exists() -> None:
     bench = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = bench  # dataclasses look their module up there
     spec.loader.exec_module(bench)
-    assert set(bench.SPEED_PATHS) == {"lazy-aws", "gc-off", "acyclic-unknowns", "no-teardown", "overlap", "streaming"}
+    assert set(bench.SPEED_PATHS) == {
+        "lazy-aws",
+        "gc-off",
+        "acyclic-unknowns",
+        "relay",
+        "no-teardown",
+        "overlap",
+        "streaming",
+    }
     for name, (_, prelude) in bench.SPEED_PATHS.items():
         # Each prelude reads what it replaces first, so a renamed function fails here, not as a silent no-op.
         result = subprocess.run([sys.executable, "-c", prelude], cwd=REPO, capture_output=True, text=True, check=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import preflight.program
-from preflight.analyzer import AnalysisResult, Diagnostic, PolicyPack, PolicyPackError
+from preflight.analyzer import AnalysisResult, Diagnostic, PolicyPack, PolicyPackError, RelayedAnalysis
 from preflight.model import PlannedResource
 from preflight.program import run_program
 from preflight.run import _AnalysisStream, run_preflight
@@ -31,7 +31,7 @@ def test_resources_go_to_the_pack_while_the_program_still_runs(monkeypatch: pyte
     sent_during_program: list[bool] = []
     real_open = _AnalysisStream.open
     real_submit = _AnalysisStream.submit
-    real_analyze_async = PolicyPack.analyze_async
+    real_send = RelayedAnalysis.send
     real_run_program = preflight.program.run_program
 
     def open_then_signal(self: _AnalysisStream) -> None:
@@ -42,9 +42,9 @@ def test_resources_go_to_the_pack_while_the_program_still_runs(monkeypatch: pyte
         queued_during_program.append(not program_done.is_set())
         real_submit(self, resource)
 
-    def recording_analyze_async(self: PolicyPack, resource: PlannedResource, **kwargs: object) -> object:
+    def recording_send(self: RelayedAnalysis, resource: PlannedResource) -> None:
         sent_during_program.append(not program_done.is_set())
-        return real_analyze_async(self, resource, **kwargs)  # type: ignore[arg-type]
+        real_send(self, resource)
 
     def program_once_the_pack_listens(*args: object, **kwargs: object) -> object:
         # However slowly the pack starts here, the program runs only once it is ready to take resources.
@@ -56,7 +56,7 @@ def test_resources_go_to_the_pack_while_the_program_still_runs(monkeypatch: pyte
 
     monkeypatch.setattr(_AnalysisStream, "open", open_then_signal)
     monkeypatch.setattr(_AnalysisStream, "submit", recording_submit)
-    monkeypatch.setattr(PolicyPack, "analyze_async", recording_analyze_async)
+    monkeypatch.setattr(RelayedAnalysis, "send", recording_send)
     monkeypatch.setattr(preflight.program, "run_program", program_once_the_pack_listens)
 
     result = run_preflight("dev")
@@ -102,40 +102,39 @@ def test_the_program_hands_over_each_resource_once_in_registration_order() -> No
     assert len({resource.urn for resource in seen}) == len(seen)
 
 
-# -- the stream on its own, with a pack that answers when told to -------------------------------------------
+# -- the stream on its own, with a pack that records what it is handed --------------------------------------
 
 
 @dataclass
-class _Call:
-    resource: PlannedResource
-    callbacks: list = field(default_factory=list)
-    done: bool = False
+class _Relayed:
+    """What `PolicyPack.relayed` returns, recording instead of relaying."""
 
-    def add_done_callback(self, callback) -> None:
-        if self.done:
-            callback()
-        else:
-            self.callbacks.append(callback)
+    sent: list[PlannedResource] = field(default_factory=list)
+    closed: bool = False
 
-    def answer(self) -> None:
-        self.done = True
-        for callback in self.callbacks:
-            callback()
+    def send(self, resource: PlannedResource) -> None:
+        self.sent.append(resource)
 
-    def result(self) -> AnalysisResult:
-        assert self.done, "result() before the answer: the test would block forever"
-        return AnalysisResult((_diagnostic(self.resource),), ())
+    def results(self) -> list[AnalysisResult]:
+        return [AnalysisResult((_diagnostic(resource),), ()) for resource in self.sent]
+
+    def close(self) -> None:
+        self.closed = True
 
 
 @dataclass
 class _ManualPack:
-    answer_at_once: bool = True
-    calls: list[_Call] = field(default_factory=list)
+    relays: list[_Relayed] = field(default_factory=list)
+    windows: list[int] = field(default_factory=list)
 
-    def analyze_async(self, resource: PlannedResource) -> _Call:
-        call = _Call(resource, done=self.answer_at_once)
-        self.calls.append(call)
-        return call
+    def relayed(self, in_flight: int) -> _Relayed:
+        self.windows.append(in_flight)
+        self.relays.append(_Relayed())
+        return self.relays[-1]
+
+    @property
+    def sent(self) -> list[str]:
+        return [resource.name for relay in self.relays for resource in relay.sent]
 
 
 def _diagnostic(resource: PlannedResource) -> Diagnostic:
@@ -148,16 +147,17 @@ def _resource(index: int) -> PlannedResource:
 
 def test_resources_before_the_pack_is_ready_wait_and_go_out_in_order_when_it_is() -> None:
     pack = _ManualPack()
-    stream = _AnalysisStream(pack)  # type: ignore[arg-type]
+    stream = _AnalysisStream(pack, in_flight=7)  # type: ignore[arg-type]
 
     stream.submit(_resource(0))
     stream.submit(_resource(1))
-    assert pack.calls == [], "sent before the pack was configured"
+    assert pack.relays == [], "a relay started before the pack was configured"
 
     stream.open()
-    assert [call.resource.name for call in pack.calls] == ["r0", "r1"]
+    assert pack.windows == [7], "one relay, with the stream's bound on unanswered calls"
+    assert pack.sent == ["r0", "r1"]
     stream.submit(_resource(2))
-    assert [call.resource.name for call in pack.calls] == ["r0", "r1", "r2"], "not sent at once"
+    assert pack.sent == ["r0", "r1", "r2"], "not sent at once"
 
     assert [d.message for d in stream.results()] == ["about r0", "about r1", "about r2"]
 
@@ -166,14 +166,19 @@ def test_a_submit_while_another_thread_sends_returns_at_once_and_its_resource_st
     sending = threading.Event()
     go_on = threading.Event()
 
-    class SlowFirst(_ManualPack):
-        def analyze_async(self, resource: PlannedResource) -> _Call:
+    class SlowFirst(_Relayed):
+        def send(self, resource: PlannedResource) -> None:
             if resource.name == "r0":
                 sending.set()
                 assert go_on.wait(5)
-            return super().analyze_async(resource)
+            super().send(resource)
 
-    pack = SlowFirst()
+    class Pack(_ManualPack):
+        def relayed(self, in_flight: int) -> _Relayed:
+            self.relays.append(SlowFirst())
+            return self.relays[-1]
+
+    pack = Pack()
     stream = _AnalysisStream(pack)  # type: ignore[arg-type]
     stream.open()
     first = threading.Thread(target=stream.submit, args=(_resource(0),), daemon=True)
@@ -181,54 +186,56 @@ def test_a_submit_while_another_thread_sends_returns_at_once_and_its_resource_st
     assert sending.wait(5)
 
     stream.submit(_resource(1))  # returns although the first send is still under way
-    assert pack.calls == [], "a second thread talked to the pack while another was sending"
+    assert pack.sent == [], "a second thread handed a request over while another was sending"
 
     go_on.set()
     first.join(5)
     assert not first.is_alive()
-    assert [call.resource.name for call in pack.calls] == ["r0", "r1"], "the queued resource was left behind"
+    assert pack.sent == ["r0", "r1"], "the queued resource was left behind"
     assert [d.message for d in stream.results()] == ["about r0", "about r1"]
 
 
-def test_a_full_window_holds_the_next_send_until_the_pack_answers() -> None:
-    pack = _ManualPack(answer_at_once=False)
-    stream = _AnalysisStream(pack, in_flight=2)  # type: ignore[arg-type]
-    stream.open()
-    stream.submit(_resource(0))
-    stream.submit(_resource(1))
-
-    third = threading.Thread(target=stream.submit, args=(_resource(2),), daemon=True)
-    third.start()
-    third.join(0.2)
-    assert third.is_alive(), "a third call went out with two unanswered"
-    assert len(pack.calls) == 2
-
-    pack.calls[0].answer()
-    third.join(5)
-    assert not third.is_alive()
-    pack.calls[1].answer()
-    pack.calls[2].answer()
-    assert [d.message for d in stream.results()] == ["about r0", "about r1", "about r2"]
-
-
-def test_a_closed_stream_sends_nothing_more() -> None:
+def test_a_closed_stream_sends_nothing_more_and_stops_its_relay() -> None:
     pack = _ManualPack()
     stream = _AnalysisStream(pack)  # type: ignore[arg-type]
+    stream.open()
     stream.submit(_resource(0))
     stream.close()
-    stream.open()
     stream.submit(_resource(1))
-    assert pack.calls == []
+    assert pack.sent == ["r0"]
+    assert pack.relays[0].closed
+
+    late = _AnalysisStream(_ManualPack())  # type: ignore[arg-type]
+    late.close()
+    late.open()  # the pack came up after the run had already failed
+    assert late.pack.relays == []  # type: ignore[attr-defined]
 
 
 def test_a_failed_send_never_reaches_the_program_and_is_reported_by_results() -> None:
-    class Gone:
-        def analyze_async(self, resource: PlannedResource) -> None:
-            raise PolicyPackError("the policy pack was closed; start a new PolicyPack")
+    class Gone(_Relayed):
+        def send(self, resource: PlannedResource) -> None:
+            raise PolicyPackError("the Analyze relay stopped taking requests")
 
-    stream = _AnalysisStream(Gone())  # type: ignore[arg-type]
+    class Pack(_ManualPack):
+        def relayed(self, in_flight: int) -> _Relayed:
+            return Gone()
+
+    stream = _AnalysisStream(Pack())  # type: ignore[arg-type]
     stream.open()
     stream.submit(_resource(0))  # on the SDK's RPC thread: raising here would fail the program instead
+
+    with pytest.raises(PolicyPackError, match="stopped taking requests"):
+        stream.results()
+
+
+def test_a_relay_that_cannot_start_is_reported_by_results() -> None:
+    class Closed(_ManualPack):
+        def relayed(self, in_flight: int) -> _Relayed:
+            raise PolicyPackError("the policy pack was closed; start a new PolicyPack")
+
+    stream = _AnalysisStream(Closed())  # type: ignore[arg-type]
+    stream.open()
+    stream.submit(_resource(0))
 
     with pytest.raises(PolicyPackError, match="closed"):
         stream.results()
