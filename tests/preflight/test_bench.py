@@ -47,6 +47,7 @@ def test_every_speed_path_the_benchmark_switches_off_still_exists() -> None:
         "lazy-aws",
         "gc-off",
         "acyclic-unknowns",
+        "quick-stack-traces",
         "relay",
         "no-teardown",
         "overlap",
