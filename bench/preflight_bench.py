@@ -105,6 +105,7 @@ SPEED_PATHS = {
         "    self._queue.append(resource)\n"
         "def ready(self):\n"
         "    with self._lock:\n"
+        "        self._analyses = self.pack.relayed(self.in_flight)\n"
         "        self._open = True\n"
         "r._AnalysisStream.submit, r._AnalysisStream.open = later, ready\n",
     ),
