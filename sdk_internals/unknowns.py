@@ -21,21 +21,33 @@ SDK_CONTAINS_UNKNOWNS = rpc.contains_unknowns
 """The SDK's own function, as found before `install()`."""
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+"""Exactly these types are never an unknown and hold nothing: most values the SDK checks are one of them."""
+
+
 def contains_unknowns(value: Any) -> bool:
     """Whether `value` is, or holds in its dicts and lists, an unknown (the SDK's semantics, cycles included)."""
+    if type(value) in _SCALARS:
+        return False
     return _holds_unknown(value, set())
 
 
 def _holds_unknown(value: Any, seen: set[int]) -> bool:
+    if type(value) in _SCALARS:
+        return False
     if known_types.is_unknown(value):
         return True
     if id(value) in seen:
         return False
     seen.add(id(value))
     if isinstance(value, dict):
-        return any(_holds_unknown(value[key], seen) for key in value)
-    if isinstance(value, list):
-        return any(_holds_unknown(item, seen) for item in value)
+        for key in value:
+            if _holds_unknown(value[key], seen):
+                return True
+    elif isinstance(value, list):
+        for item in value:
+            if _holds_unknown(item, seen):
+                return True
     return False
 
 

@@ -91,8 +91,12 @@ def test_the_sdks_unknown_check_leaves_a_cycle_per_call_and_ours_none() -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     st.recursive(
-        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=4), st.just(UNKNOWN)),
-        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
+        st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=4), st.just(UNKNOWN)),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=3), children, max_size=4)
+            | st.tuples(children)
+        ),
         max_leaves=20,
     )
 )
