@@ -960,3 +960,14 @@ def test_the_stack_file_reader_refuses_a_key_written_twice_like_the_cli(tmp_path
     with pytest.raises(StackFileError) as raised:
         read_stack_config("dup", tmp_path)
     assert "line 6: mapping key 'replicas' already defined at line 4" in str(raised.value)
+
+
+def test_the_stack_file_reader_reads_every_stack_file_as_pyyamls_own_parser_does() -> None:
+    # It parses with libyaml where PyYAML has it; the documents must be the ones PyYAML's pure parser reads.
+    import yaml
+
+    from preflight import stack_files
+
+    assert issubclass(stack_files._UniqueKeyLoader, yaml.CSafeLoader), "libyaml is missing: stack files parse slowly"
+    for path in sorted(stack_files.PROJECT_DIR.glob("Pulumi*.yaml")):
+        assert stack_files._load_yaml(path) == yaml.load(path.read_text(), Loader=yaml.SafeLoader), path.name
