@@ -19,7 +19,7 @@ import functools
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,8 @@ class PriceTable:
     """The loaded `prices.json`. Build one with `load_table()` (or from a dict in tests)."""
 
     data: Mapping[str, Any]
+    _node_prices: dict[tuple[str, str, str], Price | str] = field(default_factory=dict, init=False, repr=False)
+    """Answers of `_node_hourly` so far: every cache's sizing advice asks for the same few dozen node types."""
 
     # -- facts ------------------------------------------------------------------------------------------------
 
@@ -251,6 +253,13 @@ class PriceTable:
         return node if isinstance(node, Mapping) else None
 
     def _node_hourly(self, region: str, engine: str, node_type: str) -> Price | str:
+        key = (region, engine, node_type)
+        found = self._node_prices.get(key)
+        if found is None:
+            found = self._node_prices[key] = self._node_hourly_uncached(region, engine, node_type)
+        return found
+
+    def _node_hourly_uncached(self, region: str, engine: str, node_type: str) -> Price | str:
         name = normalise_engine(engine)
         node_type = node_type.strip().lower()
         if name is None:
