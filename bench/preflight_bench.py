@@ -65,10 +65,6 @@ SPEED_PATHS = {
         "the SDK's unknown check is replaced by one that leaves no cycle",
         "import sdk_internals.unknowns as u\nassert u.install\nu.install = lambda: False\n",
     ),
-    "quick-stack-traces": (
-        "the stack trace sent with each registration is built without reading source lines",
-        "import sdk_internals.stack_traces as t\nassert t.install\nt.install = lambda: False\n",
-    ),
     "relay": (
         "Analyze calls go out from a relay process, not from the program's",
         "import preflight.analyzer.client as c\n"

@@ -193,10 +193,9 @@ def run_preflight(
         imported = time.perf_counter()
         import preflight.program  # noqa: F401 - the SDKs and the component, timed as imports
         from preflight.analyzer import PolicyPack
-        from sdk_internals import stack_traces, unknowns
+        from sdk_internals import unknowns
 
         unknowns.install()
-        stack_traces.install()
         timings["imports"] = time.perf_counter() - imported
         pack = PolicyPack(
             boot.pack_dir,

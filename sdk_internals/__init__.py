@@ -14,14 +14,12 @@ place in `policies/guardrails/policy_sdk.py` (checked by `tests/policies/test_po
 - `lazy_pulumi`: `pulumi.automation` and `pulumi.dynamic` loaded on first use (`pulumi/__init__.py` imports both)
 - `unknowns`: the SDK's check for unknowns (`pulumi.runtime.rpc.contains_unknowns`) without the reference cycle
   it leaves per call
-- `stack_traces`: the stack trace sent with each registration (`pulumi.runtime.resource._get_stack_trace`)
-  without reading every frame's source line
 
 `lazy_aws` is a speed path, kept because `bench/preflight_bench.py --without lazy-aws` shows it saves more than
-10%; `unknowns` is kept for memory (`--without acyclic-unknowns`: 0.36 MiB per cache); `stack_traces` for
-speed (`--without quick-stack-traces`); figures in preflight/README.md, "Speed". All four are installed by the
-preflight only (`preflight/__main__.py`, `preflight/run.py`): a program run by the CLI never sees them. The
-package itself imports no SDK, so the preflight can install the stand-ins before anything imports `pulumi`.
+10%; `unknowns` is kept for memory (`--without acyclic-unknowns`: 0.36 MiB per cache); figures in
+preflight/README.md, "Speed". All three are installed by the preflight only (`preflight/__main__.py`,
+`preflight/run.py`): a program run by the CLI never sees them. The package itself imports no SDK, so the
+preflight can install the stand-ins before anything imports `pulumi`.
 """
 
 from __future__ import annotations

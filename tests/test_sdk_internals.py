@@ -10,8 +10,6 @@ import gc
 from collections.abc import Callable
 from typing import Any
 
-import pulumi
-import pulumi.runtime.stack
 import pytest
 from google.protobuf import empty_pb2
 from hypothesis import given, settings
@@ -22,7 +20,7 @@ from pulumi_policy import EnforcementLevel
 
 import sdk_internals
 from elasticache_facts import tokens
-from sdk_internals import stack_traces, unknowns
+from sdk_internals import unknowns
 from tests.policies.conftest import PACK_DIR
 
 
@@ -127,81 +125,3 @@ def test_the_sdk_looks_the_check_up_where_install_puts_it(monkeypatch: pytest.Mo
 def test_unknowns_are_found_at_any_depth() -> None:
     assert unknowns.contains_unknowns({"a": [1, {"b": UNKNOWN}]}) is True
     assert unknowns.contains_unknowns({"a": [1, {"b": "x"}]}) is False
-
-
-# -- stack traces --------------------------------------------------------------------------------------------
-
-
-def _both_traces() -> tuple[Any, Any]:
-    """The SDK's trace and ours, taken from this very frame (one line: the same line number for both)."""
-    return stack_traces.SDK_GET_STACK_TRACE(), stack_traces.stack_trace()
-
-
-class _Resource:
-    def __init__(self, depth: int) -> None:
-        self.traces = _Abstract(depth).traces if depth else _both_traces()
-
-
-class _Abstract:
-    def __init__(self, depth: int) -> None:
-        self.traces = _Concrete(depth - 1).traces if depth else _both_traces()
-
-
-class _Concrete:
-    def __init__(self, depth: int) -> None:
-        self.traces = _Resource(depth - 1).traces if depth else _both_traces()
-
-
-@pytest.mark.parametrize("depth", range(6))
-def test_our_stack_trace_is_the_sdks_from_the_same_frames(depth: int) -> None:
-    # Depth 0-2: fewer than three constructors on the stack (an empty trace); beyond: user frames below them.
-    sdk, ours = _Resource(depth).traces
-    assert ours == sdk
-    assert ours.SerializeToString(deterministic=True) == sdk.SerializeToString(deterministic=True)
-    if depth >= 2:
-        assert len(sdk.frames) > 3, "the comparison would be vacuous"
-
-
-def test_our_stack_trace_is_the_sdks_for_code_without_a_file_or_a_uri() -> None:
-    # `<string>`: a relative name, no URI; "": no file; the SDK sends a frame without a position for both.
-    for filename in ("<string>", ""):
-        namespace: dict[str, Any] = {"_Resource": _Resource}
-        exec(compile("traces = _Resource(3).traces", filename, "exec"), namespace)
-        sdk, ours = namespace["traces"]
-        assert ours == sdk
-        assert any(not frame.HasField("pc") for frame in sdk.frames)
-
-
-def test_the_sdk_asks_for_a_stack_trace_where_install_puts_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pulumi.runtime import resource
-
-    monkeypatch.setattr(resource, "_get_stack_trace", resource._get_stack_trace)
-    assert stack_traces.install() or resource._get_stack_trace is stack_traces.stack_trace
-    assert resource._get_stack_trace is stack_traces.stack_trace
-    assert stack_traces.install() is False
-    asked: list[bool] = []
-
-    def counted() -> Any:
-        asked.append(True)
-        return stack_traces.stack_trace()
-
-    monkeypatch.setattr(resource, "_get_stack_trace", counted)
-    pulumi.runtime.settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(_EchoMocks(), project="p", stack="s", preview=False)
-    try:
-
-        async def register() -> None:
-            pulumi.CustomResource("test:index:Thing", "thing", {"size": 1})
-
-        sdk_internals.sync_await(pulumi.runtime.stack.run_pulumi_func(register))
-    finally:
-        pulumi.runtime.settings.ROOT.set(None)
-    assert asked, "the SDK no longer takes its stack trace from _get_stack_trace: stack_traces does nothing"
-
-
-class _EchoMocks(pulumi.runtime.Mocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
-        return {}, []

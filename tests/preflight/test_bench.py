@@ -54,7 +54,6 @@ SPEED_PATHS = (
     "lazy-aws",
     "gc-off",
     "acyclic-unknowns",
-    "quick-stack-traces",
     "relay",
     "no-teardown",
     "overlap",
