@@ -67,18 +67,23 @@ SPEED_PATHS = {
     ),
     "relay": (
         "Analyze calls go out from a relay process, not from the program's",
+        "import threading\n"
         "import preflight.analyzer.client as c\n"
         "assert c.PolicyPack.relayed\n"
         "class InProcess:\n"
-        "    def __init__(self, pack):\n"
+        "    def __init__(self, pack, in_flight):\n"
         "        self.pack, self.calls = pack, []\n"
+        "        self.window = threading.BoundedSemaphore(in_flight)\n"
         "    def send(self, resource):\n"
-        "        self.calls.append(self.pack.analyze_async(resource))\n"
+        "        self.window.acquire()\n"
+        "        call = self.pack.analyze_async(resource)\n"
+        "        call.add_done_callback(self.window.release)\n"
+        "        self.calls.append(call)\n"
         "    def results(self):\n"
         "        return [call.result() for call in self.calls]\n"
         "    def close(self):\n"
         "        pass\n"
-        "c.PolicyPack.relayed = lambda self, in_flight: InProcess(self)\n",
+        "c.PolicyPack.relayed = lambda self, in_flight: InProcess(self, in_flight)\n",
     ),
     "no-teardown": (
         "the process exits without the interpreter's teardown",
