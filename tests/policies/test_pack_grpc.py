@@ -28,7 +28,7 @@ from preflight.analyzer import (
 from preflight.model import PlannedResource
 from tests.policies.harness import DROP, secret, with_
 from tests.policies.secure import STACK_CONFIG, as_preview, planned, secure_items
-from tests.preflight.conftest import pack_project
+from tests.preflight.conftest import gone, pack_project
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 PROD = json.loads((PACK_DIR / "config" / "prod.json").read_text())
@@ -58,14 +58,6 @@ def everything(pack: PolicyPack, plan: list[PlannedResource]) -> list[Diagnostic
 
 def mandatory(diagnostics: list[Diagnostic]) -> list[tuple[str, str]]:
     return [(d.policy_name, d.urn.rsplit("::", 1)[-1]) for d in diagnostics if d.mandatory]
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 # -- GetAnalyzerInfo / Configure ------------------------------------------------------------------------------

@@ -90,6 +90,15 @@ def cli(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProce
     )
 
 
+def gone(pid: int) -> bool:
+    """No such process any more (a zombie still counts as there: it was not reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def processes_using(path: Path) -> list[str]:
     """Live processes whose command line or working directory is under `path` (zombies count: not reaped)."""
     found = []

@@ -18,6 +18,7 @@ import grpc
 import pytest
 
 from preflight.analyzer.relay import ANALYZE, AnalyzeRelay, CallFailure, RelayError
+from tests.preflight.conftest import gone
 
 RELAY = Path(__file__).resolve().parents[2] / "preflight" / "analyzer" / "relay.py"
 
@@ -128,7 +129,7 @@ def test_a_relay_that_died_is_an_error_naming_it_on_send_and_on_answers(analyzer
         relay.answers()
     relay.stop()
     relay.stop()  # twice is fine
-    assert _gone(relay.pid)
+    assert gone(relay.pid)
 
 
 def test_stop_ends_a_relay_waiting_on_the_pack(analyzer: tuple[_Analyzer, str]) -> None:
@@ -137,7 +138,7 @@ def test_stop_ends_a_relay_waiting_on_the_pack(analyzer: tuple[_Analyzer, str]) 
     relay.send(b"held")
     relay.send(b"queued behind it")
     relay.stop()
-    assert _gone(relay.pid)
+    assert gone(relay.pid)
 
 
 def test_the_relay_loads_neither_the_pulumi_sdk_nor_protobuf() -> None:
@@ -167,11 +168,3 @@ def _dead(pid: int) -> bool:
         return "zombie" in Path(f"/proc/{pid}/status").read_text()
     except FileNotFoundError:
         return True
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
