@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
-from sdk_internals.stand_ins import WholePackage, stand_in
+from sdk_internals import stand_ins
 
 SERVICES = ("ec2", "cloudwatch", "elasticache", "vpc", "kms", "sns")
 """The services the program uses; ec2 and cloudwatch are most of the cost. Any other loads as usual."""
@@ -29,7 +28,7 @@ _AFFIXES = re.compile(r"^(Awaitable)?(?P<stem>.+?)(ArgsDict|Args|State|Result)?$
 _TYPE_MODULES = ("_inputs", "_enums", "outputs")
 
 
-class _ServicePackage(WholePackage):
+class _ServicePackage(stand_ins.WholePackage):
     """A pulumi_aws service package that loads the one module defining a name on its first access."""
 
     def __getattr__(self, name: str) -> Any:
@@ -64,8 +63,4 @@ def _candidates(name: str) -> list[str]:
 
 def install(services: tuple[str, ...] = SERVICES) -> bool:
     """Put the stand-ins in place; False (and nothing done) once pulumi_aws has been imported."""
-    if "pulumi_aws" in sys.modules:
-        return False
-    for service in services:
-        stand_in("pulumi_aws", service, _ServicePackage)
-    return True
+    return stand_ins.install("pulumi_aws", services, _ServicePackage)

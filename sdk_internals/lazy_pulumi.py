@@ -10,17 +10,11 @@ is the same object either way; a submodule (`pulumi.automation.events`) imports 
 
 from __future__ import annotations
 
-import sys
-
-from sdk_internals.stand_ins import WholePackage, stand_in
+from sdk_internals import stand_ins
 
 PACKAGES = ("automation", "dynamic")
 
 
 def install(packages: tuple[str, ...] = PACKAGES) -> bool:
     """Put the stand-ins in place; False (and nothing done) once pulumi has been imported."""
-    if "pulumi" in sys.modules:
-        return False
-    for package in packages:
-        stand_in("pulumi", package, WholePackage)
-    return True
+    return stand_ins.install("pulumi", packages, stand_ins.WholePackage)

@@ -1,9 +1,10 @@
 """A package that waits in `sys.modules` for its first use before its real `__init__` runs.
 
-What `lazy_aws` and `lazy_pulumi` both put in place: `stand_in()` registers one for a package found on disk
-(without importing its parent, whose `__init__` would import it at once), and `WholePackage` runs the real
-`__init__` into itself on the first access to any name, so every object is the one the package binds either
-way; only when it is loaded changes. `lazy_aws` narrows that first access to a single module of the package.
+What `lazy_aws` and `lazy_pulumi` both put in place, through `install()`: `stand_in()` registers one for a
+package found on disk (without importing its parent, whose `__init__` would import it at once), and
+`WholePackage` runs the real `__init__` into itself on the first access to any name, so every object is the one
+the package binds either way; only when it is loaded changes. `lazy_aws` narrows that first access to a single
+module of the package.
 """
 
 from __future__ import annotations
@@ -66,4 +67,14 @@ def stand_in(root: str, package: str, kind: type[WholePackage]) -> bool:
     module.__path__ = [str(directory)]
     module.__package__ = name
     sys.modules[name] = module
+    return True
+
+
+def install(root: str, packages: tuple[str, ...], kind: type[WholePackage]) -> bool:
+    """A `kind` stand-in for each `<root>.<package>`; False (and nothing done) once `root` has been imported,
+    since its `__init__` has then imported them already."""
+    if root in sys.modules:
+        return False
+    for package in packages:
+        stand_in(root, package, kind)
     return True
