@@ -82,10 +82,11 @@ def test_no_more_than_the_window_is_unanswered_at_once(analyzer: tuple[_Analyzer
     relay = _relay(address, in_flight=3)
     for index in range(10):
         relay.send(b"r%d" % index)
-    deadline = threading.Event()
-    while service.waiting < 3 and not deadline.wait(0.01):
-        pass
-    deadline.wait(0.3)  # time for a fourth call to arrive, were the window not kept
+    deadline = time.monotonic() + 30
+    while service.waiting < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert service.waiting == 3, "the first calls never reached the pack"
+    time.sleep(0.3)  # time for a fourth call to arrive, were the window not kept
     assert service.most_waiting == 3
 
     service.go.set()
