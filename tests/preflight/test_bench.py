@@ -7,6 +7,8 @@ import json
 import re
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -81,3 +83,60 @@ def test_with_each_speed_path_switched_off_the_preflight_still_runs_and_finds_th
     without, with_ = json.loads(switched_off.stdout), json.loads(as_is.stdout)
     for key in ("summary", "resources", "policyResults"):
         assert without[key] == with_[key], f"{name}: {key} differs"
+
+
+def _where_time_goes() -> Any:
+    spec = importlib.util.spec_from_file_location("where_time_goes", REPO / "bench" / "where_time_goes.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_samples_count_against_their_step_and_the_code_that_was_running(tmp_path: Path) -> None:
+    where = _where_time_goes()
+    std = sysconfig.get_paths()["stdlib"]
+    site = "/opt/venv/lib/python3.11/site-packages"
+    project = tmp_path.resolve()
+    program = f"run_preflight ({project}/preflight/run.py);_run_program ({project}/preflight/run.py)"
+    worker = f"Thread._bootstrap ({std}/threading.py);_worker ({std}/concurrent/futures/thread.py)"
+    raw = "\n".join(
+        [
+            f'process 7:"python -m preflight";{program};__init__ ({site}/pulumi/resource.py);'
+            f"get_origin ({std}/typing.py) 6",
+            f"{worker};RegisterResource ({project}/preflight/mocks.py);"
+            f"update ({site}/google/protobuf/internal/well_known_types.py) 3",
+            f"{worker};do_rpc_call ({site}/pulumi/runtime/resource.py);"
+            f"update ({site}/google/protobuf/internal/well_known_types.py) 2",
+            f"_finish_analysis ({project}/preflight/run.py);result ({site}/grpc/_channel.py) 1",
+            f"render_json ({project}/preflight/report.py);encode ({std}/json/encoder.py) 4",
+            f"Thread._bootstrap ({std}/threading.py);wait (<frozen importlib._bootstrap>) 5",
+        ]
+    )
+
+    attribution = where.attribute(raw, 10, project)
+
+    assert attribution.samples == 21
+    assert attribution.seconds == pytest.approx(
+        {
+            ("program", where.SDK): 0.6,
+            ("program", "protobuf, called by preflight"): 0.3,
+            ("program", f"protobuf, called by {where.SDK}"): 0.2,
+            ("analysis", "gRPC, called by preflight"): 0.1,
+            ("report", "this project: preflight"): 0.4,
+            (where.OTHER_STEP, where.STANDARD_LIBRARY): 0.5,
+        }
+    )
+
+
+def test_where_time_goes_samples_a_whole_preflight_run() -> None:
+    out = _run("bench/where_time_goes.py", "--caches", "1", "--rate", "250", "--json")
+
+    assert re.search(r"^wall \d+\.\d+ s under py-spy; \d+\.\d+ s holding the interpreter lock", out, re.MULTILINE)
+    seconds: dict[tuple[str, str], float] = {}
+    for where, who, value in json.loads(out.splitlines()[-1]):
+        seconds[(where, who)] = value
+    assert seconds[("program", "Pulumi SDK")] > 0, seconds
+    assert any(who.startswith("this project: ") for _, who in seconds), seconds
