@@ -19,8 +19,12 @@ import yaml
 CACHE = "{cache}"
 
 FIXED_BY: dict[str, tuple[str, ...]] = {
-    # policy -> stack config keys, most specific first; {cache} is the cache the resource belongs to.
+    # policy -> stack config keys, most specific first; {cache} is the cache the resource belongs to. Every
+    # policy of the pack has an entry here or in POLICY_SETTING, and every key a finding's fix names
+    # (policies/guardrails/program_terms.py) is one of its keys or under one (tests/policies/test_program_terms.py).
     "elasticache-authentication": ("caches.{cache}.auth.mode", "caches.{cache}.auth"),
+    "elasticache-user-group-passwordless": ("caches.{cache}.auth.mode", "caches.{cache}.auth"),
+    "elasticache-user-full-access": ("caches.{cache}.auth.accessString", "caches.{cache}.auth"),
     "elasticache-multi-az-failover": ("caches.{cache}.replicas", "network.appAvailabilityZones"),
     "elasticache-backup-retention": ("caches.{cache}.backup.retentionDays", "caches.{cache}.backup"),
     "elasticache-encryption-in-transit": ("caches.{cache}.transitEncryptionMode",),
@@ -36,7 +40,11 @@ FIXED_BY: dict[str, tuple[str, ...]] = {
     "elasticache-data-protection": ("caches.{cache}.protect",),
     "elasticache-custom-parameter-group": ("caches.{cache}.parameters",),
     "elasticache-eviction-policy": ("caches.{cache}.evictionPolicy", "caches.{cache}.workload"),
-    "elasticache-same-az-placement": ("network.appAvailabilityZones", "network.subnetIds"),
+    "elasticache-same-az-placement": (
+        "network.appAvailabilityZones",
+        "network.subnetIds",
+        "caches.{cache}.replicas",
+    ),
     "elasticache-serverless-usage-limits": ("caches.{cache}.limits",),
     "elasticache-required-tags": ("caches.{cache}.tags", "tags"),
 }

@@ -66,6 +66,10 @@ FIXES: dict[str, Fix] = {
         f"the missing keys under `tags` (every resource of the stack) or `{key}.tags`"
     ),
     "elasticache-authentication": lambda key, _config, _kind: f"`{key}.auth.mode: iam` (or `password`)",
+    "elasticache-user-full-access": lambda key, _config, _kind: (
+        f"`{key}.auth.accessString` to the key patterns and command categories the app uses "
+        "(or remove it: the default takes `@dangerous` away)"
+    ),
     "elasticache-security-group-ingress": lambda _key, _config, _kind: (
         "`network.appSecurityGroupIds` to the app's security groups (the program admits only those)"
     ),

@@ -1,4 +1,6 @@
-"""Every stack config key the pack names in a fix exists in the program's schema, for the kind it names it on."""
+"""Every stack config key the pack names in a fix exists in the program's schema, for the kind it names it on,
+and is one the preflight points at for that policy (`preflight.locations.FIXED_BY`), so the annotation sits on
+the line the message says to change."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import typing
 
 import pytest
 from guardrails.program_terms import FIXES
+from guardrails.registry import POLICIES
 from pydantic import BaseModel
 
 from components.stack_config.schema import (
@@ -17,6 +20,7 @@ from components.stack_config.schema import (
     ServerlessCacheConfig,
 )
 from elasticache_facts.tokens import REPLICATION_GROUP, SERVERLESS_CACHE
+from preflight.locations import CACHE, FIXED_BY, POLICY_SETTING
 
 KEY = re.compile(r"`((?:caches|network|encryption|tags)\.[A-Za-z.]+)[`:]")
 NODE_ONLY = {
@@ -73,3 +77,48 @@ def test_every_key_a_fix_names_is_a_key_of_the_program(policy: str, kind: str, m
             assert head in TOP_LEVEL_KEYS, key
             if head in TOP:
                 assert _resolves(TOP[head], rest), key
+
+
+ALONGSIDE = {"caches.sessions.allowReplacement"}
+"""Named in a fix beside the key that fixes it (a change AWS makes only by replacing the cache), never alone."""
+
+
+@pytest.mark.parametrize("policy", sorted(FIXES))
+@pytest.mark.parametrize("kind", [REPLICATION_GROUP, SERVERLESS_CACHE])
+def test_every_key_a_fix_names_is_one_the_preflight_points_at(policy: str, kind: str) -> None:
+    pointed_at = [key.replace(CACHE, "sessions") for key in FIXED_BY[policy]]
+    for key in KEY.findall(FIXES[policy]("caches.sessions", {}, kind)):
+        if key in ALONGSIDE:
+            continue
+        assert any(key == at or key.startswith(f"{at}.") for at in pointed_at), (
+            f"{policy} names {key}; the preflight points at {pointed_at}"
+        )
+
+
+def test_the_preflight_points_every_policy_of_the_pack_at_a_key() -> None:
+    names = {policy.name for policy in POLICIES}
+
+    assert names - set(FIXED_BY) - set(POLICY_SETTING) == set()
+    assert set(FIXED_BY) | set(POLICY_SETTING) <= names
+
+
+@pytest.mark.parametrize("policy", sorted(FIXED_BY))
+def test_every_key_the_preflight_points_at_is_a_key_of_the_program(policy: str) -> None:
+    for key in FIXED_BY[policy]:
+        head, *rest = key.split(".")
+        if head == "caches":
+            assert rest[0] == CACHE, key
+            kinds = [model for model in (NodeCacheConfig, ServerlessCacheConfig) if _resolves(model, rest[1:])]
+            assert kinds, f"{policy}: {key} is a key of no kind of cache"
+        else:
+            assert head in TOP_LEVEL_KEYS, key
+            if head in TOP:
+                assert _resolves(TOP[head], rest), key
+
+
+@pytest.mark.parametrize("policy", sorted(POLICY_SETTING))
+def test_every_policy_setting_the_preflight_points_at_is_in_the_policy_schema(policy: str) -> None:
+    [found] = [candidate for candidate in POLICIES if candidate.name == policy]
+
+    assert found.config_schema is not None
+    assert POLICY_SETTING[policy] in found.config_schema.properties
