@@ -93,7 +93,8 @@ def owner(files: Iterable[str], project: Path) -> str:
     A library that is neither the SDK nor this project (protobuf, gRPC, pydantic) is named with the one of
     those two that called it: protobuf's `Struct` work is the SDK's serialisation or the preflight's requests.
     """
-    standard = Path(sysconfig.get_paths()["stdlib"]).resolve()
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    standard = (stdlib, stdlib.resolve())  # code objects keep the path they were loaded from, links and all
     innermost = STANDARD_LIBRARY
     caller: str | None = None
     for file in files:
@@ -108,7 +109,7 @@ def owner(files: Iterable[str], project: Path) -> str:
         elif path.is_relative_to(project):
             innermost = f"this project: {path.relative_to(project).parts[0].removesuffix('.py')}"
             caller = innermost
-        elif not path.is_relative_to(standard):
+        elif not any(path.is_relative_to(root) for root in standard):
             innermost = f"other: {path}"
     if innermost.startswith("this project") or innermost in (SDK, STANDARD_LIBRARY) or caller is None:
         return innermost
