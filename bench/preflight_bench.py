@@ -179,10 +179,17 @@ def generate_stack(project: Path, caches: int) -> str:
     return stack
 
 
+def run_env() -> dict[str, str]:
+    """The environment of a measured run.
+
+    PYTHONDONTWRITEBYTECODE would make every run compile the project's modules again: the runs measured here are
+    warm, as on a developer's machine, whatever the calling environment says.
+    """
+    return {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+
+
 def run_once(project: Path, runs: Runs) -> None:
-    # PYTHONDONTWRITEBYTECODE would make every run compile the project's modules again: the runs measured
-    # here are warm, as on a developer's machine, whatever the calling environment says.
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+    env = run_env()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(runs.command, cwd=project, env=env, stdout=out, stderr=err, text=True)

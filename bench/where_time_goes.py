@@ -2,11 +2,10 @@
 
     venv/bin/python bench/where_time_goes.py [--caches 100] [--rate 100]
 
-Runs `python -m preflight bench-<n> --json` (the generated stack `bench/preflight_bench.py` makes) once under
-py-spy (`py-spy record --gil`, requirements-dev.txt), which samples the preflight's process `--rate` times a
-second whenever one of its threads holds the interpreter lock (it reads the stacks from outside the process
-and leaves the program as it is). Each sample is
-counted against:
+Runs `python -m preflight bench-<n> --json` (the generated stack `bench/preflight_bench.py` makes) once to
+write the bytecode caches, then once under py-spy (`py-spy record --gil`, requirements-dev.txt), which samples
+the preflight's process `--rate` times a second whenever one of its threads holds the interpreter lock (it
+reads the stacks from outside the process and leaves the program as it is). Each sample is counted against:
 
 - the step it belongs to, from the preflight's own frames on its stack (`STEPS`); the SDK's RPC threads, which
   carry out the program's registrations, count as the program;
@@ -22,7 +21,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -63,6 +61,9 @@ OWNERS = {
 }
 """Installed packages by top-level name; any other installed package counts under its own name."""
 STANDARD_LIBRARY = "Python's standard library (nothing else on the stack)"
+_STDLIB = Path(sysconfig.get_paths()["stdlib"])
+_STDLIB_ROOTS = (_STDLIB, _STDLIB.resolve())
+"""Code objects keep the path they were loaded from, links and all."""
 
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*)\)$")
 
@@ -93,8 +94,6 @@ def owner(files: Iterable[str], project: Path) -> str:
     A library that is neither the SDK nor this project (protobuf, gRPC, pydantic) is named with the one of
     those two that called it: protobuf's `Struct` work is the SDK's serialisation or the preflight's requests.
     """
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
-    standard = (stdlib, stdlib.resolve())  # code objects keep the path they were loaded from, links and all
     innermost = STANDARD_LIBRARY
     caller: str | None = None
     for file in files:
@@ -109,7 +108,7 @@ def owner(files: Iterable[str], project: Path) -> str:
         elif path.is_relative_to(project):
             innermost = f"this project: {path.relative_to(project).parts[0].removesuffix('.py')}"
             caller = innermost
-        elif not any(path.is_relative_to(root) for root in standard):
+        elif not any(path.is_relative_to(root) for root in _STDLIB_ROOTS):
             innermost = f"other: {path}"
     if innermost.startswith("this project") or innermost in (SDK, STANDARD_LIBRARY) or caller is None:
         return innermost
@@ -157,9 +156,10 @@ def record(project: Path, stack: str, rate: int, output: Path) -> float:
     command = [spy, "record", "--gil", "--full-filenames", "--nolineno", "--rate", str(rate), "--format", "raw"]
     command += ["--output", str(output), "--", sys.executable, "-c", _PREFLIGHT_TO_FILE, str(document_path)]
     command += [stack, "--json"]
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        command, cwd=project, env=preflight_bench.run_env(), capture_output=True, text=True, check=False
+    )
     elapsed = time.perf_counter() - started
     if result.returncode != 0 or not output.exists():
         raise SystemExit(f"py-spy failed (exit {result.returncode}):\n{result.stderr[-3000:]}{result.stdout[-3000:]}")
@@ -172,24 +172,31 @@ def record(project: Path, stack: str, rate: int, output: Path) -> float:
     return elapsed
 
 
+def _rows(seconds: Mapping[str, float]) -> list[str]:
+    """One line each, largest first, with its share of their sum."""
+    total = sum(seconds.values())
+    ranked = sorted(seconds.items(), key=lambda item: -item[1])
+    return [f"  {name:<60}{value:>7.2f} s {value / total:>6.1%}" for name, value in ranked]
+
+
 def report(attribution: Attribution, wall: float) -> str:
     busy = sum(attribution.seconds.values())
-    lines = [
-        f"wall {wall:.2f} s under py-spy; {busy:.2f} s holding the interpreter lock ({attribution.samples} samples)",
-        "",
-        "by step:",
-        *(f"  {name:<60}{value:>7.2f} s {value / busy:>6.1%}" for name, value in attribution.by_step().items()),
-        "",
-        "by whose code was running:",
-        *(f"  {name:<60}{value:>7.2f} s {value / busy:>6.1%}" for name, value in attribution.by_owner().items()),
-        "",
-        "the program step, by whose code was running:",
-    ]
     program = {who: value for (where, who), value in attribution.seconds.items() if where == "program"}
-    total = sum(program.values())
-    for name, value in sorted(program.items(), key=lambda item: -item[1]):
-        lines.append(f"  {name:<60}{value:>7.2f} s {value / total:>6.1%}")
-    return "\n".join(lines)
+    return "\n".join(
+        [
+            f"wall {wall:.2f} s under py-spy; {busy:.2f} s holding the interpreter lock "
+            f"({attribution.samples} samples)",
+            "",
+            "by step:",
+            *_rows(attribution.by_step()),
+            "",
+            "by whose code was running:",
+            *_rows(attribution.by_owner()),
+            "",
+            "the program step, by whose code was running:",
+            *_rows(program),
+        ]
+    )
 
 
 def main() -> int:
@@ -202,6 +209,9 @@ def main() -> int:
         project = Path(temp)
         preflight_bench.copy_project(project)
         stack = preflight_bench.generate_stack(project, args.caches)
+        # Unsampled: writes the bytecode caches (the copy has none) and checks the run is a whole one.
+        warm_up = [sys.executable, "-m", "preflight", stack, "--json"]
+        preflight_bench.run_once(project, preflight_bench.Runs(stack, warm_up, args.caches))
         output = project / "samples.txt"
         wall = record(project, stack, args.rate, output)
         attribution = attribute(output.read_text(), args.rate, project.resolve())
