@@ -9,9 +9,11 @@ https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/serverless-metrics-event
 A node-based cache publishes each metric per node (dimension `CacheClusterId` = the member cluster id), so its
 alarm is a metric math alarm, `MAX([m1, ..., mN])` over the members' series: it breaches exactly when at least
 one node would have breached its own alarm, and a replica or shard change updates the alarm's queries in place
-instead of creating or deleting alarms. A metric math alarm may reference at most 10 metrics, all with the same
-period (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-data-queries.html); a cache of
-more nodes gets one alarm per metric per 10 nodes. A Metrics Insights query would cover any number of nodes,
+instead of creating or deleting alarms. A metric math alarm may reference at most 10 metrics, a hard limit
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html), all with the same period
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-data-queries.html); a cache of more nodes
+gets one alarm per metric per 10 nodes, so only a change across a multiple of 10 nodes adds or removes alarms.
+A Metrics Insights query would cover any number of nodes,
 but its WHERE clause documents only `=`, `!=` and AND
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html),
 so it can select one node or all of the account's, not one group's members; and an account holds 200 Metrics

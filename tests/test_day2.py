@@ -552,3 +552,12 @@ def test_token_rotation_strategy_reaches_the_replication_group(prod, run) -> Non
     assert group["authTokenWoVersion"] == 2
     rotate = edit_cache(config, "ratelimit", auth={"mode": "token", "tokenVersion": 2})
     assert one(run(rotate), REPLICATION_GROUP, "ratelimit").inputs["authTokenUpdateStrategy"] == "ROTATE"
+
+
+def test_past_ten_nodes_only_a_change_across_a_multiple_of_ten_adds_alarms(prod) -> None:
+    nine = first_deploy(edit_cache(prod, "retrieval", shards=3, replicas=2))
+    twelve = run_program(edit_cache(prod, "retrieval", shards=4, replicas=2), previous_outputs=nine.exports)
+    fifteen = run_program(edit_cache(prod, "retrieval", shards=5, replicas=2), previous_outputs=nine.exports)
+    assert alarm_names(twelve) - alarm_names(nine) == {f"retrieval-alarm-{slug}-2" for slug in NODE_ALARMS}
+    assert alarm_names(nine) - alarm_names(twelve) == set()
+    assert alarm_names(fifteen) == alarm_names(twelve)
