@@ -13,8 +13,7 @@ instead of creating or deleting alarms. A metric math alarm may reference at mos
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html), all with the same period
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-data-queries.html); a cache of more nodes
 gets one alarm per metric per 10 nodes, so only a change across a multiple of 10 nodes adds or removes alarms.
-A Metrics Insights query would cover any number of nodes,
-but its WHERE clause documents only `=`, `!=` and AND
+A Metrics Insights query would cover any number of nodes, but its WHERE clause documents only `=`, `!=` and AND
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html),
 so it can select one node or all of the account's, not one group's members; and an account holds 200 Metrics
 Insights alarms per Region by default
