@@ -102,12 +102,14 @@ class AnalyzeRelay:
                 process.stdin.close()
             except OSError as error:
                 raise RelayError(f"the Analyze relay stopped taking requests ({error})" + self._stderr_tail()) from None
-            answers = [_read_answer(process.stdout) for _ in range(self._sent)]
+            answers: list[bytes | CallFailure] = []
+            while len(answers) < self._sent and (answer := _read_answer(process.stdout)) is not None:
+                answers.append(answer)
             process.stdout.close()
             code = process.wait()
-        if any(answer is None for answer in answers) or code != 0:
+        if len(answers) < self._sent or code != 0:
             raise RelayError(f"the Analyze relay exited (code {code}) before answering" + self._stderr_tail())
-        return [answer for answer in answers if answer is not None]
+        return answers
 
     def stop(self) -> None:
         """End the relay whatever it is doing. Safe to call twice, and after `answers()`."""
