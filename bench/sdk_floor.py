@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import preflight_bench  # noqa: E402 - the stack generator lives beside this script
 
-from elasticache_facts.wire import SECRET_SIG, SIG_KEY  # noqa: E402
+from elasticache_facts.wire import revealed  # noqa: E402
 from preflight.analyzer import (  # noqa: E402
     PolicyPack,
     analyze_request,
@@ -56,17 +56,6 @@ from preflight.analyzer import (  # noqa: E402
     reconcile_config,
 )
 from preflight.model import PlannedResource  # noqa: E402
-
-
-def plain(value: Any) -> Any:
-    """Wire-form secrets as their plain values: the SDK takes plain Python values as inputs."""
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
-            return plain(value.get("value"))
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def _timed_under_echo_mocks(create: Callable[[], None]) -> tuple[float, float]:
@@ -95,7 +84,7 @@ def _timed_under_echo_mocks(create: Callable[[], None]) -> tuple[float, float]:
 def register(resources: list[PlannedResource]) -> tuple[float, float]:
     import pulumi
 
-    inputs = [(r.type, r.name, plain(r.inputs)) for r in resources if r.custom]
+    inputs = [(r.type, r.name, revealed(r.inputs)) for r in resources if r.custom]
 
     def create() -> None:
         for type_token, name, properties in inputs:
@@ -125,7 +114,7 @@ def typed_calls(resources: list[PlannedResource]) -> list[tuple[Any, str, dict[s
         cls = getattr(importlib.import_module(root if service == "index" else f"{root}.{service}"), name)
         accepted = set(inspect.signature(cls._internal_init).parameters)
         arguments = {}
-        for key, value in plain(resource.inputs).items():
+        for key, value in revealed(resource.inputs).items():
             if key.startswith("__"):
                 continue
             argument = _SNAKE.sub("_", key).lower()

@@ -29,3 +29,14 @@ def secret(value: Any) -> dict[str, Any]:
 
 def is_secret(value: Any) -> bool:
     return isinstance(value, Mapping) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def revealed(value: Any) -> Any:
+    """`value` with every wire-form secret replaced by its plain value: what a provider receives, decrypted."""
+    if isinstance(value, Mapping):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return revealed(value.get("value"))
+        return {key: revealed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [revealed(item) for item in value]
+    return value
