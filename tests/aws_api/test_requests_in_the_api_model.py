@@ -1,0 +1,132 @@
+"""Every AWS call `pulumi up` would make for the planned stacks is one AWS's API model accepts.
+
+The program's resources are turned into the provider's create (and follow-up) requests
+(`provider_requests`), and each is checked against botocore's model of the service (`model`): members,
+types, required members, lengths, closed sets and patterns. A value only the service would refuse (a log
+group name with a space, an unknown transit encryption mode, a sixth alarm action) fails here, not ten
+minutes into an update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from elasticache_facts import tokens
+from preflight.model import Plan, PlannedResource
+from preflight.stack_files import StackConfig
+from tests.aws_api.model import problems
+from tests.aws_api.provider_requests import BUILDERS, Inputs, Request, requests_for
+from tests.conftest import edit_cache
+from tests.connect_stacks import every_mode
+
+STACKS: dict[str, Callable[[StackConfig, StackConfig], StackConfig]] = {
+    "dev, every mode (valkey)": lambda dev, prod: every_mode(dev),
+    "dev, every mode (redis)": lambda dev, prod: every_mode(dev, engine="redis"),
+    "prod": lambda dev, prod: prod,
+    # 4 shards x 6 nodes: alarms past CloudWatch's 10 metrics per alarm, the most replicas AWS allows.
+    "prod, 24-node sharded cache": lambda dev, prod: edit_cache(prod, "retrieval", shards=4, replicas=5),
+}
+
+
+@pytest.fixture(params=list(STACKS))
+def plan(request: pytest.FixtureRequest, dev: StackConfig, prod: StackConfig, run: Callable[..., Plan]) -> Plan:
+    return run(STACKS[request.param](dev, prod))
+
+
+def test_every_aws_resource_the_program_plans_has_its_requests_built(plan: Plan) -> None:
+    planned = {r.type for r in plan.resources if r.custom and r.type.startswith("aws:")}
+    assert planned - set(BUILDERS) == set()
+    assert planned >= {tokens.REPLICATION_GROUP, tokens.METRIC_ALARM, tokens.USER}
+
+
+def test_every_request_is_one_the_api_model_accepts(plan: Plan) -> None:
+    found = {
+        f"{resource.name}: {request.service} {request.operation}": refused
+        for resource, request, _ in requests_for(plan.resources)
+        if (refused := problems(request.service, request.operation, request.params))
+    }
+    assert found == {}
+
+
+def test_every_input_reaches_a_request_or_is_the_providers_own(plan: Plan) -> None:
+    unread = {resource.name: sorted(left) for resource, _, left in requests_for(plan.resources) if left}
+    assert unread == {}
+
+
+def test_the_requests_carry_what_the_program_set(plan: Plan) -> None:
+    """The builders read the inputs: the requests are the program's, not empty shells that pass any model."""
+    built = requests_for(plan.resources)
+    operations = {request.operation for _, request, _ in built}
+    assert {"CreateReplicationGroup", "PutMetricAlarm", "CreateUser", "AuthorizeSecurityGroupIngress"} <= operations
+    for resource, request, _ in built:
+        if request.operation == "CreateReplicationGroup":
+            assert request.params["ReplicationGroupId"] == resource.inputs["replicationGroupId"]
+            assert request.params["TransitEncryptionMode"] == "required"
+            assert request.params["CacheSubnetGroupName"] == resource.inputs["subnetGroupName"]
+        if request.operation == "PutMetricAlarm" and "metricQueries" in resource.inputs:
+            assert len(request.params["Metrics"]) == len(resource.inputs["metricQueries"])
+            assert [m["ReturnData"] for m in request.params["Metrics"]].count(True) == 1
+
+
+def _first(plan: Plan, type_token: str, has: str | None = None) -> PlannedResource:
+    return next(r for r in plan.resources if r.type == type_token and (has is None or has in r.inputs))
+
+
+def _with(resource: PlannedResource, **inputs: Any) -> list[Request]:
+    changed = PlannedResource(**{**resource.__dict__, "inputs": {**resource.inputs, **inputs}})
+    return [request for _, request, _ in requests_for([changed])]
+
+
+def _refusals(requests: list[Request]) -> list[str]:
+    return [line for r in requests for line in problems(r.service, r.operation, r.params)]
+
+
+@pytest.fixture
+def prod_plan(prod: StackConfig, run: Callable[..., Plan]) -> Plan:
+    return run(prod)
+
+
+def test_the_model_refuses_what_the_service_would(prod_plan: Plan) -> None:
+    group = _first(prod_plan, tokens.REPLICATION_GROUP, has="nodeGroupConfigurations")
+    alarm = _first(prod_plan, tokens.METRIC_ALARM, has="metricQueries")
+    user = _first(prod_plan, tokens.USER, has="authenticationMode")
+    logs = _first(prod_plan, tokens.LOG_GROUP)
+    alias = _first(prod_plan, tokens.KMS_ALIAS)
+    key = _first(prod_plan, tokens.KMS_KEY)
+    assert _refusals(_with(group)) == []
+    cases = {
+        "TransitEncryptionMode": _with(group, transitEncryptionMode="require"),
+        "NodeGroupId": _with(
+            group, nodeGroupConfigurations=[{**group.inputs["nodeGroupConfigurations"][0], "nodeGroupId": "00001"}]
+        ),
+        "LogFormat": _with(
+            group, logDeliveryConfigurations=[{**group.inputs["logDeliveryConfigurations"][0], "logFormat": "yaml"}]
+        ),
+        "AlarmActions": _with(alarm, alarmActions=[f"arn:aws:sns:us-east-1:123456789012:t{i}" for i in range(6)]),
+        "AlarmDescription": _with(alarm, alarmDescription="x" * 1025),
+        "ComparisonOperator": _with(alarm, comparisonOperator="Above"),
+        "EvaluationPeriods": _with(alarm, evaluationPeriods=0),
+        "AuthenticationMode.Type": _with(user, authenticationMode={"type": "oauth"}),
+        "UserId": _with(user, userId="1-starts-with-a-digit"),
+        "logGroupName": _with(logs, name="/aws/elasticache/has a space"),
+        "AliasName": _with(alias, name="alias/elasticache/prod sessions"),
+        "PendingWindowInDays": _with(key, deletionWindowInDays=400),
+    }
+    for member, requests in cases.items():
+        assert any(member in line for line in _refusals(requests)), (member, _refusals(requests))
+
+
+def test_a_required_member_left_out_is_refused(prod_plan: Plan) -> None:
+    group = _first(prod_plan, tokens.REPLICATION_GROUP)
+    inputs = {key: value for key, value in group.inputs.items() if key != "description"}
+    [create, *_] = [r for _, r, _ in requests_for([PlannedResource(**{**group.__dict__, "inputs": inputs})])]
+    assert any("ReplicationGroupDescription" in line for line in _refusals([create]))
+
+
+def test_an_input_no_builder_reads_is_left_over() -> None:
+    inputs = Inputs({"name": "/aws/elasticache/x/slow-log", "retentionInDays": 7.0, "newInput": True})
+    BUILDERS[tokens.LOG_GROUP](inputs)
+    assert inputs.left_over() == {"newInput"}
