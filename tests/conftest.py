@@ -103,6 +103,8 @@ def component_mocks() -> Iterator[RecordingMonitor]:
 
 
 UNIT_VPC = "vpc-0bbbbbbbbbbbbbbb1"
+UNIT_TAGS = {"team": "t", "costCentre": "cc-1"}
+"""The tags the loader requires of every stack (`elasticache_facts.tags`)."""
 UNIT_SUBNETS = {
     "subnet-0aaaaaaaaaaaaaaa1": SubnetAnswer("us-east-1a", UNIT_VPC),
     "subnet-0aaaaaaaaaaaaaaa2": SubnetAnswer("us-east-1b", UNIT_VPC),
@@ -131,7 +133,7 @@ def unit_spec(caches: dict[str, Any], *, production: bool = True, **values: Any)
         values={
             "network": UNIT_NETWORK,
             "production": production,
-            "tags": {"team": "t", "costCentre": "cc-1"},
+            "tags": UNIT_TAGS,
             "caches": caches,
             **values,
         },
