@@ -14,6 +14,7 @@ from parliament import analyze_policy_string
 from elasticache_facts import tokens
 from preflight.program import run_program
 from preflight.stack_files import StackConfig
+from tests.aws_api.provider_requests import requests_for
 from tests.conftest import edit_cache
 
 POLICY = Path(__file__).resolve().parents[1] / "iam" / "deployer-policy.json"
@@ -161,3 +162,16 @@ def test_every_registered_type_has_its_create_update_delete_and_tag_actions(dev,
 @pytest.mark.parametrize("action", ["elasticache:DeleteSnapshot", "iam:PassRole", "kms:Decrypt", "s3:GetObject"])
 def test_nothing_beyond_what_deploying_needs(action: str) -> None:
     assert not allowed(action, policy())
+
+
+def test_every_request_the_provider_sends_is_listed_and_allowed(dev, prod) -> None:
+    """The requests `tests/aws_api` builds as the provider does: each one's action is in this test's list for its
+    type and allowed by the policy (botocore's names of these six services are their IAM prefixes)."""
+    document = policy()
+    actions = {
+        (resource.type, f"{request.service}:{request.operation}")
+        for config in variants(dev, prod)
+        for resource, request, _ in requests_for(run_program(config).resources)
+    }
+    assert {action for _, action in actions} >= {"elasticache:CreateReplicationGroup", "kms:EnableKeyRotation"}
+    assert [(t, a) for t, a in sorted(actions) if a not in REQUIRED[t] or not allowed(a, document)] == []
