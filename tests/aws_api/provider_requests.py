@@ -60,6 +60,12 @@ def _set(params: dict[str, Any], member: str, value: Any) -> None:
         params[member] = value
 
 
+def _copy(params: dict[str, Any], inputs: Inputs, members: Mapping[str, str]) -> None:
+    """API member <- input, for the members the provider reads one to one with `d.GetOk`."""
+    for member, key in members.items():
+        _set(params, member, inputs.get(key))
+
+
 def _tags(tags: Mapping[str, str] | None, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
     return [{key: k, value: v} for k, v in (tags or {}).items()]
 
@@ -76,10 +82,7 @@ def replication_group(inputs: Inputs) -> list[Request]:
     minor = inputs.get("autoMinorVersionUpgrade")
     if minor is not None:
         params["AutoMinorVersionUpgrade"] = minor
-    _set(params, "ClusterMode", inputs.get("clusterMode"))
-    _set(params, "DataTieringEnabled", inputs.get("dataTieringEnabled"))
-    _set(params, "ReplicationGroupDescription", inputs.get("description"))
-    _set(params, "EngineVersion", inputs.get("engineVersion"))
+    _copy(params, inputs, _REPLICATION_GROUP_MEMBERS)
     if inputs.get("globalReplicationGroupId"):
         params["GlobalReplicationGroupId"] = inputs.get("globalReplicationGroupId")
     else:
@@ -87,36 +90,15 @@ def replication_group(inputs: Inputs) -> list[Request]:
         params["CacheNodeType"] = inputs.get("nodeType")
         params["TransitEncryptionEnabled"] = bool(inputs.get("transitEncryptionEnabled", False))
         params["Engine"] = inputs.get("engine") or "redis"
-    _set(params, "IpDiscovery", inputs.get("ipDiscovery"))
-    _set(params, "KmsKeyId", inputs.get("kmsKeyId"))
     _set(params, "LogDeliveryConfigurations", [_log_delivery(c) for c in inputs.get("logDeliveryConfigurations") or []])
-    _set(params, "PreferredMaintenanceWindow", inputs.get("maintenanceWindow"))
-    _set(params, "MultiAZEnabled", inputs.get("multiAzEnabled"))
-    _set(params, "NetworkType", inputs.get("networkType"))
-    _set(params, "NotificationTopicArn", inputs.get("notificationTopicArn"))
-    _set(params, "NumCacheClusters", inputs.get("numCacheClusters"))
-    _set(params, "NumNodeGroups", inputs.get("numNodeGroups"))
-    _set(params, "CacheParameterGroupName", inputs.get("parameterGroupName"))
-    _set(params, "Port", inputs.get("port"))
-    _set(params, "PreferredCacheClusterAZs", inputs.get("preferredCacheClusterAzs"))
     _set(params, "NodeGroupConfiguration", [_node_group(g) for g in inputs.get("nodeGroupConfigurations") or []])
     replicas = inputs.get("replicasPerNodeGroup")
     if replicas is not None:  # read from the raw config: 0 is sent
         params["ReplicasPerNodeGroup"] = replicas
-    _set(params, "CacheSubnetGroupName", inputs.get("subnetGroupName"))
-    _set(params, "SecurityGroupIds", inputs.get("securityGroupIds"))
-    _set(params, "CacheSecurityGroupNames", inputs.get("securityGroupNames"))
-    _set(params, "SnapshotArns", inputs.get("snapshotArns"))
-    _set(params, "SnapshotName", inputs.get("snapshotName"))
-    _set(params, "SnapshotRetentionLimit", inputs.get("snapshotRetentionLimit"))
-    _set(params, "SnapshotWindow", inputs.get("snapshotWindow"))
-    _set(params, "TransitEncryptionMode", inputs.get("transitEncryptionMode"))
-    _set(params, "UserGroupIds", inputs.get("userGroupIds"))
-    # Modify-only (`applyImmediately`, `authTokenUpdateStrategy`), the trigger of a write-only input, and the
-    # snapshot the delete takes (`DeleteReplicationGroup`, checked below).
+    # Modify-only inputs, and the version that triggers a new write of the write-only token.
     inputs.provider_side("applyImmediately", "authTokenUpdateStrategy", "authTokenWoVersion", "region")
     requests = [Request("elasticache", "CreateReplicationGroup", params)]
-    final = inputs.get("finalSnapshotIdentifier")
+    final = inputs.get("finalSnapshotIdentifier")  # named in the delete (`resourceReplicationGroupDelete`)
     if final:
         requests.append(
             Request(
@@ -126,6 +108,35 @@ def replication_group(inputs: Inputs) -> list[Request]:
             )
         )
     return requests
+
+
+_REPLICATION_GROUP_MEMBERS = {
+    "ClusterMode": "clusterMode",
+    "DataTieringEnabled": "dataTieringEnabled",
+    "ReplicationGroupDescription": "description",
+    "EngineVersion": "engineVersion",
+    "IpDiscovery": "ipDiscovery",
+    "KmsKeyId": "kmsKeyId",
+    "PreferredMaintenanceWindow": "maintenanceWindow",
+    "MultiAZEnabled": "multiAzEnabled",
+    "NetworkType": "networkType",
+    "NotificationTopicArn": "notificationTopicArn",
+    "NumCacheClusters": "numCacheClusters",
+    "NumNodeGroups": "numNodeGroups",
+    "CacheParameterGroupName": "parameterGroupName",
+    "Port": "port",
+    "PreferredCacheClusterAZs": "preferredCacheClusterAzs",
+    "CacheSubnetGroupName": "subnetGroupName",
+    "SecurityGroupIds": "securityGroupIds",
+    "CacheSecurityGroupNames": "securityGroupNames",
+    "SnapshotArns": "snapshotArns",
+    "SnapshotName": "snapshotName",
+    "SnapshotRetentionLimit": "snapshotRetentionLimit",
+    "SnapshotWindow": "snapshotWindow",
+    "TransitEncryptionMode": "transitEncryptionMode",
+    "UserGroupIds": "userGroupIds",
+}
+"""API member -> input, each read with `d.GetOk`."""
 
 
 def _log_delivery(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -164,35 +175,37 @@ def serverless_cache(inputs: Inputs) -> list[Request]:
     """`internal/service/elasticache/serverless_cache.go` `Create`: `fwflex.Expand` of the resource model into
     `CreateServerlessCacheInput`, member by field name (`name` is `ServerlessCacheName`)."""
     params: dict[str, Any] = {"ServerlessCacheName": inputs.get("name"), "Engine": inputs.get("engine")}
-    _set(params, "Description", inputs.get("description"))
-    _set(params, "MajorEngineVersion", inputs.get("majorEngineVersion"))
+    _copy(params, inputs, _SERVERLESS_MEMBERS)
     limits = inputs.get("cacheUsageLimits")
     if limits:
         usage: dict[str, Any] = {}
         if limits.get("dataStorage"):
-            storage = limits["dataStorage"]
-            usage["DataStorage"] = {
-                member: storage[key] for key, member in _LIMIT_MEMBERS.items() if storage.get(key) is not None
-            }
+            usage["DataStorage"] = _limit(limits["dataStorage"])
         for ecpu in limits.get("ecpuPerSeconds") or []:  # a one-element block in the schema
-            usage["ECPUPerSecond"] = {
-                member: ecpu[key] for key, member in _LIMIT_MEMBERS.items() if ecpu.get(key) is not None
-            }
+            usage["ECPUPerSecond"] = _limit(ecpu)
         params["CacheUsageLimits"] = usage
-    _set(params, "DailySnapshotTime", inputs.get("dailySnapshotTime"))
-    _set(params, "KmsKeyId", inputs.get("kmsKeyId"))
-    _set(params, "NetworkType", inputs.get("networkType"))
-    _set(params, "SecurityGroupIds", inputs.get("securityGroupIds"))
-    _set(params, "SnapshotArnsToRestore", inputs.get("snapshotArnsToRestore"))
-    _set(params, "SnapshotRetentionLimit", inputs.get("snapshotRetentionLimit"))
-    _set(params, "SubnetIds", inputs.get("subnetIds"))
-    _set(params, "UserGroupId", inputs.get("userGroupId"))
     _set(params, "Tags", _tags(inputs.get("tags")))
     inputs.provider_side("region")
     return [Request("elasticache", "CreateServerlessCache", params)]
 
 
+_SERVERLESS_MEMBERS = {
+    "Description": "description",
+    "MajorEngineVersion": "majorEngineVersion",
+    "DailySnapshotTime": "dailySnapshotTime",
+    "KmsKeyId": "kmsKeyId",
+    "NetworkType": "networkType",
+    "SecurityGroupIds": "securityGroupIds",
+    "SnapshotArnsToRestore": "snapshotArnsToRestore",
+    "SnapshotRetentionLimit": "snapshotRetentionLimit",
+    "SubnetIds": "subnetIds",
+    "UserGroupId": "userGroupId",
+}
 _LIMIT_MEMBERS = {"maximum": "Maximum", "minimum": "Minimum", "unit": "Unit"}
+
+
+def _limit(block: Mapping[str, Any]) -> dict[str, Any]:
+    return {member: block[key] for key, member in _LIMIT_MEMBERS.items() if block.get(key) is not None}
 
 
 def user(inputs: Inputs) -> list[Request]:
@@ -277,26 +290,31 @@ def metric_alarm(inputs: Inputs) -> list[Request]:
         "ActionsEnabled": inputs.get("actionsEnabled", True),
     }
     _set(params, "Tags", _tags(inputs.get("tags")))
-    _set(params, "AlarmActions", inputs.get("alarmActions"))
-    _set(params, "AlarmDescription", inputs.get("alarmDescription"))
-    _set(params, "DatapointsToAlarm", inputs.get("datapointsToAlarm"))
+    _copy(params, inputs, _ALARM_MEMBERS)
     _set(params, "Dimensions", _dimensions(inputs.get("dimensions")))
-    _set(params, "EvaluateLowSampleCountPercentile", inputs.get("evaluateLowSampleCountPercentiles"))
-    _set(params, "ExtendedStatistic", inputs.get("extendedStatistic"))
-    _set(params, "InsufficientDataActions", inputs.get("insufficientDataActions"))
-    _set(params, "MetricName", inputs.get("metricName"))
     _set(params, "Metrics", [_metric_query(q) for q in inputs.get("metricQueries") or [] if q.get("id")])
-    _set(params, "Namespace", inputs.get("namespace"))
-    _set(params, "OKActions", inputs.get("okActions"))
-    _set(params, "Period", inputs.get("period"))
-    _set(params, "Statistic", inputs.get("statistic"))
     if inputs.get("thresholdMetricId"):
         params["ThresholdMetricId"] = inputs.get("thresholdMetricId")
     else:
         params["Threshold"] = float(inputs.get("threshold") or 0)
-    _set(params, "Unit", inputs.get("unit"))
     inputs.provider_side("region")
     return [Request("cloudwatch", "PutMetricAlarm", params)]
+
+
+_ALARM_MEMBERS = {
+    "AlarmActions": "alarmActions",
+    "AlarmDescription": "alarmDescription",
+    "DatapointsToAlarm": "datapointsToAlarm",
+    "EvaluateLowSampleCountPercentile": "evaluateLowSampleCountPercentiles",
+    "ExtendedStatistic": "extendedStatistic",
+    "InsufficientDataActions": "insufficientDataActions",
+    "MetricName": "metricName",
+    "Namespace": "namespace",
+    "OKActions": "okActions",
+    "Period": "period",
+    "Statistic": "statistic",
+    "Unit": "unit",
+}
 
 
 def _dimensions(dimensions: Mapping[str, str] | None) -> list[dict[str, str]]:
