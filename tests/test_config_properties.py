@@ -222,7 +222,7 @@ def check_plan(plan: Plan) -> None:
         assert server.inputs["userGroupId"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(caches=plausible_caches, production=st.booleans())
 def test_accepted_configs_deploy_only_valid_combinations(caches: dict[str, Any], production: bool) -> None:
     try:
