@@ -77,3 +77,14 @@ def _constraints(value: Any, shape: Shape, path: str, found: list[str]) -> None:
             found.append(f"{path}: {len(value)} characters, at most {metadata['max']} allowed")
     elif isinstance(value, int | float) and not isinstance(value, bool) and value > metadata.get("max", value):
         found.append(f"{path}: {value} is above the maximum {metadata['max']}")
+
+
+def closed_set(service: str, name: str, *path: str) -> set[str]:
+    """The values the model allows for the member at `path` (list members are stepped through)."""
+    shape: Shape = operation(service, name).input_shape
+    for member in path:
+        while isinstance(shape, ListShape):
+            shape = shape.member
+        assert isinstance(shape, StructureShape), (service, name, path)
+        shape = shape.members[member]
+    return set(shape.metadata["enum"])

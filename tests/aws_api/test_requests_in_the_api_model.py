@@ -10,14 +10,15 @@ minutes into an update.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
+from components.stack_config.schema import NodeCacheConfig
 from elasticache_facts import tokens
 from preflight.model import Plan, PlannedResource
 from preflight.stack_files import StackConfig
-from tests.aws_api.model import problems
+from tests.aws_api.model import closed_set, problems
 from tests.aws_api.provider_requests import BUILDERS, Inputs, Request, requests_for
 from tests.conftest import edit_cache
 from tests.connect_stacks import every_mode
@@ -126,3 +127,9 @@ def test_an_input_no_builder_reads_is_left_over() -> None:
     inputs = Inputs({"name": "/aws/elasticache/x/slow-log", "retentionInDays": 7.0, "newInput": True})
     BUILDERS[tokens.LOG_GROUP](inputs)
     assert inputs.left_over() == {"newInput"}
+
+
+def test_the_transit_encryption_modes_the_config_offers_are_the_api_models() -> None:
+    """What a user may choose is what AWS accepts: a mode AWS adds or drops fails here."""
+    modes = get_args(NodeCacheConfig.model_fields["transit_encryption_mode"].annotation)
+    assert set(modes) == closed_set("elasticache", "CreateReplicationGroup", "TransitEncryptionMode")

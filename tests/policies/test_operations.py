@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from guardrails.operations import alarms_present, data_protection, log_delivery
+from guardrails.operations import LOG_SCHEMA, alarms_present, data_protection, log_delivery
 
 from elasticache_facts import tokens
+from tests.aws_api.model import closed_set
 from tests.policies.harness import DROP, UNKNOWN, UNKNOWN_ARRAY, Item, check, check_stack, with_
 from tests.policies.secure import REPLICATION_GROUP, RG, SERVERLESS_CACHE, SLS
 
@@ -168,3 +169,8 @@ def test_shard_members_and_group_dimension_count_for_their_group() -> None:
     assert check_stack(
         alarms_present, [sharded, *not_a_member], config={"nodeMetrics": ["EngineCPUUtilization"]}
     ).violations
+
+
+def test_the_log_types_the_pack_can_require_are_the_api_models() -> None:
+    log_types = LOG_SCHEMA.properties["requiredLogTypes"]["items"]["enum"]
+    assert set(log_types) == closed_set("elasticache", "CreateReplicationGroup", "LogDeliveryConfigurations", "LogType")
