@@ -149,6 +149,25 @@ def check_node_count(shards: int, replicas: int) -> str | None:
     )
 
 
+TAG_SYMBOLS = "_.:/=+-@"
+_TAG_TEXT = re.compile("[a-zA-Z0-9 " + re.escape(TAG_SYMBOLS) + "]*")
+"""What a tag key or value may hold on ElastiCache resources: ASCII letters, digits, spaces and `TAG_SYMBOLS`
+(CloudFormation `AWS::ElastiCache::ServerlessCache` / `User` `Tag`: `Key` `^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$`,
+`Value` the same without the prefix rule). It is the strictest rule of the services the component tags: CloudWatch
+Logs, whose log groups carry the same tags, also takes Unicode letters, digits and spaces (botocore `logs`
+`TagKey`/`TagValue`: `[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]`)."""
+
+
+def check_tag_characters(text: str) -> str | None:
+    if _TAG_TEXT.fullmatch(text):
+        return None
+    refused = " ".join(repr(c) for c in sorted({c for c in text if not _TAG_TEXT.fullmatch(c)}))
+    return (
+        f"holds {refused}; allowed in tag keys and values: ASCII letters, digits, spaces and "
+        f"{' '.join(TAG_SYMBOLS)} (ElastiCache's tag rule)"
+    )
+
+
 def check_tag_count(count: int, parts: str) -> str | None:
     if count <= MAX_TAGS_PER_RESOURCE:
         return None

@@ -416,6 +416,19 @@ def test_tags_may_not_use_the_aws_prefix(dev) -> None:
     rejected(dev.with_values(tags={"aws:team": "x"}), "tags.aws:team")
 
 
+def test_tags_hold_only_the_characters_elasticache_accepts(dev) -> None:
+    config = edit_cache(
+        dev.with_values(tags={"team": "platform", "costCentre": "cc|1042"}), "sessions", tags={"owner#": "é"}
+    )
+    found = problems_of(config)
+    stack = rejected(config, "tags.costCentre")
+    assert stack.value == "cc|1042"
+    assert stack.message.startswith("the tag value holds '|'; allowed in tag keys and values: ASCII letters, digits")
+    # A key and its value are each judged, and both are named at the key's path.
+    cache = [(p.value, p.message.split(";")[0]) for p in found if p.path == "caches.sessions.tags.owner#"]
+    assert cache == [("owner#", "the tag key holds '#'"), ("é", "the tag value holds 'é'")]
+
+
 # -- reporting ---------------------------------------------------------------------------------------------------
 
 

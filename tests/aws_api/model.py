@@ -71,7 +71,7 @@ def _constraints(value: Any, shape: Shape, path: str, found: list[str]) -> None:
     if isinstance(value, str):
         if "enum" in metadata and value not in metadata["enum"]:
             found.append(f"{path}: {value!r} is not one of {metadata['enum']}")
-        if "pattern" in metadata and not regex.fullmatch(metadata["pattern"], value):
+        if "pattern" in metadata and not full_match(metadata["pattern"], value):
             found.append(f"{path}: {value!r} does not match {metadata['pattern']!r}")
         if "max" in metadata and len(value) > metadata["max"]:
             found.append(f"{path}: {len(value)} characters, at most {metadata['max']} allowed")
@@ -88,3 +88,12 @@ def closed_set(service: str, name: str, *path: str) -> set[str]:
         assert isinstance(shape, StructureShape), (service, name, path)
         shape = shape.members[member]
     return set(shape.metadata["enum"])
+
+
+def pattern(service: str, shape_name: str) -> str:
+    """The pattern of one of the model's named shapes (`TagValue`...)."""
+    return botocore.session.get_session().get_service_model(service).shape_for(shape_name).metadata["pattern"]
+
+
+def full_match(expression: str, value: str) -> bool:
+    return regex.fullmatch(expression, value) is not None

@@ -13,12 +13,15 @@ from collections.abc import Callable
 from typing import Any, get_args
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from components.aws_rules import check_tag_characters
 from components.stack_config.schema import NodeCacheConfig
 from elasticache_facts import tokens
 from preflight.model import Plan, PlannedResource
 from preflight.stack_files import StackConfig
-from tests.aws_api.model import closed_set, problems
+from tests.aws_api.model import closed_set, full_match, pattern, problems
 from tests.aws_api.provider_requests import BUILDERS, Inputs, Request, requests_for
 from tests.conftest import edit_cache
 from tests.connect_stacks import every_mode
@@ -49,6 +52,8 @@ def test_every_request_is_one_the_api_model_accepts(plan: Plan) -> None:
         if (found := problems(request.service, request.operation, request.params))
     }
     assert refused == {}
+    tagged = [(r.name, key, value) for r in plan.resources for key, value in (r.inputs.get("tags") or {}).items()]
+    assert [t for t in tagged if check_tag_characters(t[1]) or check_tag_characters(t[2])] == []
 
 
 def test_the_requests_carry_what_the_program_set(dev: StackConfig, run: Callable[..., Plan]) -> None:
@@ -133,3 +138,11 @@ def test_the_transit_encryption_modes_the_config_offers_are_the_api_models() -> 
     """What a user may choose is what AWS accepts: a mode AWS adds or drops fails here."""
     modes = get_args(NodeCacheConfig.model_fields["transit_encryption_mode"].annotation)
     assert set(modes) == closed_set("elasticache", "CreateReplicationGroup", "TransitEncryptionMode")
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=20) | st.text(alphabet="aZ09 _.:/=+-@|#é\t", max_size=8))
+def test_a_tag_the_config_accepts_is_one_cloudwatch_logs_accepts(text: str) -> None:
+    """The config's tag rule (ElastiCache's) is within CloudWatch Logs' model, which tags the same log groups."""
+    if check_tag_characters(text) is None:
+        assert full_match(pattern("logs", "TagValue"), text)
+        assert text == "" or full_match(pattern("logs", "TagKey"), text)
