@@ -17,8 +17,7 @@ from elasticache_facts.workloads import allowed_eviction_policies
 from preflight.model import Plan
 from preflight.program import run_program
 from preflight.stack_files import StackConfig
-from tests.aws_api import model as api_model
-from tests.aws_api.provider_requests import requests_for
+from tests.aws_api import refusals
 from tests.conftest import UNIT_NETWORK, UNIT_SUBNETS, UNIT_TAGS, unit_spec
 
 WORKLOADS = [w.value for w in Workload]
@@ -193,10 +192,7 @@ def unit_stack(caches: dict[str, Any], production: bool) -> StackConfig:
 def check_plan(plan: Plan) -> None:
     """The AWS rules between replication group inputs, on what the program would really send; every request
     the provider would make for it accepted by AWS's API models (`tests/aws_api`)."""
-    for resource, request, left_over in requests_for(plan.resources):
-        assert left_over == set(), (resource.name, left_over)
-        refused = api_model.problems(request.service, request.operation, request.params)
-        assert refused == [], (resource.name, request.operation)
+    assert refusals(plan.resources) == {}
     for group in plan.of_type(REPLICATION_GROUP):
         props = group.inputs
         assert props["transitEncryptionMode"] == "required"

@@ -21,6 +21,7 @@ from components.stack_config.schema import NodeCacheConfig
 from elasticache_facts import tokens
 from preflight.model import Plan, PlannedResource
 from preflight.stack_files import StackConfig
+from tests.aws_api import refusals
 from tests.aws_api.model import closed_set, full_match, pattern, problems
 from tests.aws_api.provider_requests import BUILDERS, Inputs, Request, requests_for
 from tests.conftest import edit_cache
@@ -43,15 +44,7 @@ def plan(request: pytest.FixtureRequest, dev: StackConfig, prod: StackConfig, ru
 def test_every_request_is_one_the_api_model_accepts(plan: Plan) -> None:
     planned = {r.type for r in plan.resources if r.custom and r.type.startswith("aws:")}
     assert planned - set(BUILDERS) == set(), "an AWS type whose requests are not built"
-    built = requests_for(plan.resources)
-    unread = {resource.name: sorted(left) for resource, _, left in built if left}
-    assert unread == {}, "inputs that reach no request and are not the provider's own"
-    refused = {
-        f"{resource.name}: {request.service} {request.operation}": found
-        for resource, request, _ in built
-        if (found := problems(request.service, request.operation, request.params))
-    }
-    assert refused == {}
+    assert refusals(plan.resources) == {}
     tagged = [(r.name, key, value) for r in plan.resources for key, value in (r.inputs.get("tags") or {}).items()]
     assert [t for t in tagged if check_tag_characters(t[1]) or check_tag_characters(t[2])] == []
 
