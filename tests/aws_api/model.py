@@ -16,13 +16,18 @@ from typing import Any
 
 import botocore.session
 import regex
-from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
+from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 from botocore.validate import ParamValidator
 
 
 @functools.cache
+def _service(service: str) -> ServiceModel:
+    """Each service's model loaded once (a botocore session reads and parses it from disk each time asked)."""
+    return botocore.session.get_session().get_service_model(service)
+
+
 def operation(service: str, name: str) -> OperationModel:
-    return botocore.session.get_session().get_service_model(service).operation_model(name)
+    return _service(service).operation_model(name)
 
 
 def coerced(value: Any, shape: Shape) -> Any:
@@ -92,7 +97,7 @@ def closed_set(service: str, name: str, *path: str) -> set[str]:
 
 def pattern(service: str, shape_name: str) -> str:
     """The pattern of one of the model's named shapes (`TagValue`...)."""
-    return botocore.session.get_session().get_service_model(service).shape_for(shape_name).metadata["pattern"]
+    return _service(service).shape_for(shape_name).metadata["pattern"]
 
 
 def full_match(expression: str, value: str) -> bool:
