@@ -407,7 +407,9 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
             )
             continue
         ids = props.peek("securityGroupIds")
-        listed = ids if isinstance(ids, list) else []
+        # Only an id (a string) can name the default group; anything else a foreign program put in the list
+        # is no group id, and may not even be hashable.
+        listed = [value for value in ids if isinstance(value, str)] if isinstance(ids, list) else []
         if from_default(cache, ["securityGroupIds"]) or any(value in default_ids for value in listed):
             violation(
                 cache.urn,

@@ -382,3 +382,16 @@ def test_a_cache_in_the_default_security_group_is_reported_and_other_groups_pass
     ]
     outcome = check_stack(security_group_ingress, [*items, vpc])
     assert "sessions-replication-group: `securityGroupIds` includes the VPC's default security group" in outcome.text()
+
+
+def test_a_non_id_in_security_group_ids_is_no_crash_and_no_default_group() -> None:
+    """A foreign program's malformed list (a nested list beside the id) is judged, not a crash of the policy."""
+    vpc = Item(VPC_TYPE, "vpc", {"cidrBlock": "10.0.0.0/16", "defaultSecurityGroupId": "sg-0defa0170000000001"})
+    items = [
+        replace(i, properties={**i.properties, "securityGroupIds": [SESSIONS_SG, []]})
+        if i.name == "sessions-replication-group"
+        else i
+        for i in items_with()
+    ]
+    outcome = check_stack(security_group_ingress, [*items, vpc])
+    assert "includes the VPC's default security group" not in outcome.text()
