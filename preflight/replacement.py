@@ -18,8 +18,8 @@ schema's `ForceNew` / `RequiresReplace`. Sources, per type:
 - CloudWatch log group: `name`, `name_prefix`, `log_group_class` (`internal/service/logs/group.go`); metric alarm:
   `alarm_name` (`internal/service/cloudwatch/metric_alarm.go`), `name` in Pulumi; SNS topic: `name`,
   `name_prefix`, `fifo_topic` (`internal/service/sns/topic.go`).
-- random.RandomPassword: every argument (terraform-provider-random `internal/provider/resource_password.go`,
-  RequiresReplace on each attribute).
+- random.RandomPassword, random.RandomString: every argument, `keepers` included (terraform-provider-random
+  `internal/provider/resource_password.go`, `resource_string.go`, RequiresReplace on each attribute).
 
 A type not listed is treated as updatable in place, and the preflight says so where it matters (see
 `preflight/README.md`): only a real `pulumi preview` runs the provider's own `Diff`.
@@ -36,6 +36,7 @@ from elasticache_facts.tokens import (
     METRIC_ALARM,
     PARAMETER_GROUP,
     RANDOM_PASSWORD,
+    RANDOM_STRING,
     REPLICATION_GROUP,
     SECURITY_GROUP,
     SERVERLESS_CACHE,
@@ -93,7 +94,7 @@ def forcing(type_: str, changed: set[str], replacing_keys: set[str]) -> tuple[st
     `replacing_keys` are the config keys `replacing_edits` found for the resource's cache (`port`, `engine`...):
     they decide the engine inputs, whose effect depends on the direction of the change.
     """
-    if type_ == RANDOM_PASSWORD:
+    if type_ in (RANDOM_PASSWORD, RANDOM_STRING):
         return tuple(sorted(changed))
     found = set(changed & FORCE_NEW.get(type_, frozenset()))
     for key, config_key in ENGINE_INPUTS.get(type_, {}).items():

@@ -304,3 +304,15 @@ def test_previous_documents_of_no_known_shape_or_another_stack_are_refused(dev: 
         read_previous(listed, "dev")
     with pytest.raises(PreviousError, match="no such file"):
         read_previous(tmp_path / "missing.json", "dev")
+
+
+def test_an_engine_change_replaces_the_users_through_their_new_suffix(dev: StackConfig, tmp_path: Path) -> None:
+    """The users' suffix is a RandomString keyed on the engine: its `keepers` change replaces it (every argument
+    of terraform-provider-random requires replacement), so the users and their group get new ids."""
+    before = edit_cache(dev, "sessions", engine="redis", engineVersion="7.1")
+    diff = against(before, dev, "preflight", tmp_path)
+    ops = {(s.type, s.name): s.op for s in diff.steps if s.cache == "sessions"}
+    assert ops[("random:index/randomString:RandomString", "sessions-users-suffix")] == REPLACE
+    assert ops[("aws:elasticache/user:User", "sessions-user-default")] == REPLACE
+    assert ops[("aws:elasticache/userGroup:UserGroup", "sessions-users")] == REPLACE
+    assert step(diff, REPLICATION_GROUP, "sessions").op == UPDATE
