@@ -77,7 +77,12 @@ def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[Replaci
         return [*edits, ReplacingEdit("type", f"was {before.type}")]
     if after.type == "node" and before.engine == "valkey" and after.engine == "redis":
         edits.append(ReplacingEdit("engine", "was valkey; moving back to Redis OSS is not in place"))
-    elif before.engine == after.engine and _older(after.engine_version, before.engine_version):
+    elif (before.engine == after.engine or after.type == "serverless") and _older(
+        after.engine_version, before.engine_version
+    ):
+        # A serverless cache's major version is compared across engines too: valkey 8 -> redis 7 changes the
+        # engine in place but downgrades the major version, which replaces the cache (aws-elasticache-rules.md,
+        # "Which input changes replace the resource"; terraform-provider-aws `serverless_cache.go`).
         key = "majorEngineVersion" if after.type == "serverless" else "engineVersion"
         edits.append(ReplacingEdit(key, f"downgrades {before.engine_version}"))
     if before.port != after.port:

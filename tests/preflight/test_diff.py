@@ -316,3 +316,12 @@ def test_an_engine_change_replaces_the_users_through_their_new_suffix(dev: Stack
     assert ops[("aws:elasticache/user:User", "sessions-user-default")] == REPLACE
     assert ops[("aws:elasticache/userGroup:UserGroup", "sessions-users")] == REPLACE
     assert step(diff, REPLICATION_GROUP, "sessions").op == UPDATE
+
+
+def test_a_serverless_major_downgrade_across_engines_is_refused(dev: StackConfig, tmp_path: Path) -> None:
+    previous = previous_of(run_program(dev), "preflight", tmp_path)
+    with pytest.raises(ConfigError) as refused:
+        run_program(
+            edit_cache(dev, "prompts", engine="redis", majorEngineVersion="7"), previous_outputs=previous.outputs
+        )
+    assert [p.path for p in refused.value.problems] == ["caches.prompts.majorEngineVersion"]
