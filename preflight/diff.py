@@ -227,6 +227,12 @@ def _step(
 def _changes(resource: PlannedResource, old: PreviousResource, ops: Mapping[str, str | None]) -> tuple[Change, ...]:
     new_inputs = public(resource.inputs)
     ignored = set(resource.options.ignore_changes)
+    # An input the new plan leaves out is a change too (to unset), unless the provider filled it in with a schema
+    # default: the bridge lists those in the state's `__defaults` (pulumi-terraform-bridge
+    # `pkg/reservedkeys/keys.go`), and a plan's own inputs hold none.
+    defaulted = set(old.inputs.get("__defaults") or ())
+    removed = {key: None for key in old.inputs if key not in new_inputs and key not in defaulted}
+    new_inputs = {**removed, **new_inputs}
     changes = []
     for key in sorted(new_inputs):
         if key in ignored or key.startswith("__"):

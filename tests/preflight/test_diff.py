@@ -325,3 +325,32 @@ def test_a_serverless_major_downgrade_across_engines_is_refused(dev: StackConfig
             edit_cache(dev, "prompts", engine="redis", majorEngineVersion="7"), previous_outputs=previous.outputs
         )
     assert [p.path for p in refused.value.problems] == ["caches.prompts.majorEngineVersion"]
+
+
+def test_an_input_left_out_is_a_change_and_a_dropped_key_replaces_the_group(dev: StackConfig, tmp_path: Path) -> None:
+    before = edit_cache(dev, "sessions", kmsKey="create")
+    diff = against(before, edit_cache(dev, "sessions", allowReplacement=True), "preflight", tmp_path)
+    group = step(diff, REPLICATION_GROUP, "sessions")
+    assert group.op == REPLACE
+    assert "kmsKeyId" in group.replaced_by
+
+
+def test_an_input_the_provider_defaulted_in_state_is_no_change(dev: StackConfig, tmp_path: Path) -> None:
+    """A real export's inputs hold the provider's schema defaults, listed in `__defaults`: the plan, which holds
+    none, leaves them out without changing them. An extra input not so listed is one the program dropped."""
+    plan = run_program(dev)
+    document = stack_export(plan)
+    for entry in document["deployment"]["resources"]:
+        if entry["type"] == SECURITY_GROUP:
+            extra = {"revokeRulesOnDelete": False, "__defaults": ["revokeRulesOnDelete"]}
+            if entry["urn"].endswith("prompts-sg"):
+                extra = {"revokeRulesOnDelete": False}
+            entry["inputs"].update(extra)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document))
+    previous = read_previous(path, "dev")
+    diff = diff_plan(previous, run_program(dev, previous_outputs=previous.outputs))
+
+    [dropped] = diff.steps
+    assert (dropped.type, dropped.name, dropped.op) == (SECURITY_GROUP, "prompts-sg", UPDATE)
+    assert [(c.key, c.before, c.after) for c in dropped.changes] == [("revokeRulesOnDelete", False, None)]
