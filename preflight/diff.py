@@ -204,11 +204,11 @@ def _step(
     if not resource.custom:
         return None  # a component has no inputs of its own to change
     changes = _changes(resource, old, ops)
-    if not changes:
-        return None
     keys = {change.key.split(".")[0] for change in changes}
     cache_keys = {edit.key for edit in replacing.get(cache or "", ())}
     replaced_by = forcing(resource.type, keys, cache_keys)
+    if not changes and not replaced_by:
+        return None
     if replaced_by:
         # As the engine: refused when both the deployed and the planned resource are protected.
         return Step(

@@ -84,6 +84,20 @@ ENGINE_INPUTS = {
 """Inputs of a cache resource whose change replaces it only in one direction: input -> the config key under
 `caches.<name>` that `replacing_edits` names when it does."""
 
+CONFIG_KEY_INPUTS = {
+    REPLICATION_GROUP: {
+        "": "replicationGroupId",
+        "kmsKey": "kmsKeyId",
+        "port": "port",
+        "shards": "clusterMode",
+        "nodeType": "dataTieringEnabled",
+    },
+    SERVERLESS_CACHE: {"": "name", "kmsKey": "kmsKeyId"},
+}
+"""The input of a cache resource that a replacing config key (`replacing_edits`) changes. Named here because the
+per-input comparison cannot always see the change: an id built from a random suffix that stays is taken as
+unchanged (`preflight.diff`), and an input the new plan leaves out (`kmsKeyId` for an AWS-owned key) is absent."""
+
 DATA_HOLDERS = frozenset({REPLICATION_GROUP, SERVERLESS_CACHE})
 """Replacing or deleting one of these empties the cache."""
 
@@ -99,5 +113,8 @@ def forcing(type_: str, changed: set[str], replacing_keys: set[str]) -> tuple[st
     found = set(changed & FORCE_NEW.get(type_, frozenset()))
     for key, config_key in ENGINE_INPUTS.get(type_, {}).items():
         if key in changed and config_key in replacing_keys:
+            found.add(key)
+    for config_key, key in CONFIG_KEY_INPUTS.get(type_, {}).items():
+        if config_key in replacing_keys:
             found.add(key)
     return tuple(sorted(found))

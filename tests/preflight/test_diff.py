@@ -354,3 +354,11 @@ def test_an_input_the_provider_defaulted_in_state_is_no_change(dev: StackConfig,
     [dropped] = diff.steps
     assert (dropped.type, dropped.name, dropped.op) == (SECURITY_GROUP, "prompts-sg", UPDATE)
     assert [(c.key, c.before, c.after) for c in dropped.changes] == [("revokeRulesOnDelete", False, None)]
+
+
+def test_a_cache_id_change_replaces_the_cache_resource(dev: StackConfig, tmp_path: Path) -> None:
+    edited = edit_cache(dev.with_values(namePrefix="dev2"), "sessions", allowReplacement=True)
+    edited = edit_cache(edited, "prompts", allowReplacement=True)
+    diff = against(dev, edited, "preflight", tmp_path)
+    assert step(diff, REPLICATION_GROUP, "sessions").replaced_by == ("replicationGroupId",)
+    assert step(diff, SERVERLESS_CACHE, "prompts").replaced_by == ("name",)
