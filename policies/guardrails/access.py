@@ -25,6 +25,18 @@ from elasticache_facts.tokens import (
 from guardrails.common import DOCS, STANDALONE_CLUSTER, engine, is_group_member
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
+BUILTIN_DEFAULT_USER = "default"
+"""The user AWS creates itself in every region, id and name `default`: enabled, every command on every key, no
+password, and it cannot be modified or deleted (AWS ElastiCache "Role-Based Access Control (RBAC)": to add
+access control, replace it in the group with a user named `default` that is disabled or has a strong password).
+A user group that lists this id lets every connection in with full access."""
+
+BUILTIN_DEFAULT_FINDING = (
+    "lists the user id `default`, the user AWS creates itself with full access and no password: every connection "
+    'gets in. Create a User named `default` with another id (`accessString: "off -@all"`, write-only '
+    "password) and list that id instead"
+)
+
 
 def full_access(access_string: str) -> bool:
     """Whether an access string leaves the user enabled on every key with every command (`on ~* +@all`)."""
@@ -104,10 +116,13 @@ def _replication_group(props: Props, report: ReportViolation) -> None:
 
 
 def _user(props: Props, report: ReportViolation) -> None:
-    if props.boolean("noPasswordRequired") is True:
+    # A disabled user logs in with nothing, passwords or not (the stack policy judges members the same way).
+    current = props.peek("accessString")
+    disabled = isinstance(current, str) and not enabled(current)
+    if props.boolean("noPasswordRequired") is True and not disabled:
         report("`noPasswordRequired` is true: this user logs in without a password. Use IAM or passwords.")
     mode = props.text("authenticationMode", "type")
-    if mode == "no-password-required":
+    if mode == "no-password-required" and not disabled:
         report(
             '`authenticationMode.type` is "no-password-required": this user logs in without a password. Use '
             '"iam" or "password".'
@@ -133,6 +148,8 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         _replication_group(props, report)
     elif args.resource_type == SERVERLESS_CACHE:
         kind = engine(props, SERVERLESS_CACHE)
+        if is_unknown(kind):
+            props.finish()  # Memcached would take no user group at all
         if kind == "memcached":
             args.not_applicable("serverless Memcached has no user groups")
         # An unknown id is a user group's, created with the cache: it is set.
@@ -152,6 +169,13 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             report(STANDALONE_CLUSTER + ".")
     elif args.resource_type == USER:
         _user(props, report)
+    elif args.resource_type == USER_GROUP:
+        ids = props.items("userIds")
+        if isinstance(ids, list) and BUILTIN_DEFAULT_USER in ids:
+            report(f"`userIds` {BUILTIN_DEFAULT_FINDING}.")
+    elif args.resource_type == USER_GROUP_ASSOCIATION:
+        if props.text("userId") == BUILTIN_DEFAULT_USER:
+            report(f"`userId` {BUILTIN_DEFAULT_FINDING.replace('lists', 'is', 1)}.")
     else:
         return
     props.finish()
@@ -200,6 +224,8 @@ def _validate_user_groups(args: StackValidationArgs, report: ReportViolation) ->
     users_by_id: dict[str, PolicyResource] = {}
     groups_by_id: dict[str, PolicyResource] = {}
     members: dict[str, list[PolicyResource]] = {}
+    outside: dict[str, list[str]] = {}
+    """Group URN -> ids of members no User in this stack has (AWS's built-in `default`, or another stack's)."""
     # Props only for the types read here: a stack holds many more resources than users and groups.
     for resource in args.resources:
         if resource.resource_type == USER:
@@ -217,6 +243,9 @@ def _validate_user_groups(args: StackValidationArgs, report: ReportViolation) ->
                 users_by_id[user_id] for user_id in _ids(props, "userIds") if user_id in users_by_id
             ]
             members.setdefault(resource.urn, []).extend(found)
+            outside.setdefault(resource.urn, []).extend(
+                user_id for user_id in _ids(props, "userIds") if user_id not in users_by_id
+            )
         elif resource.resource_type == USER_GROUP_ASSOCIATION:
             groups = _linked(resource, "userGroupId", USER_GROUP) + [
                 groups_by_id[group_id] for group_id in _ids(props, "userGroupId") if group_id in groups_by_id
@@ -224,8 +253,12 @@ def _validate_user_groups(args: StackValidationArgs, report: ReportViolation) ->
             users = _linked(resource, "userId", USER) + [
                 users_by_id[user_id] for user_id in _ids(props, "userId") if user_id in users_by_id
             ]
+            strangers = [user_id for user_id in _ids(props, "userId") if user_id not in users_by_id]
+            if _linked(resource, "userId", USER):
+                strangers = []  # the id was computed from a User of this stack
             for group in groups:
                 members.setdefault(group.urn, []).extend(users)
+                outside.setdefault(group.urn, []).extend(strangers)
 
     for cache in args.resources:
         if cache.resource_type not in (REPLICATION_GROUP, SERVERLESS_CACHE):
@@ -242,6 +275,14 @@ def _validate_user_groups(args: StackValidationArgs, report: ReportViolation) ->
             continue
         seen: set[str] = set()
         for group in {group.urn: group for group in groups}.values():
+            for user_id in dict.fromkeys(outside.get(group.urn, [])):
+                if user_id == BUILTIN_DEFAULT_USER:
+                    report(f"{cache.name}: its user group {group.name} {BUILTIN_DEFAULT_FINDING}.", cache.urn)
+                else:
+                    props.cannot_check(
+                        f"user {user_id} of its user group {group.name} is not managed in this stack, so it "
+                        "cannot be checked"
+                    )
             for user in members.get(group.urn, []):
                 if user.urn in seen:
                     continue
@@ -310,13 +351,15 @@ CHECKS = {
     authentication.name: (
         "replication groups have `authToken`/`authTokenWo` or `userGroupIds`; serverless caches "
         "`userGroupId`; no user with `noPasswordRequired: true` or `authenticationMode.type: "
-        "no-password-required`; no `default` user with `on ~* +@all`. IAM users are fine"
+        "no-password-required` unless it is disabled; no `default` user with `on ~* +@all`; no user group or "
+        "`UserGroupAssociation` listing the user id `default` (AWS's own passwordless full-access user). IAM users "
+        "are fine"
     ),
     user_group_passwordless.name: (
         "a replication group's or serverless cache's user group (linked by property dependency or id, members by "
         "`userIds` or `UserGroupAssociation`) holds no enabled user with `noPasswordRequired`, "
-        "`authenticationMode.type: no-password-required`, or no passwords and no IAM; a group outside the stack "
-        "is reported as not checkable"
+        "`authenticationMode.type: no-password-required`, or no passwords and no IAM, and not AWS's own user "
+        "`default`; a group or a member outside the stack is reported as not checkable"
     ),
     user_full_access.name: (
         "no non-default user is enabled with every command on every key (`+@all`/`allcommands` on `~*`/"

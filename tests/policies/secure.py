@@ -294,6 +294,19 @@ def secure_items() -> list[Item]:
     ]
 
 
+def secure_item(name: str) -> Item:
+    """One resource of the secure deployment, by name."""
+    return next(candidate for candidate in secure_items() if candidate.name == name)
+
+
+def secure_items_with(*changes: Item, drop: tuple[str, ...] = ()) -> list[Item]:
+    """The secure deployment with `changes` in place of (or beside) the resources of their names, `drop` left out."""
+    by_name = {item.name: item for item in secure_items() if item.name not in drop}
+    for item in changes:
+        by_name[item.name] = item
+    return list(by_name.values())
+
+
 def alarm(metric: str, dimensions: dict[str, str]) -> dict[str, Any]:
     return {
         "namespace": "AWS/ElastiCache",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from guardrails.access import authentication, full_access
 
+from elasticache_facts.tokens import USER_GROUP_ASSOCIATION
 from tests.policies.harness import DROP, UNKNOWN, UNKNOWN_BOOL, check, secret, with_
 from tests.policies.secure import (
     CLUSTER,
@@ -15,6 +16,7 @@ from tests.policies.secure import (
     USER,
     default_user,
     iam_user,
+    secure_item,
     user_group,
 )
 
@@ -107,3 +109,24 @@ def test_full_access_default_user_is_flagged() -> None:
 )
 def test_full_access(access: str, full: bool) -> None:
     assert full_access(access) is full
+
+
+def test_a_disabled_passwordless_user_passes_as_in_the_stack_policy() -> None:
+    disabled = {"userId": "d", "userName": "default", "engine": "valkey", "accessString": "off -@all"}
+    assert check(authentication, USER, {**disabled, "noPasswordRequired": True}).passed
+    assert check(authentication, USER, {**disabled, "authenticationMode": {"type": "no-password-required"}}).passed
+    assert check(authentication, USER, {**disabled, "accessString": "on -@all", "noPasswordRequired": True}).violations
+
+
+def test_a_serverless_cache_of_unknown_engine_without_user_group_waits_for_the_engine() -> None:
+    """Serverless Memcached takes no user group, so an unknown engine cannot be refused for lacking one."""
+    outcome = check(authentication, SLS, with_(SERVERLESS_CACHE, engine=UNKNOWN, userGroupId=DROP))
+    assert outcome.violations == []
+    assert "`engine` is not known" in (outcome.advisory or "")
+
+
+def test_the_builtin_default_user_listed_in_a_user_group_is_refused() -> None:
+    group = with_(secure_item("sessions-users").properties, userIds=["default", "sessions-prod-app"])
+    assert "lists the user id `default`" in check(authentication, UG, group).text()
+    association = {"userGroupId": "sessions-prod", "userId": "default"}
+    assert "is the user id `default`" in check(authentication, USER_GROUP_ASSOCIATION, association).text()

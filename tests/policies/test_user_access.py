@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from guardrails.access import user_full_access, user_group_passwordless
 
+from elasticache_facts.tokens import USER_GROUP_ASSOCIATION
 from preflight.analyzer import PolicyPack
 from tests.policies.harness import DROP, UNKNOWN, Item, check, check_stack, with_
 from tests.policies.secure import (
@@ -18,7 +20,9 @@ from tests.policies.secure import (
     USER,
     iam_user,
     planned,
+    secure_item,
     secure_items,
+    secure_items_with,
 )
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -119,3 +123,31 @@ def test_over_grpc(pack: PolicyPack) -> None:
     user = next(r for r in wide if r.name == "sessions-user-app")
     [advisory] = [d for d in pack.analyze(user) if d.policy_name == "elasticache-user-full-access"]
     assert not advisory.mandatory, "advisory by default"
+
+
+def test_the_builtin_default_user_in_a_cache_s_user_group_is_a_violation() -> None:
+    """AWS's own user `default` (on ~* +@all, no password) lets every connection in with full access."""
+    listed = secure_item("sessions-users")
+    listed = replace(
+        listed,
+        properties=with_(listed.properties, userIds=["default", "sessions-prod-app"]),
+        depends={"userIds": ["sessions-user-app"]},
+    )
+    outcome = check_stack(user_group_passwordless, secure_items_with(listed, drop=("sessions-user-default",)))
+    assert "its user group sessions-users lists the user id `default`" in outcome.text()
+    joined = Item(
+        USER_GROUP_ASSOCIATION,
+        "assoc",
+        {"userGroupId": "sessions-prod", "userId": "default"},
+        {"userGroupId": ["sessions-users"]},
+    )
+    assert "lists the user id `default`" in check_stack(user_group_passwordless, [*secure_items(), joined]).text()
+
+
+def test_a_member_outside_the_stack_is_not_checkable() -> None:
+    group = secure_item("sessions-users")
+    members = ["sessions-prod-default", "sessions-prod-app", "shared-user"]
+    group = replace(group, properties=with_(group.properties, userIds=members))
+    outcome = check_stack(user_group_passwordless, secure_items_with(group))
+    assert outcome.violations == []
+    assert "user shared-user of its user group sessions-users is not managed in this stack" in (outcome.advisory or "")
