@@ -54,6 +54,15 @@ def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
         return None
 
 
+def is_world(cidr: Any) -> bool:
+    """Whether a CIDR source is all of IPv4 or all of IPv6, however it is spelled (`::/0`, `::0/0`, `0::/0`:
+    the provider accepts every spelling of a network address, `verify.ValidateIPv6CIDRBlock`)."""
+    if not isinstance(cidr, str):
+        return False
+    network = _network(cidr)
+    return network is not None and network.prefixlen == 0
+
+
 def within(cidr: str, allowed: Iterable[str]) -> bool:
     """Whether `cidr` lies inside one of the `allowed` CIDRs (a CIDR that is no CIDR never does)."""
     source = _network(cidr)
@@ -115,6 +124,10 @@ class Rule:
         if is_unknown(protocol):
             props.note(protocol)
             return None
+        if isinstance(protocol, int | float) and not isinstance(protocol, bool) and float(protocol).is_integer():
+            # A number where the schema has a string (`ipProtocol: -1` in YAML, an int in an untyped SDK): the
+            # bridge sends it as its decimal string (pulumi-terraform-bridge `pkg/convert/string.go`).
+            protocol = str(int(protocol))
         protocol = str(protocol).lower() if protocol is not MISSING else "tcp"
         if protocol in ALL_PROTOCOLS:
             return True
@@ -310,7 +323,7 @@ def _ports(resource: PolicyResource, props: Props) -> list[int] | None:
 
 def _validate_security_groups(args: StackValidationArgs, report: ReportViolation) -> None:
     config = settings(args, SCHEMA)
-    allowed_cidrs = {str(cidr) for cidr in config["allowedIngressCidrs"]} - WORLD
+    allowed_cidrs = {str(cidr) for cidr in config["allowedIngressCidrs"] if not is_world(str(cidr))}
     allowed_prefixes = {str(prefix) for prefix in config["allowedPrefixListIds"]}
     readers: list[Props] = []
 
@@ -328,13 +341,24 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
     def from_default(resource: PolicyResource, keys: Iterable[str]) -> bool:
         return any(dep.urn in default_urns for key in keys for dep in resource.property_dependencies.get(key, []))
 
-    def mark_default(rule: Rule, computed_from_default: bool) -> None:
-        rule.sources = [
-            ("default-security-group", value)
-            if kind == "security-group" and (computed_from_default or value in default_ids)
-            else (kind, value)
-            for kind, value in rule.sources
-        ]
+    def mark_default(
+        rule: Rule, computed_from_default: bool, *, inline: bool = False, also_from_others: bool = False
+    ) -> None:
+        """Mark the sources that are the VPC's default group: by id, or computed from it.
+
+        Inline rules share one dependency list for the whole `ingress`/`egress` property, so there the
+        dependency only speaks for an id that is not known yet, and only when nothing else that makes security
+        group ids fed the property too (`also_from_others`: then the unknown id is left undecided).
+        """
+        marked: list[tuple[str, Any]] = []
+        for kind, value in rule.sources:
+            if kind == "security-group":
+                if isinstance(value, str) and value in default_ids:
+                    kind = "default-security-group"
+                elif computed_from_default and (not inline or isinstance(value, Unknown)):
+                    kind = "undecided-security-group" if also_from_others else "default-security-group"
+            marked.append((kind, value))
+        rule.sources = marked
 
     by_urn: dict[str, Group] = {}
     by_id: dict[str, Group] = {}
@@ -346,7 +370,12 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
         group = Group(resource.urn, resource.name, resource.urn)
         _inline_rules(resource, group, props)
         for rule in group.rules:
-            mark_default(rule, from_default(resource, [rule.direction]))
+            others = [
+                dep
+                for dep in resource.property_dependencies.get(rule.direction, [])
+                if dep.urn not in default_urns and dep.resource_type == SECURITY_GROUP
+            ]
+            mark_default(rule, from_default(resource, [rule.direction]), inline=True, also_from_others=bool(others))
         by_urn[resource.urn] = group
         known_id = props.peek("id")
         if isinstance(known_id, str) and known_id:
@@ -441,7 +470,7 @@ def _judge(
     violation: Any,
 ) -> None:
     where = f"{cache.name}: {rule.origin} (security group {group.label})"
-    open_sources = [value for kind, value in rule.sources if kind == "cidr" and value in WORLD]
+    open_sources = [value for kind, value in rule.sources if kind == "cidr" and is_world(value)]
     if rule.direction == "egress":
         if open_sources and not config["allowOpenEgress"]:
             violation(
@@ -477,8 +506,8 @@ def _judge(
             )
             continue
         if isinstance(value, Unknown):
-            if kind in ("cidr", "prefix-list"):
-                props.note(value)
+            if kind in ("cidr", "prefix-list", "undecided-security-group"):
+                props.note(value)  # undecided: it may be the VPC's default group, which fed the same property
             continue  # an unknown security group id is still a security group
         if kind == "cidr" and not within(str(value), allowed_cidrs):
             violation(
@@ -565,8 +594,9 @@ CHECKS = {
         "`ingress`, `aws:vpc/securityGroupIngressRule`, `aws:ec2/securityGroupRule` — admits the cache port "
         "(6379, 11211, or `port`; 6379-6380 for serverless) only from security groups other than the VPC's "
         "default group (`DefaultSecurityGroup`, or a VPC's `defaultSecurityGroupId`, by dependency or id) or "
-        "configured CIDRs/prefix lists, and nothing on any port from 0.0.0.0/0 or ::/0; no egress to 0.0.0.0/0 or ::/0 "
-        "(inline, `aws:vpc/securityGroupEgressRule`, `securityGroupRule`). A group this stack does not manage"
+        "configured CIDRs/prefix lists, and nothing on any port from 0.0.0.0/0 or ::/0 (however spelled: any /0); "
+        "no egress to 0.0.0.0/0 or ::/0 (inline, `aws:vpc/securityGroupEgressRule`, `securityGroupRule`); a "
+        "numeric protocol is read as the string the provider sends (`-1`, `6`). A group this stack does not manage"
         " is reported as not checkable"
     ),
     subnet_group.name: (

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from guardrails.network import security_group_ingress, subnet_group
 
+from elasticache_facts.tokens import VPC
 from tests.policies.harness import DROP, UNKNOWN, Item, check, check_stack, with_
 from tests.policies.secure import (
     APP_SG,
@@ -20,7 +22,9 @@ from tests.policies.secure import (
     SG_RULE,
     SLS,
     as_preview,
+    secure_item,
     secure_items,
+    secure_items_with,
     security_group,
 )
 
@@ -395,3 +399,64 @@ def test_a_non_id_in_security_group_ids_is_no_crash_and_no_default_group() -> No
     ]
     outcome = check_stack(security_group_ingress, [*items, vpc])
     assert "includes the VPC's default security group" not in outcome.text()
+
+
+def test_inline_ingress_computed_partly_from_the_vpc_does_not_make_every_group_the_default_one() -> None:
+    """Inline rules share one dependency list: a VPC feeding a CIDR in one rule does not make the app's group in
+    another the VPC's default group."""
+    vpc = Item(VPC, "vpc", {"cidrBlock": "10.0.0.0/16", "defaultSecurityGroupId": "sg-0defa0170000000001"})
+    app = Item(SG, "app-sg", {"name": "app", "vpcId": "vpc-1", "id": APP_SG})
+    ingress = [
+        {"protocol": "tcp", "fromPort": 6379, "toPort": 6379, "securityGroups": [APP_SG]},
+        {"protocol": "tcp", "fromPort": 9100, "toPort": 9100, "cidrBlocks": ["10.0.0.0/16"]},
+    ]
+    group = secure_item("sessions-sg")
+    group = replace(group, properties=with_(group.properties, ingress=ingress), depends={"ingress": ["vpc", "app-sg"]})
+    without_rule = ("sessions-ingress-0",)
+    assert check_stack(security_group_ingress, [*secure_items_with(group, drop=without_rule), vpc, app]).passed
+    # At preview the app group's id is unknown: undecided, not a violation.
+    preview = replace(group, properties=with_(group.properties, ingress=[{**ingress[0], "securityGroups": [UNKNOWN]}]))
+    outcome = check_stack(security_group_ingress, [*secure_items_with(preview, drop=without_rule), vpc, app])
+    assert outcome.violations == []
+    assert "not known until apply" in (outcome.advisory or "")
+    # Fed by the VPC alone, the unknown id is its default group.
+    alone = replace(preview, depends={"ingress": ["vpc"]})
+    outcome = check_stack(security_group_ingress, [*secure_items_with(alone, drop=without_rule), vpc])
+    assert "admits the VPC's default security group" in outcome.text()
+    # A known id that is the default group's is still caught.
+    default_id = [{**ingress[0], "securityGroups": ["sg-0defa0170000000001"]}]
+    by_id = replace(group, properties=with_(group.properties, ingress=default_id))
+    outcome = check_stack(security_group_ingress, [*secure_items_with(by_id, drop=without_rule), vpc, app])
+    assert "admits the VPC's default security group (sg-0defa0170000000001)" in outcome.text()
+
+
+@pytest.mark.parametrize("protocol", [-1, 6])
+def test_a_numeric_protocol_is_the_protocol_the_bridge_sends(protocol: int) -> None:
+    properties = {
+        "securityGroupId": SESSIONS_SG,
+        "cidrIpv4": "203.0.113.0/24",
+        "ipProtocol": protocol,
+        "fromPort": 6379,
+        "toPort": 6379,
+    }
+    rule = Item(INGRESS, "wide", properties, {"securityGroupId": ["sessions-sg"]})
+    outcome = check_stack(security_group_ingress, secure_items_with(rule))
+    assert "admits CIDR 203.0.113.0/24 to the cache port" in outcome.text()
+
+
+@pytest.mark.parametrize("cidr", ["::0/0", "0::/0", "0:0:0:0:0:0:0:0/0"])
+def test_every_spelling_of_the_whole_ipv6_internet_is_open(cidr: str) -> None:
+    ssh = Item(
+        INGRESS,
+        "ssh",
+        {"securityGroupId": SESSIONS_SG, "cidrIpv6": cidr, "ipProtocol": "tcp", "fromPort": 22, "toPort": 22},
+        {"securityGroupId": ["sessions-sg"]},
+    )
+    assert f"admits {cidr}: the whole internet" in check_stack(security_group_ingress, secure_items_with(ssh)).text()
+    out = Item(
+        EGRESS,
+        "out",
+        {"securityGroupId": SESSIONS_SG, "cidrIpv6": cidr, "ipProtocol": "-1"},
+        {"securityGroupId": ["sessions-sg"]},
+    )
+    assert f"allows egress to {cidr}" in check_stack(security_group_ingress, secure_items_with(out)).text()
