@@ -46,6 +46,11 @@ def is_sharded(props: Props) -> bool:
         return True
     if props.present("nodeGroupConfigurations") is True:
         return True
+    # Cluster mode enabled with `numCacheClusters` is one shard of that many nodes: AWS uses NumCacheClusters
+    # unless there is more than one node group (CreateReplicationGroup), and `numNodeGroups` (default 1) and
+    # `replicasPerNodeGroup` conflict with it (pulumi-aws `replication_group.py`).
+    if props.present("numCacheClusters") is True:
+        return False
     return props.text("clusterMode") == "enabled"
 
 

@@ -74,3 +74,10 @@ def test_not_applicable_to_serverless_memcached_and_group_members() -> None:
 def test_a_node_count_that_is_not_a_number_is_flagged() -> None:
     outcome = check(multi_az_failover, RG, with_(REPLICATION_GROUP, numCacheClusters="three"))
     assert "the node count 'three' is not a number" in outcome.text()
+
+
+def test_cluster_mode_enabled_with_num_cache_clusters_is_one_shard_of_that_many_nodes() -> None:
+    """AWS takes NumCacheClusters for a single node group, and `replicasPerNodeGroup` conflicts with it."""
+    group = with_(REPLICATION_GROUP, clusterMode="enabled", numCacheClusters=3)
+    assert check(multi_az_failover, RG, group).passed
+    assert "the group has 1 node(s)" in check(multi_az_failover, RG, with_(group, numCacheClusters=1)).text()

@@ -13,6 +13,7 @@ from tests.policies.secure import (
     SERVERLESS_CACHE,
     SHARDED_GROUP,
     SLS,
+    STACK_CONFIG,
 )
 
 CONFIG = {"appAvailabilityZones": APP_AZS}
@@ -191,3 +192,10 @@ def test_memcached_cluster_placement() -> None:
     single = check(same_az_placement, CLUSTER, {"engine": "memcached", "availabilityZone": "us-east-1a"}, config=CONFIG)
     assert "no node in app AZ(s) us-east-1b, us-east-1c" in single.text()
     assert check(same_az_placement, CLUSTER, {"replicationGroupId": "g"}, config=CONFIG).not_applicable
+
+
+def test_cluster_mode_enabled_with_num_cache_clusters_is_placed_as_one_group() -> None:
+    """One node group counted by `numCacheClusters` is placed by `preferredCacheClusterAzs`, not by
+    `nodeGroupConfigurations` (which needs `numNodeGroups`)."""
+    group = with_(REPLICATION_GROUP, clusterMode="enabled", numCacheClusters=3)
+    assert check(same_az_placement, RG, group, stack_config=STACK_CONFIG).passed
