@@ -51,7 +51,12 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         for key in required
         if not isinstance(tags.get(key), Unknown) and not (isinstance(tags.get(key), str) and tags[key].strip())
     ]
-    if missing:
+    defaults = Props(args.provider.props).mapping("defaultTags", "tags") if args.provider else None
+    if missing and is_unknown(defaults):
+        # The provider's default tags are not known until apply (computed from another resource): they may
+        # carry the missing keys.
+        props.note(Unknown(f"{args.provider.name}.defaultTags.tags"))
+    elif missing:
         report(
             f"missing tag(s) {', '.join(missing)} (required: {', '.join(required)}). Add them to `tags` or to "
             "the provider's `defaultTags`."

@@ -64,3 +64,12 @@ def test_unknown_tags() -> None:
 def test_untaggable_and_foreign_resources() -> None:
     assert check(required_tags, tokens.GLOBAL_REPLICATION_GROUP, {}).not_applicable
     assert check(required_tags, "aws:s3/bucket:Bucket", {}).passed
+
+
+def test_unknown_provider_default_tags_are_advisory_not_missing() -> None:
+    props = with_(REPLICATION_GROUP, tags={"workload": "sessions"})
+    outcome = check(required_tags, RG, props, provider={"region": "us-east-1", "defaultTags": UNKNOWN})
+    assert outcome.violations == []
+    assert "`p.defaultTags.tags` is not known until apply" in (outcome.advisory or "")
+    known = check(required_tags, RG, props, provider={"region": "us-east-1", "defaultTags": {"tags": {"a": "b"}}})
+    assert "missing tag(s)" in known.text()
