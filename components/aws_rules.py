@@ -22,6 +22,8 @@ ID_MAX_LENGTH = 40
 MAX_NODES_PER_CLUSTER = 500
 """Nodes (primaries and replicas) of one cluster-mode-enabled replication group, Valkey 7.2+ / Redis OSS 5.0.6+
 (AWS "Managing clusters in ElastiCache", Clusters.html); the account's default quota may be lower."""
+SERVERLESS_DESCRIPTION_MAX = 255
+"""CreateServerlessCache `Description`: "The maximum length is 255 characters" (botocore elasticache 2015-02-02)."""
 MAX_TAGS_PER_RESOURCE = 50
 """AWS tags per resource (CloudFormation AWS::ElastiCache::UserGroup `Tags` Maximum 50; the same limit for every
 resource the component tags)."""

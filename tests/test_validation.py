@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from components import aws_rules
 from components.stack_config import ConfigError, Problem
 from elasticache_facts import tokens
 from preflight.model import SubnetAnswer
@@ -330,6 +331,24 @@ def test_node_only_keys_on_serverless_and_back(dev) -> None:
     assert "only for serverless caches" in found["caches.sessions.limits"]
 
 
+def test_a_serverless_description_is_at_most_255_characters(dev) -> None:
+    problem = rejected(edit_cache(dev, "prompts", description="d" * 256), "caches.prompts.description")
+    assert "256 characters; allowed: at most 255" in problem.message
+
+
+def test_a_serverless_cache_counts_its_subnet_zones_tag_against_the_50_tag_limit(dev, run) -> None:
+    """The component tags a serverless cache with its subnets' AZs (`subnetAvailabilityZones`): the loader
+    counts that tag too, so the largest accepted set of tags is exactly AWS's 50."""
+    [server] = run(dev).of_type(tokens.SERVERLESS_CACHE)
+    own = dev.get("caches")["prompts"].get("tags") or {}
+    room = aws_rules.MAX_TAGS_PER_RESOURCE - len(server.inputs["tags"])
+    fill = {**own, **{f"extra{i}": "x" for i in range(room)}}
+    [fullest] = run(edit_cache(dev, "prompts", tags=fill)).of_type(tokens.SERVERLESS_CACHE)
+    assert len(fullest.inputs["tags"]) == aws_rules.MAX_TAGS_PER_RESOURCE
+    over = edit_cache(dev, "prompts", tags={**fill, "onemore": "x"})
+    assert "at most 50 tags" in rejected(over, "caches.prompts.tags").message
+
+
 # -- availability and placement ------------------------------------------------------------------------------
 
 
@@ -390,6 +409,15 @@ def test_app_az_outside_the_region(dev) -> None:
 
 def test_region_is_required(dev) -> None:
     assert rejected(dev.with_values(**{"aws:region": None}), "aws:region").message.startswith("required")
+
+
+def test_a_serverless_cache_with_one_app_az_is_named_at_its_type_with_the_fix(dev) -> None:
+    config = edit(dev, "network", lambda n: {**n, "appAvailabilityZones": n["appAvailabilityZones"][:1]})
+    problem = rejected(config, "caches.prompts.type")
+    zone = dev.get("network")["appAvailabilityZones"][0]
+    assert f"network.appAvailabilityZones has {zone}" in problem.message
+    assert "add an app AZ and a private subnet in it" in problem.message
+    assert "use type node" in problem.message
 
 
 # -- parameters and keys ---------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from components.stack_config.serverless import resolve_serverless
 from components.stack_config.tags import resolve_tags
 from elasticache_facts import engines
 from elasticache_facts.tags import CONFIG_KEY as CONFIG_KEY_TAG
+from elasticache_facts.tags import SUBNET_ZONES
 from elasticache_facts.tags import WORKLOAD as WORKLOAD_TAG
 from elasticache_facts.workloads import PROFILES
 
@@ -50,6 +51,14 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
         if (why := aws_rules.check_serverless_major(config.engine, engine_version)) is not None:
             ctx.problem("majorEngineVersion", engine_version, why)
         server = resolve_serverless(ctx)
+        description = config.description or ""
+        if len(description) > aws_rules.SERVERLESS_DESCRIPTION_MAX:
+            ctx.problem(
+                "description",
+                description,
+                f"{len(description)} characters; allowed: at most {aws_rules.SERVERLESS_DESCRIPTION_MAX} for a "
+                "serverless cache: shorten it",
+            )
     else:
         node_config = ctx.node_config
         assert node_config is not None
@@ -69,10 +78,12 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
 
     own_tags = {WORKLOAD_TAG: config.workload.value, "cache": ctx.name, CONFIG_KEY_TAG: f"caches.{ctx.name}"}
     load_tags = _load(config).as_tags()
-    all_tags = {**stack.common_tags, **tags, **own_tags, **load_tags}
+    # A serverless cache also carries the AZs of its subnets (components/cache.py), one more tag.
+    placement_tags = {SUBNET_ZONES: ""} if ctx.serverless else {}
+    all_tags = {**stack.common_tags, **tags, **own_tags, **load_tags, **placement_tags}
     parts = (
         f"{len(stack.common_tags)} from the stack, {len(set(tags) - set(stack.common_tags))} of this cache's, "
-        f"{len(set(own_tags) | set(load_tags))} the program's own"
+        f"{len(set(own_tags) | set(load_tags) | set(placement_tags))} the program's own"
     )
     if (why := aws_rules.check_tag_count(len(all_tags), parts)) is not None:
         ctx.problem("tags", len(all_tags), why + ": drop some stack or cache tags")

@@ -22,10 +22,12 @@ def resolve_serverless(ctx: CacheContext) -> Serverless | None:
     if network is not None:
         azs_with_subnets = {network.subnet_azs[s] for s in network.subnets_in_app_azs()}
         if len(azs_with_subnets) < 2:
-            ctx.stack.problems.add(
-                "network.subnetIds",
-                list(network.subnet_ids),
-                f"serverless cache {config.workload.value!r} needs cache subnets in at least 2 app AZs",
+            ctx.problem(
+                "type",
+                "serverless",
+                f"a serverless cache needs cache subnets in at least 2 app AZs, and network.appAvailabilityZones "
+                f"has {', '.join(network.app_availability_zones)}; allowed: 2 or more app AZs, each with a cache "
+                "subnet: add an app AZ and a private subnet in it to network.subnetIds, or use type node",
             )
     limits = config.limits
     if limits is None:
