@@ -31,6 +31,7 @@ MAX_USERS_PER_USER_GROUP = 100
 """Users in one ElastiCache user group, the disabled `default` user included (AWS ElastiCache quotas, quota
 L-943F0F1C "Users per user group")."""
 LOG_RETENTION_DAYS = (
+    0,
     1,
     3,
     5,
@@ -54,7 +55,8 @@ LOG_RETENTION_DAYS = (
     3288,
     3653,
 )
-"""The retention periods CloudWatch Logs accepts, in days."""
+"""The retention periods CloudWatch Logs accepts, in days; 0 keeps the events forever (pulumi_aws
+`cloudwatch.LogGroup` `retention_in_days`)."""
 
 _ID = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*$")
 _MAINTENANCE_WINDOW = re.compile(

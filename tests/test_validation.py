@@ -457,6 +457,17 @@ def test_tags_hold_only_the_characters_elasticache_accepts(dev) -> None:
     assert cache == [("owner#", "the tag key holds '#'"), ("é", "the tag value holds 'é'")]
 
 
+def test_log_retention_0_keeps_logs_forever_at_either_level(dev, run) -> None:
+    """CloudWatch's 0 is "never expire" (pulumi_aws `cloudwatch.LogGroup` `retention_in_days`), not "unset"."""
+    config = edit(dev, "observability", lambda o: {**(o or {}), "logRetentionDays": 0})
+    assert {g.inputs["retentionInDays"] for g in run(config).of_type(tokens.LOG_GROUP)} == {0}
+    stack_30 = edit(dev, "observability", lambda o: {**(o or {}), "logRetentionDays": 30})
+    plan = run(edit_cache(stack_30, "sessions", observability={"logRetentionDays": 0}))
+    by_cache = {(g.name.split("-")[0], g.inputs["retentionInDays"]) for g in plan.of_type(tokens.LOG_GROUP)}
+    assert ("sessions", 0) in by_cache
+    assert ("sessions", 30) not in by_cache
+
+
 # -- reporting ---------------------------------------------------------------------------------------------------
 
 

@@ -15,15 +15,22 @@ def resolve_observability(ctx: CacheContext) -> Observability | None:
     config = ctx.config
     stack = ctx.stack.observability
     own = config.observability or ObservabilityConfig()
-    retention = own.log_retention_days or stack.log_retention_days or DEFAULT_LOG_RETENTION_DAYS[ctx.stack.production]
+    # 0 is a value (CloudWatch: never expire), not "unset".
+    retention = next(
+        (days for days in (own.log_retention_days, stack.log_retention_days) if days is not None),
+        DEFAULT_LOG_RETENTION_DAYS[ctx.stack.production],
+    )
     if retention not in aws_rules.LOG_RETENTION_DAYS:
         key = (
-            f"{ctx.path}.observability.logRetentionDays" if own.log_retention_days else "observability.logRetentionDays"
+            f"{ctx.path}.observability.logRetentionDays"
+            if own.log_retention_days is not None
+            else "observability.logRetentionDays"
         )
         ctx.stack.problems.add(
             key,
             retention,
-            f"CloudWatch keeps logs for one of {', '.join(map(str, aws_rules.LOG_RETENTION_DAYS))} days",
+            f"CloudWatch keeps logs for one of {', '.join(str(d) for d in aws_rules.LOG_RETENTION_DAYS if d)} days, "
+            "or 0 to keep them forever",
         )
         return None
     defaults = AlarmThresholds(evictions=HOT_CACHE_EVICTIONS_PER_5_MINUTES if config.workload is Workload.CACHE else 0)
