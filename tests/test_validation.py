@@ -217,6 +217,28 @@ def test_user_names(dev) -> None:
     assert "listed twice" in found["caches.sessions.auth.users[3]"].message
 
 
+def test_a_hyphen_doubled_or_last_in_a_name_is_named_once_with_the_rule(dev) -> None:
+    """Names become part of ElastiCache ids, which refuse `--` and a trailing hyphen: shortening does not help."""
+    caches = dev.get("caches")
+    config = dev.with_values(caches={**caches, "sess--ions": caches["sessions"], "users-": caches["sessions"]})
+    found = problems_of(config)
+    for name in ("sess--ions", "users-"):
+        [problem] = [p for p in found if p.path.startswith(f"caches.{name}")]
+        assert problem.path == f"caches.{name}"
+        assert "single hyphens" in problem.message
+        assert "not ending with a hyphen" in problem.message
+    user = rejected(
+        edit_cache(dev, "sessions", auth={"mode": "iam", "users": ["app-"]}), "caches.sessions.auth.users[0]"
+    )
+    assert "not ending with a hyphen" in user.message
+
+
+def test_environment_is_a_tag_value_under_the_tag_rules(dev) -> None:
+    problem = rejected(dev.with_values(environment="pr#123"), "environment")
+    assert "the tag value holds '#'" in problem.message
+    assert "at most 256 characters" in rejected(dev.with_values(environment="e" * 257), "environment").message
+
+
 # -- authentication and secrets -----------------------------------------------------------------------------
 
 
@@ -503,6 +525,27 @@ def test_stand_in_subnets_follow_the_listed_order(dev) -> None:
     network = dev.get("network")
     answers = stand_in_subnets(dev)
     assert [answers[s].availability_zone for s in network["subnetIds"]] == network["appAvailabilityZones"]
+
+
+def test_a_mistake_in_the_app_azs_does_not_hide_the_subnets_problems() -> None:
+    zones = UNIT_NETWORK["appAvailabilityZones"]
+    subnets = UNIT_NETWORK["subnetIds"]
+    network = {
+        **UNIT_NETWORK,
+        "appAvailabilityZones": [*zones, zones[0]],
+        "subnetIds": [*subnets, "subnet-0ddddddddddddddd1"],
+    }
+    with pytest.raises(ConfigError) as raised:
+        unit_spec(node(), network=network)
+    found = {p.path: p.message for p in raised.value.problems}
+    assert "listed twice" in found[f"network.appAvailabilityZones[{len(zones)}]"]
+    assert f"network.subnetIds[{len(subnets)}]" in found
+
+
+def test_a_misnamed_cache_s_body_is_checked_in_the_same_run(dev) -> None:
+    caches = {**dev.get("caches"), "Bad_Name": {**dev.get("caches")["sessions"], "replicas": "two"}}
+    found = {p.path for p in problems_of(dev.with_values(caches=caches))}
+    assert {"caches.Bad_Name", "caches.Bad_Name.replicas"} <= found
 
 
 # -- corpus: one mistake per case, each named by its key path and the allowed-values part of its message -------

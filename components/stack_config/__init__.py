@@ -29,6 +29,7 @@ from components.stack_config.parsing import parse, parse_cache, unknown_top_leve
 from components.stack_config.problems import MISSING, ConfigError, Problem, Problems
 from components.stack_config.schema import (
     NAME,
+    NAME_RULE,
     SECRETS_KEY,
     TOP_LEVEL_KEYS,
     CacheSecretsConfig,
@@ -143,6 +144,11 @@ def load_stack(
         )
     problems.extend(plain_text_secrets(values, lambda path: _top_level(path) in raw.secret_keys))
     environment = str(values.get("environment") or raw.stack)
+    # `environment` is a tag value on every resource: the same rule as any tag value.
+    if len(environment) > 256:
+        problems.add("environment", environment, "tagged on every resource; allowed: at most 256 characters")
+    elif (why := aws_rules.check_tag_characters(environment)) is not None:
+        problems.add("environment", environment, f"tagged on every resource, and the tag value {why}")
     production_value = values.get("production")
     if production_value is None:
         production = environment.lower() in PRODUCTION_ENVIRONMENTS
@@ -168,11 +174,12 @@ def load_stack(
     else:
         for name, body in raw_caches.items():
             path = f"caches.{name}"
-            if not NAME.match(str(name)):
-                problems.add(path, name, "cache names use lowercase letters, digits and hyphens")
-                continue
+            named = NAME.match(str(name)) is not None
+            if not named:
+                problems.add(path, name, f"cache names use {NAME_RULE}")
+            # The body is judged either way (its schema problems come in the same run), resolved only when named.
             parsed = parse_cache(body, path, problems)
-            if parsed is not None:
+            if parsed is not None and named:
                 caches[str(name)] = parsed
     for name in secrets:
         if isinstance(raw_caches, dict) and name not in raw_caches:

@@ -7,7 +7,7 @@ from components.spec import Auth, AuthMode
 from components.stack_config.context import CacheContext
 from components.stack_config.defaults import DEFAULT_USERS
 from components.stack_config.problems import MISSING
-from components.stack_config.schema import NAME, SECRETS_KEY
+from components.stack_config.schema import NAME, NAME_RULE, SECRETS_KEY
 from components.stack_config.secrets import SET_SECRET
 
 
@@ -52,7 +52,7 @@ def resolve_auth(ctx: CacheContext) -> Auth | None:
             if user == naming.DEFAULT_USER:
                 problems.add(user_path, user, "reserved: the component creates a disabled default user itself")
             elif not NAME.match(user):
-                problems.add(user_path, user, "user names use lowercase letters, digits and hyphens")
+                problems.add(user_path, user, f"user names use {NAME_RULE}")
             elif (why := naming.check_id(naming.user_readable(ctx.cache_id, user))) is not None:
                 problems.add(user_path, user, f"the user id {ctx.cache_id}-{user!s} plus its suffix {why}")
             if user in users[:index]:

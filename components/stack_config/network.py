@@ -25,12 +25,15 @@ def resolve_network(
 ) -> Network | None:
     before = problems.count()
     app_azs = config.app_availability_zones
+    refused_azs = set()
     for index, az in enumerate(app_azs):
         path = f"network.appAvailabilityZones[{index}]"
         if region and not az.startswith(region):
             problems.add(path, az, f"not an AZ of the stack's region {region}")
+            refused_azs.add(index)
         if az in app_azs[:index]:
             problems.add(path, az, "listed twice")
+            refused_azs.add(index)
     if production and len(set(app_azs)) < 2:
         problems.add(
             "network.appAvailabilityZones",
@@ -46,8 +49,7 @@ def resolve_network(
             if item in seen:
                 problems.add(f"network.{key}[{index}]", item, "listed twice")
             seen.add(item)
-    if problems.count() > before:
-        return None
+    # The subnets are looked up even when the AZ list has a mistake: every problem comes in one run.
 
     found = lookup_subnets(config.subnet_ids)
     subnet_azs: dict[str, str] = {}
@@ -60,10 +62,10 @@ def resolve_network(
         if info.vpc_id != config.vpc_id:
             problems.add(path, subnet_id, f"is in {info.vpc_id}, not network.vpcId {config.vpc_id}")
         subnet_azs[subnet_id] = info.availability_zone
-    if problems.count() > before:
-        return None
+    if len(subnet_azs) < len(config.subnet_ids):
+        return None  # an unknown subnet's AZ is unknown: which app AZs lack a subnet cannot be said
     for index, az in enumerate(app_azs):
-        if az not in subnet_azs.values():
+        if index not in refused_azs and az not in subnet_azs.values():
             in_azs = ", ".join(sorted(set(subnet_azs.values())))
             problems.add(
                 f"network.appAvailabilityZones[{index}]",

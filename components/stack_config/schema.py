@@ -28,8 +28,10 @@ TOP_LEVEL_KEYS = (
     SECRETS_KEY,
 )
 
-NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-"""Cache names and user names: lowercase letters, digits and hyphens, starting with a letter."""
+NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+"""Cache names and user names: lowercase letters, digits and single hyphens, starting with a letter and not
+ending with a hyphen (they become part of ElastiCache ids, which refuse `--` and a trailing hyphen)."""
+NAME_RULE = "lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen"
 _AZ = r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$"
 _VPC = r"^vpc-[0-9a-f]{8,17}$"
 _SUBNET = r"^subnet-[0-9a-f]{8,17}$"
