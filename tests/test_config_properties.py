@@ -193,6 +193,8 @@ def check_plan(plan: Plan) -> None:
     """The AWS rules between replication group inputs, on what the program would really send; every request
     the provider would make for it accepted by AWS's API models (`tests/aws_api`)."""
     assert refusals(plan.resources) == {}
+    for resource in plan.resources:
+        assert len(resource.inputs.get("tags") or {}) <= aws_rules.MAX_TAGS_PER_RESOURCE, resource.name
     for group in plan.of_type(REPLICATION_GROUP):
         props = group.inputs
         assert props["transitEncryptionMode"] == "required"
