@@ -34,6 +34,10 @@ class EvictionPolicy(str, Enum):
 
 EVICTING = tuple(policy for policy in EvictionPolicy if policy is not EvictionPolicy.NOEVICTION)
 
+DATA_TIERING_EVICTION = (EvictionPolicy.NOEVICTION, EvictionPolicy.VOLATILE_LRU, EvictionPolicy.ALLKEYS_LRU)
+"""The only `maxmemory-policy` values AWS accepts on data tiering (r6gd) nodes
+(shared/reference/elasticache-parameters.md, "Value conventions", from AWS "Engine specific parameters")."""
+
 UNTAGGED_EVICTION = tuple(policy for policy in EvictionPolicy if not policy.value.endswith("-random"))
 """Fit for a cache whose workload is not known: the `*-random` policies evict hot keys as readily as cold."""
 

@@ -84,6 +84,12 @@ def test_every_workload_default_is_among_its_allowed_policies() -> None:
     assert {workloads.Workload.CACHE, workloads.Workload.AGENT_MEMORY} == workloads.SERVERLESS_WORKLOADS
 
 
+def test_every_workload_allows_a_policy_data_tiering_takes() -> None:
+    """So an r6gd cache of any workload has a policy to be told to set (components/stack_config/node.py)."""
+    for workload, profile in workloads.PROFILES.items():
+        assert set(profile.allowed_eviction) & set(workloads.DATA_TIERING_EVICTION), workload
+
+
 def test_each_expected_load_tag_is_written_by_the_program_and_read_by_the_cost_model() -> None:
     load_fields = {field.name for field in dataclasses.fields(Load)}
     for tag, field in tags.EXPECTED_LOAD.items():

@@ -12,6 +12,7 @@ import pytest
 from components import aws_rules
 from components.stack_config import ConfigError, Problem
 from elasticache_facts import tokens
+from elasticache_facts.workloads import EvictionPolicy
 from preflight.model import SubnetAnswer
 from preflight.program import run_program
 from preflight.stack_files import StackConfig, StackFileError, read_stack_config, stand_in_subnets
@@ -855,6 +856,13 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
         "did you mean 'ROTATE'?",
     ),
     ("data-tiering-text", node(dataTiering="maybe"), {}, "caches.c.dataTiering", "allowed: true or false"),
+    (
+        "data-tiering-eviction",
+        node(workload="cache", nodeType="cache.r6gd.xlarge", evictionPolicy="allkeys-lfu"),
+        {},
+        "caches.c.evictionPolicy",
+        "allowed for workload 'cache' on data tiering: volatile-lru, allkeys-lru",
+    ),
     ("protect-text", node(protect="sometimes"), {}, "caches.c.protect", "allowed: true or false"),
     ("version-number", node(engineVersion=8.1), {}, "caches.c.engineVersion", "quote it in YAML ('8.1')"),
     ("users-number", node(auth={"users": ["app", 7]}), {}, "caches.c.auth.users[1]", "quote it in YAML ('7')"),
@@ -984,6 +992,32 @@ def test_access_string_that_denies_what_clients_need_warns(access: str, sharded:
     cache = node(auth={"accessString": access}, **({"shards": 2} if sharded else {}))
     spec = unit_spec(cache)
     assert any("caches.c.auth.accessString" in w and f"denies {denied}" in w for w in spec.warnings), spec.warnings
+
+
+def test_data_tiering_refuses_a_workload_default_it_does_not_take_and_names_the_one_to_set() -> None:
+    """AWS takes only noeviction, volatile-lru and allkeys-lru on r6gd (elasticache-parameters.md)."""
+    with pytest.raises(ConfigError) as raised:
+        unit_spec(node(workload="rate-limit", nodeType="cache.r6gd.xlarge"))
+    [problem] = [p for p in raised.value.problems if p.path == "caches.c.evictionPolicy"]
+    assert problem.value == "volatile-ttl"
+    assert problem.message == (
+        "cache.r6gd.xlarge uses data tiering, which takes only noeviction, volatile-lru, allkeys-lru (volatile-ttl is "
+        "the default of workload 'rate-limit'); allowed for workload 'rate-limit' on data tiering: noeviction: set "
+        "evictionPolicy: noeviction, or choose a node type without data tiering"
+    )
+
+
+def test_data_tiering_refuses_exactly_the_policies_r6gd_does_not_take() -> None:
+    for policy in EvictionPolicy:  # workload cache allows every evicting policy
+        if policy is EvictionPolicy.NOEVICTION:
+            continue
+        caches = node(workload="cache", nodeType="cache.r6gd.xlarge", evictionPolicy=policy.value)
+        if policy in (EvictionPolicy.VOLATILE_LRU, EvictionPolicy.ALLKEYS_LRU):
+            assert unit_spec(caches).caches, policy
+        else:
+            with pytest.raises(ConfigError) as raised:
+                unit_spec(caches)
+            assert [p.path for p in raised.value.problems] == ["caches.c.evictionPolicy"], policy
 
 
 def test_default_access_string_needs_no_warning() -> None:

@@ -12,7 +12,7 @@ from components.stack_config.parsing import did_you_mean
 from elasticache_facts.engines import parameter_group_family
 from elasticache_facts.parameters import Parameter, family_parameters
 from elasticache_facts.ports import REDIS_PORT
-from elasticache_facts.workloads import PROFILES, allowed_eviction_policies
+from elasticache_facts.workloads import DATA_TIERING_EVICTION, PROFILES, allowed_eviction_policies
 
 RESERVED_PARAMETERS = {
     "maxmemory-policy": "set evictionPolicy instead",
@@ -141,6 +141,21 @@ def resolve_node(ctx: CacheContext, engine_version: str) -> NodeBased | None:
             "evictionPolicy",
             eviction.value,
             f"contradicts workload {config.workload.value!r}; allowed: " + ", ".join(sorted(p.value for p in allowed)),
+        )
+    elif data_tiering and eviction not in DATA_TIERING_EVICTION:
+        # AWS refuses any other policy on r6gd nodes: the create or the parameter change would fail at deploy time.
+        # Every workload allows one of the data tiering policies (tests/test_facts.py).
+        workload = config.workload.value
+        fitting = [p.value for p in DATA_TIERING_EVICTION if p in allowed]
+        default = (
+            f" ({eviction.value} is the default of workload {workload!r})" if config.eviction_policy is None else ""
+        )
+        ctx.problem(
+            "evictionPolicy",
+            eviction.value,
+            f"{node_type} uses data tiering, which takes only {', '.join(p.value for p in DATA_TIERING_EVICTION)}"
+            f"{default}; allowed for workload {workload!r} on data tiering: {', '.join(fitting)}: set evictionPolicy: "
+            f"{fitting[0] if len(fitting) == 1 else 'one of them'}, or choose a node type without data tiering",
         )
 
     parameters = resolve_parameters(ctx, engine_version)
