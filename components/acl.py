@@ -7,8 +7,11 @@ the ACL rules of `ACL SETUSER`, except that passwords and `reset` may not appear
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
+
+from elasticache_facts.commands import COMMANDS, CONTAINERS
 
 NEEDED: dict[str, frozenset[str]] = {
     "PING": frozenset({"fast", "connection"}),
@@ -55,6 +58,7 @@ _CATEGORIES = frozenset(
 )
 _COMMAND = re.compile(r"^[a-z][a-z0-9_-]*(\|[a-z0-9_-]+)?$")
 _FORBIDDEN = {"reset": "AWS refuses reset in an access string", "nopass": "AWS sets credentials, not the string"}
+_SYNTAX = "allowed: ACL rules as ACL SETUSER takes them"
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class AccessString:
 
 
 def parse(text: str) -> tuple[AccessString | None, list[str]]:
-    """The parsed string, or None and one sentence per token that is not ACL syntax ElastiCache accepts."""
+    """The parsed string, or None and, per token ElastiCache would refuse, what is wrong and what is allowed."""
     errors: list[str] = []
     enabled = False
     rules: list[str] = []
@@ -76,9 +80,9 @@ def parse(text: str) -> tuple[AccessString | None, list[str]]:
         if low in ("on", "off"):
             enabled = low == "on"
         elif low in _FORBIDDEN:
-            errors.append(f"{token!r}: {_FORBIDDEN[low]}")
+            errors.append(f"{token!r}: {_FORBIDDEN[low]}; {_SYNTAX}")
         elif token[0] in "><#!":
-            errors.append(f"{token[0]!r}...: passwords cannot be in an access string (AWS sets them)")
+            errors.append(f"{token[0]!r}...: passwords cannot be in an access string (AWS sets them); {_SYNTAX}")
         elif low in ("allkeys",) or token.startswith(("~", "%R~", "%W~", "%RW~")):
             has_keys = True
         elif low in ("resetkeys", "allchannels", "resetchannels") or token.startswith("&"):
@@ -87,15 +91,52 @@ def parse(text: str) -> tuple[AccessString | None, list[str]]:
             rules.append("+@all" if low == "allcommands" else "-@all")
         elif token[0] in "+-" and token[1:2] == "@":
             if token[2:].lower() not in _CATEGORIES:
-                errors.append(f"{token!r}: no ACL category {token[2:]!r}")
+                errors.append(f"{token!r}: no ACL category {token[2:]!r}; {_SYNTAX}")
             rules.append(token[0] + "@" + token[2:].lower())
-        elif token[0] in "+-" and _COMMAND.match(token[1:].lower()):
+        elif token[0] in "+-" and _COMMAND.match(low[1:]):
+            if (why := _unknown_command(token[0], low[1:])) is not None:
+                errors.append(f"{token!r}: {why}")
             rules.append(token[0] + token[1:].upper())
         else:
-            errors.append(f"{token!r}: not an ACL rule (on/off, ~keys, &channels, +command, -command, +@category)")
+            errors.append(
+                f"{token!r}: not an ACL rule (on/off, ~keys, &channels, +command, -command, +@category); {_SYNTAX}"
+            )
     if errors:
         return None, errors
     return AccessString(enabled, tuple(rules), has_keys), []
+
+
+def _unknown_command(sign: str, name: str) -> str | None:
+    """Why `ACL SETUSER` refuses the rule `<sign><name>` ("Unknown command or category name in ACL"), or None.
+
+    `cmd|sub` names a subcommand of a command that has them (`client|kill`); of any other command it names a first
+    argument (`select|0`), which a rule may allow but never deny.
+    """
+    base, _, sub = name.partition("|")
+    if base not in COMMANDS:
+        return (
+            f"no command {base!r} in the Valkey and Redis OSS versions ElastiCache runs, so ACL SETUSER refuses the "
+            "rule; allowed: a command they have"
+            + _closest(sign, base, sorted(command for command in COMMANDS if "|" not in command))
+        )
+    if sub and base in CONTAINERS and name not in COMMANDS:
+        return (
+            f"{base.upper()} has no subcommand {sub!r}, so ACL SETUSER refuses the rule; allowed: one of its "
+            f"subcommands ({base.upper()} HELP lists them)"
+            + _closest(sign, name, sorted(command for command in COMMANDS if command.startswith(f"{base}|")))
+        )
+    if sub and base not in CONTAINERS and sign == "-":
+        return (
+            f"{base.upper()} has no subcommands, so {name} names its first argument, which a rule can allow but not "
+            f"deny (ACL SETUSER refuses it); allowed: +{name}, or -{base} for the whole command"
+        )
+    return None
+
+
+def _closest(sign: str, name: str, names: list[str]) -> str:
+    """`; did you mean '+info'?` for the closest name, else the fix that is left."""
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f"; did you mean {sign + close[0]!r}?" if close else ": remove the rule"
 
 
 def allows(access: AccessString, command: str, categories: frozenset[str]) -> bool:

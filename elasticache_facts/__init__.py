@@ -6,6 +6,7 @@ tests all read these modules, and nothing here imports any of them. The pack rea
 folder and follows symlinks) carries it.
 
 - `access`      the RBAC access strings of app users and the disabled `default` user
+- `commands`    the commands and subcommands the engines have, which access strings may name
 - `engines`     engines, the versions this project provisions, parameter-group families
 - `node_types`  the catalog of real node types (family, size, memory, generation, burstable, data tiering)
 - `workloads`   workload profiles: eviction policy (default and allowed), backup retention, serverless fit

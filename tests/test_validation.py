@@ -933,6 +933,28 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
         "no ACL category 'reads'",
     ),
     ("acl-garbage", node(auth={"accessString": "on ~* all"}), {}, "caches.c.auth.accessString", "not an ACL rule"),
+    (
+        "acl-unknown-command",
+        node(auth={"accessString": "on ~* +@all -@dangerous +infoo"}),
+        {},
+        "caches.c.auth.accessString",
+        "allowed: a command they have; did you mean '+info'?",
+    ),
+    (
+        "acl-unknown-subcommand",
+        node(auth={"accessString": "on ~* +@all -client|kil"}),
+        {},
+        "caches.c.auth.accessString",
+        "CLIENT has no subcommand 'kil', so ACL SETUSER refuses the rule; allowed: one of its subcommands (CLIENT HELP "
+        "lists them); did you mean '-client|kill'?",
+    ),
+    (
+        "acl-denied-first-argument",
+        node(auth={"accessString": "on ~* +@all -select|1"}),
+        {},
+        "caches.c.auth.accessString",
+        "allowed: +select|1, or -select for the whole command",
+    ),
 ]
 
 

@@ -92,7 +92,7 @@ def _check_access_string(ctx: CacheContext, text: str, is_default: bool) -> None
     parsed, errors = acl.parse(text)
     if parsed is None:
         for error in errors:
-            ctx.stack.problems.add(path, text, f"{error}; allowed: ACL rules as ACL SETUSER takes them")
+            ctx.stack.problems.add(path, text, error)
         return
     if not parsed.enabled:
         ctx.stack.problems.add(

@@ -1,6 +1,10 @@
-"""Apps connect to real engines configured as the program plans: TLS, each auth mode, the planned access string."""
+"""Apps connect to real engines configured as the program plans: TLS, each auth mode, the planned access string;
+and the loader judges an access string's rules as the engines do."""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -8,9 +12,22 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from cacheclient import connect
+from components import acl
+from elasticache_facts.commands import COMMANDS
+from scripts import engine_commands
 
 ONCE = Retry(NoBackoff(), 0)
 """Refusals are asserted on the first answer: a client's default retries would only repeat it."""
+PROBE = "probe"
+"""A user the access-string tests create and delete, so the planned users stay as planned."""
+
+
+@contextlib.contextmanager
+def probe_user(harness: redis.Redis) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        harness.execute_command("ACL", "DELUSER", PROBE)
 
 
 def app_clients(caches):
@@ -128,3 +145,42 @@ def test_connect_refuses_missing_credentials_clearly(caches) -> None:
         connect(ratelimit.connection)
     with pytest.raises(ValueError, match=r"user='nobody' is not one of its app users \(app, worker\)"):
         connect(caches["hot"].connection, user="nobody")
+
+
+def test_the_command_table_is_what_the_engine_has(caches, engine) -> None:
+    """As scripts/engine_commands.py reads it: the table is Valkey's, which has every command of Redis OSS 7.0."""
+    has = engine_commands.provisioned(engine_commands.read_commands(caches["sessions"].harness()))
+    assert sorted(has - COMMANDS) == []
+    if engine == "valkey":
+        assert sorted(COMMANDS - has) == []
+
+
+COMMAND_RULES = [
+    "+info",
+    "+infoo",
+    "-flushal",
+    "+CLIENT|LIST",
+    "-client|kill",
+    "-client|kil",
+    "+client|kil",
+    "+cluster|slots",
+    "-cluster|slotz",
+    "+select|0",
+    "-select|0",
+    "+get|x",
+    "-get|x",
+    "-debug|object",
+]
+
+
+def test_the_loader_refuses_a_command_rule_exactly_when_the_engine_does(caches) -> None:
+    harness = caches["sessions"].harness()
+    with probe_user(harness):
+        for rule in COMMAND_RULES:
+            try:
+                harness.execute_command("ACL", "SETUSER", PROBE, rule)
+                engine_takes = True
+            except redis.ResponseError:
+                engine_takes = False
+            loader_takes = acl.parse(f"on ~* {rule}")[0] is not None
+            assert loader_takes == engine_takes, rule
