@@ -28,7 +28,7 @@ CLUSTER_DISCOVERY: dict[str, frozenset[str]] = {
     "CLUSTER|SHARDS": frozenset({"slow"}),
     "CLUSTER|NODES": frozenset({"slow"}),
 }
-"""How cluster-aware clients find a sharded cache's slots (any one of them is enough)."""
+"""How cluster clients find the slots of a sharded or serverless cache (any one of them is enough)."""
 
 _CATEGORIES = frozenset(
     {
@@ -153,9 +153,10 @@ def allows(access: AccessString, command: str, categories: frozenset[str]) -> bo
     return allowed
 
 
-def denied_needs(access: AccessString, sharded: bool) -> list[str]:
-    """Commands clients and health checks need that the string denies (cluster discovery when sharded)."""
+def denied_needs(access: AccessString, cluster_client: bool) -> list[str]:
+    """Commands clients and health checks need that the string denies (cluster discovery when the cache takes a
+    cluster client: sharded and serverless caches)."""
     denied = [command.replace("|", " ") for command, cats in NEEDED.items() if not allows(access, command, cats)]
-    if sharded and not any(allows(access, command, cats) for command, cats in CLUSTER_DISCOVERY.items()):
+    if cluster_client and not any(allows(access, command, cats) for command, cats in CLUSTER_DISCOVERY.items()):
         denied.append("CLUSTER SLOTS / SHARDS / NODES (cluster discovery)")
     return denied

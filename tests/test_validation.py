@@ -1042,6 +1042,16 @@ def test_data_tiering_refuses_exactly_the_policies_r6gd_does_not_take() -> None:
             assert [p.path for p in raised.value.problems] == ["caches.c.evictionPolicy"], policy
 
 
+def test_serverless_cache_warns_when_cluster_discovery_is_denied() -> None:
+    """cacheclient connects to a serverless cache with a cluster client, which asks for the slots first."""
+    spec = unit_spec(serverless(auth={"accessString": "on ~* +@all -@slow +client|setname +info"}))
+    [warning] = [w for w in spec.warnings if w.startswith("caches.c.auth.accessString = ")]
+    assert warning.endswith(
+        ": denies CLUSTER SLOTS / SHARDS / NODES (cluster discovery), which clients and health checks send: allow "
+        "them (e.g. add +cluster|slots)"
+    )
+
+
 def test_default_access_string_needs_no_warning() -> None:
     assert unit_spec(node(shards=2)).warnings == ()
 

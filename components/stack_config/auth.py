@@ -98,8 +98,9 @@ def _check_access_string(ctx: CacheContext, text: str, is_default: bool) -> None
         ctx.stack.problems.add(
             path, text, "leaves the users off, so they cannot connect; allowed: a string with on: add on"
         )
-    sharded = ctx.node_config is not None and ctx.node_config.shards is not None
-    denied = acl.denied_needs(parsed, sharded)
+    # Sharded and serverless caches both take a cluster client (cacheclient.connect), which starts with discovery.
+    cluster_client = ctx.serverless or (ctx.node_config is not None and ctx.node_config.shards is not None)
+    denied = acl.denied_needs(parsed, cluster_client)
     if denied and not is_default:
         ctx.stack.problems.warn(
             path,
