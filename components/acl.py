@@ -15,14 +15,15 @@ from elasticache_facts.commands import COMMANDS, CONTAINERS
 
 NEEDED: dict[str, frozenset[str]] = {
     "PING": frozenset({"fast", "connection"}),
-    "HELLO": frozenset({"fast", "connection"}),
     "CLIENT|SETNAME": frozenset({"slow", "connection"}),
     "INFO": frozenset({"slow", "dangerous"}),
     "ROLE": frozenset({"admin", "fast", "dangerous"}),
 }
 """What clients and health checks send on connect, with each command's ACL categories (Valkey / Redis OSS 7
-command reference, "ACL categories"): liveness (PING), the protocol handshake (HELLO), connection names (CLIENT
-SETNAME), health checks and client libraries reading server state (INFO, ROLE)."""
+command reference, "ACL categories"): liveness (PING), connection names (CLIENT SETNAME), health checks and client
+libraries reading server state (INFO, ROLE). Not HELLO or AUTH, which clients send first too: both carry the
+`no_auth` flag (`COMMAND INFO hello`), and the engines check no ACL rule for such a command, so `-hello` still lets
+HELLO run (tests/engine, Valkey 9.1 and Redis OSS 7.0)."""
 CLUSTER_DISCOVERY: dict[str, frozenset[str]] = {
     "CLUSTER|SLOTS": frozenset({"slow"}),
     "CLUSTER|SHARDS": frozenset({"slow"}),

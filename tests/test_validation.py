@@ -1003,7 +1003,7 @@ def test_parameters_are_rendered_the_way_aws_takes_them() -> None:
 @pytest.mark.parametrize(
     ("access", "sharded", "denied"),
     [
-        ("on ~* +@read", False, "PING, HELLO, CLIENT SETNAME, INFO, ROLE"),
+        ("on ~* +@read", False, "PING, CLIENT SETNAME, INFO, ROLE"),
         ("on ~* &* +@all -@dangerous", False, "INFO, ROLE"),
         ("on ~* +@all -@slow", True, "CLIENT SETNAME, INFO, CLUSTER SLOTS / SHARDS / NODES"),
         ("on ~* +@all -ping", False, "PING"),
@@ -1050,6 +1050,11 @@ def test_serverless_cache_warns_when_cluster_discovery_is_denied() -> None:
         ": denies CLUSTER SLOTS / SHARDS / NODES (cluster discovery), which clients and health checks send: allow "
         "them (e.g. add +cluster|slots)"
     )
+
+
+def test_denying_hello_needs_no_warning_the_engines_never_deny_it() -> None:
+    """HELLO has the no_auth flag: the engines check no ACL rule for it (tests/engine/test_connect.py)."""
+    assert unit_spec(node(auth={"accessString": "on ~* &* +@all -@dangerous +info +role -hello"})).warnings == ()
 
 
 def test_default_access_string_needs_no_warning() -> None:

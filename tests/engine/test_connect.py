@@ -184,3 +184,31 @@ def test_the_loader_refuses_a_command_rule_exactly_when_the_engine_does(caches) 
                 engine_takes = False
             loader_takes = acl.parse(f"on ~* {rule}")[0] is not None
             assert loader_takes == engine_takes, rule
+
+
+NO_AUTH = {"HELLO": ("HELLO",), "AUTH": ("AUTH", PROBE, "probe-password-0123456789")}
+"""Commands with the `no_auth` flag that clients send: the engines check no ACL rule for them."""
+
+
+def test_a_rule_denies_each_command_the_loader_warns_about_and_never_hello_or_auth(caches) -> None:
+    cache = caches["sessions"]
+    harness = cache.harness()
+    password = NO_AUTH["AUTH"][2]
+    with probe_user(harness):
+        for command in [*acl.NEEDED, *NO_AUTH]:
+            harness.execute_command(
+                "ACL", "SETUSER", PROBE, "reset", "on", f">{password}", "~*", "+@all", f"-{command}"
+            )
+            client = redis.Redis(
+                "127.0.0.1",
+                cache.server.port,
+                username=PROBE,
+                password=password,
+                retry=ONCE,
+                **cache.server.tls_options(),
+            )
+            if command in acl.NEEDED:
+                with pytest.raises(redis.exceptions.NoPermissionError):
+                    client.execute_command(*command.split("|"), *(["probe"] if command == "CLIENT|SETNAME" else []))
+            else:
+                assert client.execute_command(*NO_AUTH[command]), command
