@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -655,6 +656,14 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
     ("app-user-id", node(auth={"users": ["x" * 36]}), {}, "caches.c.auth.users[0]", "must be 1..40 characters"),
     ("cache-id-length", {"b" * 40: NODE}, {}, f"caches.{'b' * 40}", "1..40 characters"),
     ("prefix-length", node(), {"namePrefix": "p" * 41}, "namePrefix", "1..40 characters"),
+    (
+        "prefix-case",
+        node(),
+        {"namePrefix": "Acme"},
+        "namePrefix",
+        "allowed: lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen: "
+        "set namePrefix: acme",
+    ),
     # parameters: names from the family's list, values as AWS takes them, within documented ranges
     (
         "param-typo",
@@ -1055,6 +1064,16 @@ def test_serverless_cache_warns_when_cluster_discovery_is_denied() -> None:
 def test_denying_hello_needs_no_warning_the_engines_never_deny_it() -> None:
     """HELLO has the no_auth flag: the engines check no ACL rule for it (tests/engine/test_connect.py)."""
     assert unit_spec(node(auth={"accessString": "on ~* &* +@all -@dangerous +info +role -hello"})).warnings == ()
+
+
+def test_mixed_case_stack_name_as_prefix_is_refused_and_the_lowercase_one_suggested(dev) -> None:
+    """AWS stores the replication group id in lowercase (pulumi-aws replication_group.py): `Dev-sessions-...` would
+    be exported for a cache AWS reports as `dev-sessions-...`."""
+    problem = rejected(dataclasses.replace(dev, stack="Dev"), "namePrefix")
+    assert problem.value == "Dev"
+    assert problem.message.startswith("namePrefix is unset, so the stack name starts every cache id; ")
+    assert problem.message.endswith("set namePrefix: dev")
+    assert run_program(dataclasses.replace(dev, stack="Dev").with_values(namePrefix="dev")).resources
 
 
 def test_default_access_string_needs_no_warning() -> None:

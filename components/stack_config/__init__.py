@@ -160,6 +160,17 @@ def load_stack(
     prefix = str(values.get("namePrefix") or raw.stack)
     if (why := aws_rules.check_resource_id(prefix)) is not None:
         problems.add("namePrefix", prefix, f"{why} (it starts every cache id)")
+    elif prefix != prefix.lower():
+        # AWS lowercases the ids it stores (pulumi-aws: a replication group id "is stored as a lowercase string",
+        # a subnet group name is converted), so the exports and every name derived from a mixed-case prefix would
+        # spell the cache otherwise than AWS reports it.
+        source = "" if values.get("namePrefix") else "namePrefix is unset, so the stack name starts every cache id; "
+        problems.add(
+            "namePrefix",
+            prefix,
+            f"{source}AWS stores ElastiCache ids in lowercase, so the ids exported from this prefix would not be the "
+            f"ones AWS reports; allowed: {NAME_RULE}: set namePrefix: {prefix.lower()}",
+        )
 
     tags = resolve_tags(values.get("tags", {}), "tags", problems)
     network_config = parse(NetworkConfig, values.get("network"), "network", problems)
