@@ -20,9 +20,10 @@ from pulumi_policy import (
 )
 
 from elasticache_facts.engines import FAMILY_DEFAULT_EVICTION
+from elasticache_facts.node_types import data_tiering_families, node_family
 from elasticache_facts.tags import WORKLOAD
 from elasticache_facts.tokens import PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE
-from elasticache_facts.workloads import EVICTING, PROFILES, UNTAGGED_EVICTION
+from elasticache_facts.workloads import DATA_TIERING_EVICTION, EVICTING, PROFILES, UNTAGGED_EVICTION
 from guardrails.common import DOCS, is_global_secondary, settings, tags_of
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
@@ -151,6 +152,16 @@ def _eviction_policy(
     return FAMILY_DEFAULT_POLICY
 
 
+def _data_tiering(props: Props) -> bool | Unknown:
+    """Whether the group runs on data tiering nodes (r6gd: AWS turns it on for them and only them)."""
+    node_type = props.peek("nodeType")
+    if isinstance(node_type, Unknown):
+        return node_type
+    if isinstance(node_type, str) and node_family(node_type) in data_tiering_families():
+        return True
+    return props.boolean("dataTieringEnabled") is True
+
+
 def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> None:
     config = settings(args, EVICTION_SCHEMA)
     # Configuring one workload must not drop the others: configured entries replace the defaults' per workload.
@@ -181,6 +192,18 @@ def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> No
             continue
         policy = _eviction_policy(cache, props, by_urn, by_name)
         if policy is None or is_unknown(policy):
+            continue
+        tiering = _data_tiering(props)
+        if isinstance(tiering, Unknown):
+            props.note(tiering)
+        elif tiering and policy not in DATA_TIERING_EVICTION:
+            # AWS refuses the group (or the parameter change) at apply: better said before anything is created.
+            report(
+                f"{cache.name}: `maxmemory-policy` is {policy!r}, but data tiering nodes (r6gd) take only "
+                f"{', '.join(p.value for p in DATA_TIERING_EVICTION)}. Set one of them that fits the workload, or "
+                "choose a node type without data tiering.",
+                cache.urn,
+            )
             continue
         tags = tags_of(props, cache.provider.props if cache.provider else None)
         workload = tags.get(tag, MISSING) if isinstance(tags, dict) else tags
@@ -238,7 +261,8 @@ CHECKS = {
     eviction_policy.name: (
         "the `maxmemory-policy` of the parameter group a replication group uses (found by property dependency"
         " or name; the family default `volatile-lru` when the group does not set it or is a default group) "
-        "fits the cache's `workload` tag; without the tag it is in the allowed set. A group outside the stack"
+        "fits the cache's `workload` tag; without the tag it is in the allowed set; on data tiering (r6gd) "
+        "nodes it is one AWS accepts there (`noeviction`, `volatile-lru`, `allkeys-lru`). A group outside the stack"
         " is reported as not checkable"
     ),
 }

@@ -162,3 +162,18 @@ def test_configuring_one_workload_keeps_the_others() -> None:
     assert check_stack(eviction_policy, stack("noeviction", "locks"), config=config).passed
     extra = {"workloadEvictionPolicies": {"queue": ["noeviction"]}}
     assert check_stack(eviction_policy, stack("noeviction", "queue"), config=extra).passed
+
+
+@pytest.mark.parametrize(("workload", "policy"), [("rate-limit", "volatile-ttl"), ("cache", "allkeys-lfu")])
+def test_data_tiering_nodes_take_only_the_policies_aws_accepts_there(workload: str, policy: str) -> None:
+    """r6gd nodes take only noeviction, volatile-lru and allkeys-lru (AWS "Engine specific parameters"), whatever
+    fits the workload."""
+    assert check_stack(eviction_policy, stack(policy, workload)).passed
+    outcome = check_stack(eviction_policy, stack(policy, workload, nodeType="cache.r6gd.xlarge"))
+    assert f"`maxmemory-policy` is {policy!r}, but data tiering nodes (r6gd) take only" in outcome.text()
+    assert check_stack(eviction_policy, stack("noeviction", "rate-limit", nodeType="cache.r6gd.xlarge")).passed
+    assert check_stack(eviction_policy, stack("allkeys-lru", "cache", dataTieringEnabled=True)).passed
+    assert check_stack(eviction_policy, stack(policy, workload, dataTieringEnabled=True)).violations
+    unknown = check_stack(eviction_policy, stack(policy, workload, nodeType=UNKNOWN))
+    assert unknown.violations == []
+    assert "`nodeType` is not known until apply" in (unknown.advisory or "")
