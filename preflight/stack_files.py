@@ -8,6 +8,7 @@ placeholder stands in. Duplicate keys are refused as the CLI refuses them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,6 +158,38 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def _resolve_plain_scalars_as_the_cli_does() -> None:
+    """Plain scalars typed as gopkg.in/yaml.v3 types them when the CLI decodes a stack file into `any`
+    (sdk/go/common/resource/config/object.go `UnmarshalYAML`), not as PyYAML's YAML 1.1 does.
+
+    yaml.v3: "YAML 1.1 bools (yes/no, on/off) are supported as long as they are being decoded into a typed bool
+    value. Otherwise they behave as a string. Booleans in YAML 1.2 are true/false only" (its package docs); nor
+    does it read `12:30` as the base-60 integer 750, and it reads `1e6` as a number. PyYAML would make
+    `pii: no` the boolean false (a tag value the program refuses) where `pulumi preview` hands the program "no".
+    """
+    typed = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+    resolvers = {
+        first: [(tag, regexp) for tag, regexp in entries if tag not in typed]
+        for first, entries in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+    _UniqueKeyLoader.yaml_implicit_resolvers = resolvers
+    rules = (
+        ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)$", "-+0123456789"),
+        (
+            "tag:yaml.org,2002:float",
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+            "-+0123456789.",
+        ),
+    )
+    for tag, pattern, first in rules:
+        _UniqueKeyLoader.add_implicit_resolver(tag, re.compile(pattern), list(first))
+
+
+_resolve_plain_scalars_as_the_cli_does()
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
+import yaml
 
 from components import aws_rules
 from components.stack_config import ConfigError, Problem
@@ -18,6 +20,7 @@ from preflight.model import SubnetAnswer
 from preflight.program import run_program
 from preflight.stack_files import StackConfig, StackFileError, read_stack_config, stand_in_subnets
 from tests.conftest import UNIT_NETWORK, edit, edit_cache, unit_spec
+from tests.test_readme_commands import apply
 
 VALID_TOKEN = "Abcdefgh12345678-token"
 
@@ -1156,3 +1159,52 @@ def test_the_stack_file_reader_reads_every_stack_file_as_pyyamls_own_parser_does
     assert issubclass(stack_files._UniqueKeyLoader, yaml.CSafeLoader), "libyaml is missing: stack files parse slowly"
     for path in sorted(stack_files.PROJECT_DIR.glob("Pulumi*.yaml")):
         assert stack_files._load_yaml(path) == yaml.load(path.read_text(), Loader=yaml.SafeLoader), path.name
+
+
+# `pulumi config set --path` stores base-10 digits as a number and `true`/`false` as booleans (pulumi/pulumi
+# sdk/go/common/resource/config/object.go `coerce`): where a key holds text, the loader reads them back as typed.
+
+
+def _cli_stack(tmp_path: Path, *commands: list[str]) -> Path:
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copy2(repo / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    document = yaml.safe_load((repo / "Pulumi.dev.yaml").read_text())
+    for words in commands:
+        apply(document, words)
+    (tmp_path / "Pulumi.cli.yaml").write_text(yaml.safe_dump(document))
+    return tmp_path
+
+
+def test_numbers_and_booleans_the_cli_stores_for_text_keys_are_read_as_typed(tmp_path: Path) -> None:
+    project = _cli_stack(
+        tmp_path,
+        ["config", "set", "--path", "caches.prompts.majorEngineVersion", "8"],
+        ["config", "set", "--path", "tags.costCentre", "1042"],
+        ["config", "set", "--path", "caches.sessions.tags.pii", "true"],
+    )
+    written = yaml.safe_load((project / "Pulumi.cli.yaml").read_text())["config"]
+    assert written["elasticache:caches"]["prompts"]["majorEngineVersion"] == 8  # as the CLI writes it
+    assert written["elasticache:tags"]["costCentre"] == 1042
+    plan = run_program(read_stack_config("cli", project))
+    tags = {r.name: r.inputs.get("tags") for r in plan.resources if isinstance(r.inputs.get("tags"), dict)}
+    sessions = next(t for name, t in tags.items() if name.startswith("sessions") and "pii" in t)
+    assert (sessions["costCentre"], sessions["pii"]) == ("1042", "true")
+
+
+def test_a_boolean_is_still_no_engine_version(tmp_path: Path) -> None:
+    project = _cli_stack(tmp_path, ["config", "set", "--path", "caches.prompts.majorEngineVersion", "true"])
+    with pytest.raises(ConfigError, match=r"caches\.prompts\.majorEngineVersion"):
+        run_program(read_stack_config("cli", project))
+
+
+def test_plain_scalars_are_typed_as_the_cli_types_them(tmp_path: Path) -> None:
+    """The CLI decodes stack files with gopkg.in/yaml.v3, which reads `no`, `on`, `12:30` as strings."""
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "Pulumi.yaml").write_text((repo / "Pulumi.yaml").read_text())
+    text = (repo / "Pulumi.dev.yaml").read_text()
+    assert "    costCentre: cc-1042\n" in text
+    text = text.replace("    costCentre: cc-1042\n", "    costCentre: cc-1042\n    pii: no\n    since: 12:30\n")
+    (tmp_path / "Pulumi.cli.yaml").write_text(text)
+    config = read_stack_config("cli", tmp_path)
+    assert config.get("tags") == {"team": "platform", "costCentre": "cc-1042", "pii": "no", "since": "12:30"}
+    assert run_program(config).resources

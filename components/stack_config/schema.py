@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, Tag, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, SecretStr, Tag, TypeAdapter
 from pydantic.alias_generators import to_camel
 
 from components import aws_rules
@@ -45,6 +45,28 @@ PATTERN_HINTS = {
     _SNS_TOPIC: "an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>",
 }
 """What each id format looks like, in words, for the messages."""
+
+
+def cli_scalar_as_text(value: Any, *, booleans: bool = False) -> Any:
+    """A whole number (and, with `booleans`, true/false) as the text the user typed.
+
+    `pulumi config set --path` stores a value of base-10 digits as a number and `true`/`false` as booleans
+    (pulumi/pulumi sdk/go/common/resource/config/object.go `coerce`, applied by `Value.coerceObject` in
+    value.go whenever the path has more than one segment), so `--path caches.c.majorEngineVersion 8` writes
+    `majorEngineVersion: 8` and `--path tags.costCentre 1042` writes `costCentre: 1042`. Floats are never
+    coerced (they stay strings), and a value with a leading zero stays a string.
+    """
+    if isinstance(value, bool):
+        return ("true" if value else "false") if booleans else value
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+CliNumberText = Annotated[str, BeforeValidator(cli_scalar_as_text)]
+"""A string the CLI may have stored as a whole number (`majorEngineVersion: 8`)."""
+CliTagValue = Annotated[str, BeforeValidator(lambda value: cli_scalar_as_text(value, booleans=True))]
+"""A tag value the CLI may have stored as a number or a boolean (`costCentre: 1042`, `pii: true`)."""
 
 
 def _unit(unit: str, **constraints: Any) -> Any:
@@ -130,7 +152,7 @@ class CacheBaseConfig(Model):
     backup: BackupConfig = BackupConfig()
     kms_key: str | None = None
     apply_immediately: bool = True
-    tags: dict[str, str] | None = None
+    tags: dict[str, CliTagValue] | None = None
     expected_load: ExpectedLoadConfig | None = None
     observability: ObservabilityConfig | None = None
     protect: bool | None = None
@@ -159,7 +181,7 @@ class ServerlessCacheConfig(CacheBaseConfig):
     """A serverless cache (`type: serverless`)."""
 
     type: Literal["serverless"]
-    major_engine_version: str | None = None
+    major_engine_version: CliNumberText | None = None
     limits: LimitsConfig | None = None
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from components import aws_rules
 from components.stack_config.problems import Problems
+from components.stack_config.schema import cli_scalar_as_text
 
 
 def resolve_tags(value: Any, path: str, problems: Problems) -> dict[str, str] | None:
@@ -13,6 +14,7 @@ def resolve_tags(value: Any, path: str, problems: Problems) -> dict[str, str] | 
         problems.add(path, value, "a map of tag keys to string values")
         return None
     ok = True
+    value = {key: cli_scalar_as_text(item, booleans=True) for key, item in value.items()}
     for key, tag_value in value.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
             problems.add(f"{path}.{key}", key, "tag keys are 1..128 characters and may not start with aws:")
