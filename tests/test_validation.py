@@ -1208,3 +1208,16 @@ def test_plain_scalars_are_typed_as_the_cli_types_them(tmp_path: Path) -> None:
     config = read_stack_config("cli", tmp_path)
     assert config.get("tags") == {"team": "platform", "costCentre": "cc-1042", "pii": "no", "since": "12:30"}
     assert run_program(config).resources
+
+
+def test_cache_secrets_as_one_secure_value_name_the_per_path_command(tmp_path: Path) -> None:
+    """`pulumi config set --secret cacheSecrets '<json>'` is one secure value: pulumi preview decrypts and reads
+    it, the offline preflight cannot, and says how to set the secrets so that both can."""
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copy2(repo / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    document = yaml.safe_load((repo / "Pulumi.dev.yaml").read_text())
+    document["config"]["elasticache:cacheSecrets"] = {"secure": "v1:b3BhcXVl"}
+    (tmp_path / "Pulumi.cli.yaml").write_text(yaml.safe_dump(document))
+    problem = rejected(read_stack_config("cli", tmp_path), "cacheSecrets")
+    assert "pulumi config set --secret --path 'cacheSecrets.<cache>.authToken'" in problem.message
+    assert "never decrypts" in problem.message

@@ -269,7 +269,15 @@ def _require_tags(tags: Mapping[str, str] | None, caches: Mapping[str, Any], pro
 
 def _parse_secrets(value: Any, problems: Problems) -> dict[str, CacheSecretsConfig]:
     if not isinstance(value, dict):
-        problems.add(SECRETS_KEY, "[secret]", "a map of cache name to {authToken, passwords}")
+        # One secure value holding the whole map decrypts to its JSON in `pulumi preview`; the offline preflight
+        # never decrypts, so there it is text that cannot be read (set each secret on its own path instead).
+        problems.add(
+            SECRETS_KEY,
+            "[secret]",
+            "allowed: a map of cache name to {authToken, passwords}, each secret set on its own path (pulumi config "
+            "set --secret --path 'cacheSecrets.<cache>.authToken'); one secure value holding the whole map is read "
+            "by pulumi preview but not by the offline preflight, which never decrypts",
+        )
         return {}
     parsed = {}
     for name, body in value.items():
