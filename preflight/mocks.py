@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import pulumi
 from pulumi.runtime import Mocks
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.proto import resource_pb2
@@ -201,6 +202,17 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.registrations: list[tuple[Any, resource_pb2.RegisterResourceResponse]] = []
         self.on_registered = on_registered
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives (`resource.NewURN`, `step_generator.go`): the parent's full qualified type,
+        and none for the root stack, so that a top-level resource is `urn:...::elasticache:index:Cache::x`, as in
+        `pulumi stack export`. The SDK's own mock prefixes `pulumi:pulumi:Stack$` and keeps only the parent's
+        last type, URNs no real state holds."""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified.split("$")[-1] != "pulumi:pulumi:Stack":
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
         response = super().RegisterResource(request)

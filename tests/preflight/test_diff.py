@@ -255,6 +255,50 @@ def test_nothing_changes_against_an_export_whose_ids_are_aws_own(dev: StackConfi
     assert diff.delta_usd == 0
 
 
+def engine_urn(stack: str, project: str, type_: str, name: str, parent: str | None) -> str:
+    """The URN the engine gives a resource (pulumi/pulumi `resource.NewURN`; `step_generator.go` passes the
+    parent's full qualified type, and none when the parent is the root stack)."""
+    if parent:
+        qualified = parent.split("::")[2]
+        if qualified != "pulumi:pulumi:Stack":
+            type_ = f"{qualified}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
+def test_the_plan_has_the_urns_a_real_stack_export_holds_so_an_unchanged_stack_has_no_steps(
+    dev: StackConfig, tmp_path: Path
+) -> None:
+    """`pulumi stack export` of a deployed stack: a top-level component is `...::elasticache:index:Cache::x`
+    (no `pulumi:pulumi:Stack$`), its children `...::elasticache:index:Cache$<type>::<name>`."""
+    plan = run_program(dev)
+    export = stack_export(plan)
+    stack_urn = f"urn:pulumi:dev::{plan.project}::pulumi:pulumi:Stack::{plan.project}-dev"
+    by_urn = {resource.urn: resource for resource in plan.resources}
+    renamed: dict[str, str] = {}
+
+    def real(urn: str) -> str:
+        if urn == stack_urn or urn not in by_urn:
+            return urn
+        if urn not in renamed:
+            resource = by_urn[urn]
+            parent = real(resource.parent) if resource.parent else None
+            renamed[urn] = engine_urn("dev", plan.project, resource.type, resource.name, parent)
+        return renamed[urn]
+
+    text = json.dumps(export)
+    for urn in sorted(by_urn, key=len, reverse=True):
+        text = text.replace(json.dumps(urn), json.dumps(real(urn)))
+    path = tmp_path / "export.json"
+    path.write_text(text)
+    assert f'"urn:pulumi:dev::{plan.project}::elasticache:index:Cache::sessions"' in text
+
+    previous = read_previous(path, "dev")
+    diff = diff_plan(previous, run_program(dev, previous_outputs=previous.outputs))
+
+    assert [(s.op, s.name) for s in diff.steps] == []
+    assert {c.op for c in diff.caches} == {None}
+
+
 def test_a_replaced_dependency_makes_what_flows_from_it_known_only_after_apply(
     dev: StackConfig, tmp_path: Path
 ) -> None:
