@@ -16,12 +16,25 @@ from preflight.values import money, plural, scalar
 
 MAX_STEPS = 60
 """Resource rows per stack; the rest are counted, and listed in the JSON document."""
+MAX_CHARS = 65_536
+"""GitHub's limit on a comment's body: `gh pr comment` fails on a longer one ("Body is too long")."""
+CUT = "\n\n… cut to fit a pull-request comment: the JSON document (the `preflight` artifact) holds everything.\n"
 MARKER = "<!-- elasticache-preflight -->"
 """First line of every summary: lets a workflow find and edit its own earlier comment."""
 ICONS = {0: "✅", 1: "❌", 2: "⚠️"}
 
 
-def render(results: Sequence[PreflightResult]) -> str:
+def render(results: Sequence[PreflightResult], limit: int = MAX_CHARS) -> str:
+    """The summary, at most `limit` characters: fewer resource rows first, then none, then cut at a line."""
+    for steps in (MAX_STEPS, 20, 0):
+        text = _render(results, steps)
+        if len(text) <= limit:
+            return text
+    kept = text[: limit - len(CUT)]
+    return kept[: kept.rfind("\n")].rstrip() + CUT
+
+
+def _render(results: Sequence[PreflightResult], max_steps: int) -> str:
     worst = max((result.exit_code for result in results), default=0)
     lines = [MARKER, f"# {ICONS[worst]} Preflight: {_verdict(worst, results)}", ""]
     if len(results) > 1:
@@ -33,7 +46,7 @@ def render(results: Sequence[PreflightResult]) -> str:
             )
         lines.append("")
     for result in results:
-        lines += _stack(result)
+        lines += _stack(result, max_steps)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -44,14 +57,14 @@ def _verdict(worst: int, results: Sequence[PreflightResult]) -> str:
     return VERDICTS[worst] + (f" ({', '.join(f'`{stack}`' for stack in failing)})" if failing else "")
 
 
-def _stack(result: PreflightResult) -> list[str]:
+def _stack(result: PreflightResult, max_steps: int = MAX_STEPS) -> list[str]:
     lines = [f"## `{result.stack}`: {ICONS[result.exit_code]} {VERDICTS[result.exit_code]}", ""]
     for failure in result.failures:
         lines.append(f"**{failure.kind} error**: {_escape(failure.message.splitlines()[0])}")
         lines += [f"- `{problem['path']}`: {_escape(str(problem['message']))}" for problem in failure.problems]
         lines.append("")
     if result.diff is not None:
-        lines += _diff(result.diff)
+        lines += _diff(result.diff, max_steps)
     elif result.previous is not None and result.failures:
         lines += [f"Not compared with {_escape(result.previous.label)}: the stack was not planned.", ""]
     if result.pack is not None and result.plan is not None and not result.failures:
@@ -59,7 +72,7 @@ def _stack(result: PreflightResult) -> list[str]:
     return lines
 
 
-def _diff(diff: PlanDiff) -> list[str]:
+def _diff(diff: PlanDiff, max_steps: int = MAX_STEPS) -> list[str]:
     lines = [f"### Changes against {_escape(diff.previous.label)}", ""]
     if diff.resources_known:
         counts = ", ".join(f"`{MARKS[op].strip()}` {diff.counts.get(op, 0)} to {op}" for op in MARKS)
@@ -87,18 +100,20 @@ def _diff(diff: PlanDiff) -> list[str]:
     if diff.refused:
         lines.append("**Refused by `pulumi up`** (protected): " + ", ".join(f"`{s.name}`" for s in diff.refused))
         lines.append("")
-    if diff.steps:
+    if diff.steps and max_steps:
         lines += [
             "<details><summary>Resources</summary>",
             "",
             "| | resource | type | what changes |",
             "|---|---|---|---|",
         ]
-        for step in diff.steps[:MAX_STEPS]:
+        for step in diff.steps[:max_steps]:
             lines.append(f"| `{step.mark.strip()}` | `{step.name}` | `{step.type.split(':')[-1]}` | {_what(step)} |")
-        if len(diff.steps) > MAX_STEPS:
-            lines.append(f"| | … {len(diff.steps) - MAX_STEPS} more (in the JSON document) | | |")
+        if len(diff.steps) > max_steps:
+            lines.append(f"| | … {len(diff.steps) - max_steps} more (in the JSON document) | | |")
         lines += ["", "</details>", ""]
+    elif diff.steps:
+        lines += [f"{len(diff.steps)} resource changes: listed in the JSON document.", ""]
     return lines
 
 
@@ -188,5 +203,11 @@ def _short(text: str, width: int = 80) -> str:
 
 
 def _escape(text: str) -> str:
-    """One table cell or list line: no pipes or newlines breaking the layout."""
-    return text.replace("|", "\\|").replace("\r", "").replace("\n", " ")
+    """One table cell or list line: no pipes or newlines breaking the layout, and no `<name>` taken for an
+    HTML tag (GitHub drops tags it does not know, and the placeholder with them) outside code spans."""
+    parts = text.replace("|", "\\|").replace("\r", "").replace("\n", " ").split("`")
+    closed = len(parts) % 2  # an odd count of backticks leaves the last one literal: its tail is plain text
+    for index, part in enumerate(parts):
+        if index % 2 == 0 or (not closed and index == len(parts) - 1):
+            parts[index] = part.replace("<", "&lt;")
+    return "`".join(parts)
