@@ -58,7 +58,10 @@ def findings(result: PreflightResult, project_dir: Path = PROJECT_DIR) -> list[F
                     Finding(result.stack, CONFIG_RULE, ERROR, str(problem["path"]), str(problem["text"]), where)
                 )
             continue
-        where = _failure_location(failure.kind, result, file)
+        if failure.file is not None and failure.line is not None:
+            where = locations.Location(failure.file, failure.line, "", exact=False)
+        else:
+            where = _failure_location(failure.kind, result, file)
         found.append(Finding(result.stack, ERROR_RULE, ERROR, f"{failure.kind} error", failure.message, where))
     caches = cache_names(result.plan.resources) if result.plan is not None else {}
     for level, violations in policy_results(result.diagnostics).items():
@@ -100,8 +103,16 @@ def findings(result: PreflightResult, project_dir: Path = PROJECT_DIR) -> list[F
 
 
 def _failure_location(kind: str, result: PreflightResult, file: Path) -> locations.Location | None:
-    if kind == "policy-config" and result.policy_config is not None:
+    """Every failure has a file: GitHub code scanning rejects a whole SARIF upload when one result has no
+    location ("locationFromSarifResult: expected at least one location")."""
+    if kind == "policy-config" and result.policy_config is not None and result.policy_config.exists():
         return locations.Location(result.policy_config, 1, "", exact=False)
-    if kind in ("stack-file", "config", "program") and file.exists():
+    if kind == "policy-pack":
+        pack = file.parent / "policies" / "PulumiPolicy.yaml"
+        if pack.exists():
+            return locations.Location(pack, 1, "", exact=False)
+    if file.exists():
+        # The stack that could not be checked: a missing policy config, its subnets, its config, the program.
         return locations.Location(file, 1, "", exact=False)
-    return None
+    project = file.parent / "Pulumi.yaml"
+    return locations.Location(project, 1, "", exact=False) if project.exists() else None

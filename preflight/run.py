@@ -63,10 +63,14 @@ class Failure:
     """Why a preflight could not give a verdict (exit code 2)."""
 
     kind: str
-    """`stack-file`, `policy-config`, `config`, `program` or `policy-pack`."""
+    """`stack-file`, `policy-config`, `config`, `program`, `policy-pack`, or `against` (the `--against`
+    document cannot be read: no stack is run)."""
     message: str
     problems: tuple[Mapping[str, str], ...] = ()
     """For `config`: one `{path, message, text}` per problem (`text` is the secret-safe one-liner)."""
+    file: Path | None = None
+    line: int | None = None
+    """Where the problem is, when known (a stack file's YAML error or duplicate key): for the CI outputs."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,8 @@ def run_preflight(
             raise InputError("policy-config", f"{policy_path}: expected a JSON object of policy name -> settings")
         subnets = stand_in_subnets(config)
     except StackFileError as error:
-        return PreflightResult(project, stack, None, failures=(Failure("stack-file", str(error)),))
+        failure = Failure("stack-file", str(error), file=error.path, line=error.line)
+        return PreflightResult(project, stack, None, failures=(failure,))
     except InputError as error:
         return PreflightResult(project, stack, None, failures=(Failure(error.kind, str(error)),))
 

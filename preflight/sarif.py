@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.findings import RULES, Finding
-from preflight.locations import relative
+from preflight.locations import Location, relative
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL = "elasticache-preflight"
@@ -51,16 +51,17 @@ def _result(finding: Finding, rule_index: int, root: Path) -> dict[str, Any]:
         "message": {"text": f"[{finding.stack}] {finding.message}"},
         "properties": {"stack": finding.stack},
     }
-    if finding.location is not None:
-        result["locations"] = [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": relative(finding.location.path, root)},
-                    "region": {"startLine": finding.location.line},
-                },
-                "message": {"text": f"key: {finding.location.key or 'file'}"},
-            }
-        ]
+    # Code scanning rejects the whole upload over one result without a location: the project file stands in.
+    location = finding.location or Location(root / "Pulumi.yaml", 1, "", exact=False)
+    result["locations"] = [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": relative(location.path, root)},
+                "region": {"startLine": location.line},
+            },
+            "message": {"text": f"key: {location.key or 'file'}"},
+        }
+    ]
     return result
 
 

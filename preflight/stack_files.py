@@ -27,6 +27,12 @@ SECRET_PLACEHOLDER = "preflight-placeholder-secret"
 class StackFileError(Exception):
     """`Pulumi.yaml` or `Pulumi.<stack>.yaml` is missing or not what the CLI would accept."""
 
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        """1-based line of the problem in `path`, when the parser names one."""
+
 
 @dataclass(frozen=True)
 class StackConfig:
@@ -201,14 +207,19 @@ def _load_yaml(path: Path) -> dict[str, Any]:
         finally:
             loader.dispose()
         if loader.duplicates:
+            ordered = sorted(loader.duplicates, key=lambda text: int(text.split()[1].rstrip(":")))
             raise StackFileError(
                 f"{path.name}: a key is written twice, which the Pulumi CLI refuses (keep the one you mean): "
-                + "; ".join(sorted(loader.duplicates, key=lambda text: int(text.split()[1].rstrip(":"))))
+                + "; ".join(ordered),
+                path,
+                int(ordered[0].split()[1].rstrip(":")),
             )
     except FileNotFoundError as error:
         raise StackFileError(f"{path.name} not found in {path.parent}") from error
     except yaml.YAMLError as error:
-        raise StackFileError(f"{path.name} is not valid YAML: {error}") from error
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise StackFileError(f"{path.name} is not valid YAML: {error}", path, line) from error
     if not isinstance(doc, dict):
         raise StackFileError(f"{path.name}: expected a mapping at the top level")
     return doc

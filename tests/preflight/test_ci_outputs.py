@@ -177,3 +177,61 @@ def test_every_stack_against_the_base_branch_as_the_workflow_runs_it(project: Pa
     refused = cli(project, "--all-stacks", "--against", str(single))
     assert refused.returncode == 2
     assert "with --all-stacks, pass the --all-stacks document" in refused.stderr
+
+
+def test_every_sarif_result_has_a_location_even_when_the_stack_could_not_be_checked(project: Path) -> None:
+    """GitHub code scanning rejects a whole upload when one result has no location ("locationFromSarifResult:
+    expected at least one location"): a stack without a policy config, and a pack that crashes, still point at
+    a file of the repository."""
+    (project / "Pulumi.staging.yaml").write_text((project / "Pulumi.dev.yaml").read_text())
+    (project / "policies" / "__main__.py").write_text("raise SystemExit(3)\n")
+    sarif = project / "preflight.sarif"
+    for stack, expected in (("staging", "Pulumi.staging.yaml"), ("dev", "policies/PulumiPolicy.yaml")):
+        result = cli(project, stack, "--sarif", str(sarif))
+        assert result.returncode == 2, result.stderr
+        [run] = json.loads(sarif.read_text())["runs"]
+        assert run["results"]
+        for found in run["results"]:
+            [location] = found["locations"]
+            assert location["physicalLocation"]["artifactLocation"]["uri"] == expected
+            assert location["physicalLocation"]["region"]["startLine"] == 1
+
+
+@pytest.mark.parametrize("previous", ["", "[]", '{"version": 3, "deployment": {}}'])
+def test_an_unusable_against_document_still_writes_the_json_summary_and_sarif(project: Path, previous: str) -> None:
+    """The files are written whatever the exit code: a base branch whose preflight printed nothing (or
+    something else) makes every stack an error (exit 2), and CI still gets its summary, SARIF and document."""
+    base = project.parent / "base-preflight.json"
+    base.write_text(previous)
+    summary, sarif = project / "summary.md", project / "preflight.sarif"
+    result = cli(
+        project, "--all-stacks", "--against", str(base), "--summary", str(summary), "--sarif", str(sarif), "--json"
+    )
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    assert document["exitCode"] == 2
+    assert {s["stack"]: [e["kind"] for e in s["errors"]] for s in document["stacks"]} == {
+        "dev": ["against"],
+        "prod": ["against"],
+    }
+    assert "**against error**" in summary.read_text()
+    [run] = json.loads(sarif.read_text())["runs"]
+    assert {r["ruleId"] for r in run["results"]} == {"preflight-error"}
+
+
+def test_a_stack_file_the_cli_refuses_is_annotated_at_the_line_the_parser_names(project: Path) -> None:
+    stack = project / "Pulumi.dev.yaml"
+    twice = "      nodeType: cache.t4g.small\n      nodeType: cache.t4g.medium\n"
+    edit(stack, "      nodeType: cache.t4g.small\n", twice)
+    result = cli(project, "dev", "--annotations")
+    assert result.returncode == 2
+    [annotation] = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert annotation.startswith(f"::error file=Pulumi.dev.yaml,line={line_of(stack, r'cache.t4g.medium')},")
+
+    edit(stack, "      nodeType: cache.t4g.medium\n", "      nodeType: [cache.t4g.medium\n")
+    result = cli(project, "dev", "--annotations")
+    assert result.returncode == 2
+    [annotation] = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    line = int(re.search(r",line=(\d+),", annotation).group(1))
+    assert line > 1
+    assert line <= line_of(stack, r"cache.t4g.medium") + 1
