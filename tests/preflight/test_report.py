@@ -15,7 +15,7 @@ from preflight.values import public
 
 SECRET = secret("hunter2-hunter2-hunter2")
 STACK_URN = "urn:pulumi:unit::elasticache::pulumi:pulumi:Stack::elasticache-unit"
-CACHE_URN = "urn:pulumi:unit::elasticache::pulumi:pulumi:Stack$elasticache:index:Cache::orders"
+CACHE_URN = "urn:pulumi:unit::elasticache::elasticache:index:Cache::orders"
 GROUP_URN = (
     "urn:pulumi:unit::elasticache::elasticache:index:Cache$"
     "aws:elasticache/replicationGroup:ReplicationGroup::orders-replication-group"
