@@ -58,6 +58,15 @@ def findings(result: PreflightResult, project_dir: Path = PROJECT_DIR) -> list[F
                     Finding(result.stack, CONFIG_RULE, ERROR, str(problem["path"]), str(problem["text"]), where)
                 )
             continue
+        if failure.policy_problems and result.policy_config is not None:
+            # One finding per policy or setting, at its line in the policy config (GitHub shows each there).
+            for policy, setting, message in failure.policy_problems:
+                where = locations.policy_key(result.policy_config, policy, setting) or _failure_location(
+                    failure.kind, result, file
+                )
+                title = f"{policy}.{setting}" if setting else policy
+                found.append(Finding(result.stack, ERROR_RULE, ERROR, f"policy-config error: {title}", message, where))
+            continue
         if failure.file is not None and failure.line is not None:
             where = locations.Location(failure.file, failure.line, "", exact=False)
         else:

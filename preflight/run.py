@@ -71,6 +71,8 @@ class Failure:
     file: Path | None = None
     line: int | None = None
     """Where the problem is, when known (a stack file's YAML error or duplicate key): for the CI outputs."""
+    policy_problems: tuple[tuple[str, str | None, str], ...] = ()
+    """For `policy-config`: (policy, setting or None, what is wrong) per problem, each shown at its own key."""
 
 
 @dataclass(frozen=True)
@@ -313,7 +315,9 @@ def _pack_failure(error: BaseException) -> Failure:
     from preflight.analyzer import PackConfigError, PolicyPackError
 
     if isinstance(error, PolicyPackError):
-        return Failure("policy-config" if isinstance(error, PackConfigError) else "policy-pack", str(error))
+        if isinstance(error, PackConfigError):
+            return Failure("policy-config", str(error), policy_problems=error.problems)
+        return Failure("policy-pack", str(error))
     return Failure("policy-pack", f"{type(error).__name__}: {error}")
 
 

@@ -5,6 +5,7 @@ and validated.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -95,12 +96,12 @@ def reconcile_config(
     parsed = _parse_config(document)
     apply(parsed)
 
-    errors: list[str] = []
+    errors: list[tuple[str, str | None, str]] = []
     policies = {policy.name: policy for policy in info.policies}
     if strict:
         for name in parsed:
             if name != "all" and name not in policies:
-                errors.append(f"{name}: no such policy in pack {info.name!r}")
+                errors.append((name, None, f"{name}: no such policy in pack {info.name!r}"))
     for policy in info.policies:
         properties = result[policy.name][1] or {}
         if policy.config_schema is None:
@@ -115,9 +116,13 @@ def reconcile_config(
         }
         if strict:
             schema["additionalProperties"] = False
-        errors.extend(f"{policy.name}: {problem}" for problem in validate_json_schema(properties, schema))
+        for problem in validate_json_schema(properties, schema):
+            errors.append((policy.name, _setting_of(problem), f"{policy.name}: {problem}"))
     if errors:
-        raise PackConfigError(f"validating policy config for {info.name!r}: " + "; ".join(sorted(errors)))
+        errors.sort(key=lambda error: error[2])
+        raise PackConfigError(
+            f"validating policy config for {info.name!r}: " + "; ".join(text for _, _, text in errors), tuple(errors)
+        )
 
     final: dict[str, tuple[str, dict[str, Any]]] = {}
     for name, (level, properties) in result.items():
@@ -125,3 +130,9 @@ def reconcile_config(
             raise PackConfigError(f"invalid enforcement level {level!r} for {name!r}")
         final[name] = (level, dict(properties or {}))
     return final
+
+
+def _setting_of(problem: str) -> str | None:
+    """The setting a schema problem is about (`minimumRetentionDays[0]: ...` -> `minimumRetentionDays`)."""
+    where = problem.split(": ", 1)[0]
+    return None if where == "(root)" else re.split(r"[.\[]", where, maxsplit=1)[0]

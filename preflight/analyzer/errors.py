@@ -18,6 +18,11 @@ class PackClosedError(PolicyPackError):
 class PackConfigError(PolicyPackError):
     """The `--policy-pack-config` document does not fit the pack (unknown policy, setting or level; schema)."""
 
+    def __init__(self, message: str, problems: tuple[tuple[str, str | None, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+        """(policy, setting or None, what is wrong) per problem, so that each can be shown at its own key."""
+
 
 class PackCallError(PolicyPackError):
     """An RPC failed (the pack crashed, timed out or refused it) or was cancelled because the pack stopped."""

@@ -235,3 +235,20 @@ def test_a_stack_file_the_cli_refuses_is_annotated_at_the_line_the_parser_names(
     line = int(re.search(r",line=(\d+),", annotation).group(1))
     assert line > 1
     assert line <= line_of(stack, r"cache.t4g.medium") + 1
+
+
+def test_each_policy_config_mistake_is_annotated_at_its_own_key(project: Path) -> None:
+    config = project / "policies" / "config" / "dev.json"
+    document = json.loads(config.read_text())
+    document["elasticache-backup-retention"] = {"minimumRetentionDay": 1}
+    document["elasticache-alarm"] = "advisory"
+    config.write_text(json.dumps(document, indent=2) + "\n")
+    result = cli(project, "dev", "--annotations")
+    assert result.returncode == 2
+
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    setting = line_of(config, r'"minimumRetentionDay"')
+    policy = line_of(config, r'"elasticache-alarm"')
+    assert any(line.startswith(f"::error file=policies/config/dev.json,line={setting},") for line in errors), errors
+    assert any(line.startswith(f"::error file=policies/config/dev.json,line={policy},") for line in errors), errors
+    assert len(errors) == 2
