@@ -49,7 +49,11 @@ class Cache(pulumi.ComponentResource):
         self.cache_id = naming.unique(args.cache_id, self._suffix)
 
         kms_key_arn, own_key_arn = self._kms_key_arn()
-        topic_arn = self._alarm_topic(own_key_arn)
+        # ElastiCache cannot publish its events to an encrypted topic (AWS marks such a notification topic
+        # inactive: "The Amazon SNS topic you are publishing to cannot be encrypted", ElastiCacheSNS.html), so
+        # the topic of a node-based cache, which receives its events, stays unencrypted; a serverless cache's
+        # topic receives alarms only, which CloudWatch can publish under this component's key.
+        topic_arn = self._alarm_topic(own_key_arn if args.serverless is not None else None)
         security_group = self._security_group()
         users, user_group = self._users()
 
@@ -136,7 +140,8 @@ class Cache(pulumi.ComponentResource):
         if args.observability.alarm_topic_arn:
             return args.observability.alarm_topic_arn
         # CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic is encrypted only
-        # with a key of this component's whose policy admits CloudWatch.
+        # with a key of this component's whose policy admits CloudWatch (and never when ElastiCache publishes
+        # its events to it: see `__init__`).
         topic = aws.sns.Topic(
             f"{self._name}-alarms",
             name=naming.unique(f"{args.cache_id}-alarms", self._suffix),
@@ -502,9 +507,9 @@ def _key_policy(account_id: str, region: str, cache_id: str) -> str:
             },
         },
         {
-            "Sid": "AlarmsAndEventsPublishToTheEncryptedTopic",
+            "Sid": "AlarmsPublishToTheEncryptedTopic",
             "Effect": "Allow",
-            "Principal": {"Service": ["cloudwatch.amazonaws.com", "elasticache.amazonaws.com"]},
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},

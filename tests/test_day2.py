@@ -425,12 +425,27 @@ def test_more_than_ten_nodes_take_one_alarm_per_metric_per_ten_nodes(prod, run) 
 def test_alarms_and_failover_events_go_to_the_cache_topic(prod, run) -> None:
     plan = run(prod)
     topic = one(plan, TOPIC, "sessions")
-    assert topic.inputs["kmsMasterKeyId"] == one(plan, KMS_KEY, "sessions").outputs["arn"]
     assert one(plan, REPLICATION_GROUP, "sessions").inputs["notificationTopicArn"] == topic.outputs["arn"]
     for alarm in alarms_of(plan, "sessions").values():
         assert alarm.inputs["alarmActions"] == [topic.outputs["arn"]]
         assert alarm.inputs["okActions"] == [topic.outputs["arn"]]
     assert plan.exports["sessions"]["alarmTopicArn"] == topic.outputs["arn"]
+
+
+def test_a_topic_that_receives_elasticache_events_is_never_encrypted(prod, dev, run) -> None:
+    """ElastiCache cannot publish to an encrypted topic: it marks it inactive and drops the events
+    (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ElastiCacheSNS.html). A serverless cache sends no
+    events, so its alarms-only topic may stay under the component's key, which admits CloudWatch."""
+    plan = run(prod)
+    for name in prod.get("caches"):
+        topic = one(plan, TOPIC, name)
+        assert one(plan, REPLICATION_GROUP, name).inputs["notificationTopicArn"] == topic.outputs["arn"]
+        assert not topic.inputs.get("kmsMasterKeyId"), name
+    serverless = run(dev.with_values(encryption={"kmsKey": "create"}))
+    key = one(serverless, KMS_KEY, "prompts")
+    assert one(serverless, TOPIC, "prompts").inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    assert statements["AlarmsPublishToTheEncryptedTopic"]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
 
 
 def test_thresholds_default_per_workload_and_follow_config(prod, run) -> None:
