@@ -131,7 +131,14 @@ def test_example_can_attach_to_an_existing_role(plan, run) -> None:
     assert app.of_type(ROLE) == []
     [policy] = app.of_type(ROLE_POLICY)
     assert policy.inputs["role"] == "checkout-task-role"
-    assert policy.inputs["policy"] == plan.exports["hot"]["connectPolicy"]
+    hot = plan.exports["hot"]
+    [statement] = json.loads(policy.inputs["policy"])["Statement"]
+    prefix = "arn:aws:elasticache:us-east-1:123456789012"
+    # Only the app's own user: a role for `worker` may not authenticate as `app`.
+    assert statement["Resource"] == [
+        f"{prefix}:replicationgroup:{hot['cacheId']}",
+        f"{prefix}:user:{hot['userIds']['worker']}",
+    ]
     assert json.loads(app.exports["connection"])["clusterMode"] is True
 
 

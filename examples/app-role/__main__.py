@@ -1,9 +1,10 @@
 """An app's IAM role that may connect to one cache of the elasticache stack, read through a StackReference.
 
 The cache stack exports, per cache, everything a client needs (see the README, "Connecting your app"). This
-program attaches that cache's `connectPolicy` to the app's role (a new ECS task role, or an existing role named
-by `roleName`) and exports `connection`: the cache's export narrowed to what `cacheclient.connect` reads, plus
-the app user, ready for the app's `CACHE_CONNECTION` environment variable.
+program attaches that cache's `connectPolicy`, narrowed to the cache and the `cacheUser`, to the app's role (a
+new ECS task role, or an existing role named by `roleName`) and exports `connection`: the cache's export
+narrowed to what `cacheclient.connect` reads, plus the app user, ready for the app's `CACHE_CONNECTION`
+environment variable.
 """
 
 from __future__ import annotations
@@ -70,11 +71,23 @@ if role_name is None:
 else:
     attached_to = role_name
 
-# `elasticache:Connect` on the cache and its app users: what IAM authentication checks when a token is used.
+
+def connect_policy(exported: dict[str, Any]) -> str:
+    """The cache's `connectPolicy` narrowed to this app's own user: the role may not authenticate as the others."""
+    document = json.loads(exported["connectPolicy"])
+    own = (exported.get("userIds") or {}).get(cache_user)
+    for statement in document["Statement"]:
+        statement["Resource"] = [
+            arn for arn in statement["Resource"] if ":user:" not in arn or arn.split(":user:", 1)[1] == own
+        ]
+    return json.dumps(document, indent=2)
+
+
+# `elasticache:Connect` on the cache and the app's user: what IAM authentication checks when a token is used.
 aws.iam.RolePolicy(
     f"{cache_name}-connect",
     role=attached_to,
-    policy=cache.apply(lambda exported: exported["connectPolicy"]),
+    policy=cache.apply(connect_policy),
 )
 
 pulumi.export("connection", cache.apply(connection))
