@@ -53,16 +53,16 @@ class Cache(pulumi.ComponentResource):
         # inactive: "The Amazon SNS topic you are publishing to cannot be encrypted", ElastiCacheSNS.html), so
         # the topic of a node-based cache, which receives its events, stays unencrypted; a serverless cache's
         # topic receives alarms only, which CloudWatch can publish under this component's key.
-        topic_arn = self._alarm_topic(own_key_arn if args.serverless is not None else None)
+        topic_arn, topic_ready = self._alarm_topic(own_key_arn if args.serverless is not None else None)
         security_group = self._security_group()
         users, user_group = self._users()
 
         if args.serverless is not None:
             self._serverless(security_group, user_group, kms_key_arn)
-            self._alarms(serverless_alarms(args), topic_arn)
+            self._alarms(serverless_alarms(args), topic_arn, topic_ready)
         else:
-            self._replication_group(security_group, user_group, kms_key_arn, topic_arn, own_key_arn)
-            self._alarms(node_alarms(args), topic_arn)
+            self._replication_group(security_group, user_group, kms_key_arn, topic_arn, topic_ready, own_key_arn)
+            self._alarms(node_alarms(args), topic_arn, topic_ready)
 
         self.security_group_id = security_group.id
         self.user_group_id = user_group.user_group_id if user_group else pulumi.Output.from_input(None)
@@ -135,10 +135,11 @@ class Cache(pulumi.ComponentResource):
         # Logs and the topic can only use a key whose policy admits CloudWatch: only one written here.
         return key.arn, key.arn if args.account_id else None
 
-    def _alarm_topic(self, own_key_arn: pulumi.Output[str] | None) -> pulumi.Input[str]:
+    def _alarm_topic(self, own_key_arn: pulumi.Output[str] | None) -> tuple[pulumi.Input[str], list[pulumi.Resource]]:
+        """(the topic's ARN, what must exist before anything publishes to it)."""
         args = self._args
         if args.observability.alarm_topic_arn:
-            return args.observability.alarm_topic_arn
+            return args.observability.alarm_topic_arn, []
         # CloudWatch cannot publish to a topic under the AWS-managed SNS key, so the topic is encrypted only
         # with a key of this component's whose policy admits CloudWatch (and never when ElastiCache publishes
         # its events to it: see `__init__`).
@@ -150,9 +151,24 @@ class Cache(pulumi.ComponentResource):
             tags=dict(args.tags),
             opts=self._child,
         )
-        return topic.arn
+        if args.serverless is not None:
+            return topic.arn, []
+        # ElastiCache publishes its events only to a topic whose access policy admits it under AWS:SourceOwner,
+        # and a new topic's default policy uses aws:SourceAccount, for which it marks the topic inactive (AWS
+        # "Managing ElastiCache Amazon SNS notifications", ECEvents.SNS.html, "SNS topic access policy
+        # requirement"). The replication group and the alarms wait for this policy (an ordering only: their
+        # inputs take the topic's ARN, so a stack deployed before it sees no change to them).
+        policy = aws.sns.TopicPolicy(
+            f"{self._name}-alarms-policy",
+            arn=topic.arn,
+            policy=topic.arn.apply(_topic_policy),
+            opts=self._child,
+        )
+        return topic.arn, [policy]
 
-    def _alarms(self, alarms: list[AlarmSpec], topic_arn: pulumi.Input[str]) -> None:
+    def _alarms(
+        self, alarms: list[AlarmSpec], topic_arn: pulumi.Input[str], topic_ready: list[pulumi.Resource]
+    ) -> None:
         args = self._args
         for alarm in alarms:
             # `observability` names the watched nodes after the readable id; AWS names them after the real one.
@@ -185,7 +201,7 @@ class Cache(pulumi.ComponentResource):
                 alarm_actions=[topic_arn],
                 ok_actions=[topic_arn],
                 tags=dict(args.tags),
-                opts=self._child,
+                opts=self._opts(depends_on=topic_ready),
                 **watched,
             )
 
@@ -318,6 +334,7 @@ class Cache(pulumi.ComponentResource):
         user_group: aws.elasticache.UserGroup | None,
         kms_key_arn: pulumi.Input[str] | None,
         topic_arn: pulumi.Input[str],
+        topic_ready: list[pulumi.Resource],
         own_key_arn: pulumi.Output[str] | None,
     ) -> None:
         args = self._args
@@ -421,7 +438,8 @@ class Cache(pulumi.ComponentResource):
             # Placement is create-time only in AWS; a later shard or replica count change must not read as a
             # change of the original shards' placement (that would replace the whole cache).
             opts=pulumi.ResourceOptions.merge(
-                self._protected(), pulumi.ResourceOptions(ignore_changes=["nodeGroupConfigurations"])
+                self._protected(),
+                pulumi.ResourceOptions(ignore_changes=["nodeGroupConfigurations"], depends_on=topic_ready),
             ),
         )
         self.arn = group.arn
@@ -513,6 +531,57 @@ def _key_policy(account_id: str, region: str, cache_id: str) -> str:
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _topic_policy(topic_arn: str) -> str:
+    """The access policy of a topic that receives a replication group's events and its alarms.
+
+    The account, region and partition are the topic ARN's (`arn:<partition>:sns:<region>:<account>:<name>`).
+    The policy replaces SNS's default one, so it keeps the default's grant to the owning account (the statement
+    terraform-provider-aws `internal/service/sns/topic_policy.go` `defaultTopicPolicy` writes back on delete),
+    then admits ElastiCache's events as AWS documents (ECEvents.SNS.html, "SNS topic access policy
+    requirement") and this account's CloudWatch alarms.
+    """
+    _, partition, _, region, account_id, _ = topic_arn.split(":", 5)
+    statements = [
+        {
+            "Sid": "AccountAdministersTheTopic",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": [
+                "SNS:GetTopicAttributes",
+                "SNS:SetTopicAttributes",
+                "SNS:AddPermission",
+                "SNS:RemovePermission",
+                "SNS:DeleteTopic",
+                "SNS:Subscribe",
+                "SNS:ListSubscriptionsByTopic",
+                "SNS:Publish",
+            ],
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"AWS:SourceOwner": account_id}},
+        },
+        {
+            "Sid": "AllowElastiCachePublish",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "SNS:Publish",
+            "Resource": topic_arn,
+            "Condition": {"StringEquals": {"AWS:SourceOwner": account_id}},
+        },
+        {
+            "Sid": "AlarmsOfThisAccountPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "SNS:Publish",
+            "Resource": topic_arn,
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:*"},
+                "StringEquals": {"aws:SourceAccount": account_id},
+            },
         },
     ]
     return json.dumps({"Version": "2012-10-17", "Statement": statements})

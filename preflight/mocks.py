@@ -55,6 +55,7 @@ class AwsMocks(Mocks):
             tokens.RANDOM_STRING: self._random_string,
             tokens.STACK_REFERENCE: self._stack_reference,
             tokens.SNS_TOPIC: self._named("sns", "name"),
+            tokens.SNS_TOPIC_POLICY: self._topic_policy,
             tokens.LOG_GROUP: self._named("logs", "name", "log-group:"),
             tokens.METRIC_ALARM: self._named("cloudwatch", "name", "alarm:"),
         }
@@ -102,6 +103,12 @@ class AwsMocks(Mocks):
             return physical, {**inputs, name_key: physical, "arn": self.arn(service, f"{arn_prefix}{physical}")}
 
         return outputs
+
+    def _topic_policy(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        # terraform-provider-aws `internal/service/sns/topic_policy.go`: the id is the topic's ARN, `owner` the
+        # topic's owning account.
+        topic_arn = inputs.get("arn") or self.arn("sns", name)
+        return topic_arn, {**inputs, "arn": topic_arn, "owner": topic_arn.split(":")[4]}
 
     def _stack_reference(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         stack = inputs.get("name", name)

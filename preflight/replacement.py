@@ -17,7 +17,7 @@ schema's `ForceNew` / `RequiresReplace`. Sources, per type:
   `name`, `name_prefix` (`alias.go`).
 - CloudWatch log group: `name`, `name_prefix`, `log_group_class` (`internal/service/logs/group.go`); metric alarm:
   `alarm_name` (`internal/service/cloudwatch/metric_alarm.go`), `name` in Pulumi; SNS topic: `name`,
-  `name_prefix`, `fifo_topic` (`internal/service/sns/topic.go`).
+  `name_prefix`, `fifo_topic` (`internal/service/sns/topic.go`); its topic policy: `arn` (`topic_policy.go`).
 - random.RandomPassword, random.RandomString: every argument, `keepers` included (terraform-provider-random
   `internal/provider/resource_password.go`, `resource_string.go`, RequiresReplace on each attribute).
 
@@ -41,6 +41,7 @@ from elasticache_facts.tokens import (
     SECURITY_GROUP,
     SERVERLESS_CACHE,
     SNS_TOPIC,
+    SNS_TOPIC_POLICY,
     SUBNET_GROUP,
     USER,
     USER_GROUP,
@@ -75,6 +76,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {
     LOG_GROUP: frozenset({"name", "namePrefix", "logGroupClass"}),
     METRIC_ALARM: frozenset({"name"}),
     SNS_TOPIC: frozenset({"name", "namePrefix", "fifoTopic"}),
+    SNS_TOPIC_POLICY: frozenset({"arn"}),
 }
 
 ENGINE_INPUTS = {

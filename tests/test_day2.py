@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from components.cache import _topic_policy
 from components.stack_config import ConfigError
 from elasticache_facts import tokens
 from elasticache_facts.tokens import (
@@ -28,6 +29,7 @@ from tests.conftest import edit, edit_cache, one, readable
 LOG_GROUP = tokens.LOG_GROUP
 ALARM = tokens.METRIC_ALARM
 TOPIC = tokens.SNS_TOPIC
+TOPIC_POLICY = tokens.SNS_TOPIC_POLICY
 
 # Inputs whose change makes the provider replace the resource: the preflight's one table of them.
 REPLACES = FORCE_NEW
@@ -448,6 +450,62 @@ def test_a_topic_that_receives_elasticache_events_is_never_encrypted(prod, dev, 
     assert statements["AlarmsPublishToTheEncryptedTopic"]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
 
 
+def topic_statements(policy: PlannedResource) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+
+
+def test_elasticache_and_the_alarms_may_publish_to_a_node_based_caches_topic(prod, dev, run) -> None:
+    """A new topic's default policy uses aws:SourceAccount, under which ElastiCache cannot publish and marks the
+    topic inactive; its policy must admit it under AWS:SourceOwner, in AWS's own statement
+    (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ECEvents.SNS.html, "SNS topic access policy
+    requirement"). The alarms publish as CloudWatch, the owner keeps what SNS's default policy grants it."""
+    plan = run(prod)
+    for name in prod.get("caches"):
+        topic = one(plan, TOPIC, name)
+        arn = topic.outputs["arn"]
+        policy = one(plan, TOPIC_POLICY, name)
+        assert policy.name == f"{name}-alarms-policy"
+        assert policy.inputs["arn"] == arn
+        account, region = arn.split(":")[4], arn.split(":")[3]
+        statements = topic_statements(policy)
+        assert statements["AllowElastiCachePublish"] == {
+            "Sid": "AllowElastiCachePublish",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "SNS:Publish",
+            "Resource": arn,
+            "Condition": {"StringEquals": {"AWS:SourceOwner": account}},
+        }
+        alarms = statements["AlarmsOfThisAccountPublish"]
+        assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        assert (alarms["Effect"], alarms["Action"], alarms["Resource"]) == ("Allow", "SNS:Publish", arn)
+        assert alarms["Condition"] == {
+            "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account}:alarm:*"},
+            "StringEquals": {"aws:SourceAccount": account},
+        }
+        owner = statements["AccountAdministersTheTopic"]
+        assert owner["Condition"] == {"StringEquals": {"AWS:SourceOwner": account}}
+        assert {"SNS:SetTopicAttributes", "SNS:DeleteTopic", "SNS:Subscribe"} <= set(owner["Action"])
+        assert not [s for s in statements.values() if "aws:SourceAccount" in str(s) and s is not alarms]
+        # Ordering only: nothing publishes before the policy is in place, and the inputs stay the topic's ARN.
+        group = one(plan, REPLICATION_GROUP, name)
+        assert policy.urn in group.dependencies
+        assert group.inputs["notificationTopicArn"] == arn
+        assert all(policy.urn in alarm.dependencies for alarm in alarms_of(plan, name).values())
+    # A serverless cache sends no events: its alarms-only topic keeps SNS's default policy.
+    assert not [p for p in run(dev).of_type(TOPIC_POLICY) if p.parent.endswith("::prompts")]
+
+
+def test_the_topic_policy_names_the_account_region_and_partition_of_the_topics_arn() -> None:
+    arn = "arn:aws-cn:sns:cn-north-1:210987654321:prod-sessions-alarms-abc123"
+    statements = {s["Sid"]: s for s in json.loads(_topic_policy(arn))["Statement"]}
+    assert statements["AllowElastiCachePublish"]["Condition"] == {"StringEquals": {"AWS:SourceOwner": "210987654321"}}
+    assert statements["AlarmsOfThisAccountPublish"]["Condition"]["ArnLike"] == {
+        "aws:SourceArn": "arn:aws-cn:cloudwatch:cn-north-1:210987654321:alarm:*"
+    }
+    assert {s["Resource"] for s in statements.values()} == {arn}
+
+
 def test_thresholds_default_per_workload_and_follow_config(prod, run) -> None:
     configured = edit_cache(prod, "sessions", observability={"alarms": {"engineCpuPercent": 65, "evictions": 5}})
     configured = configured.with_values(observability={"alarms": {"memoryPercent": 75, "engineCpuPercent": 90}})
@@ -478,6 +536,11 @@ def test_an_existing_topic_replaces_the_created_one(dev, run) -> None:
     arn = "arn:aws:sns:us-east-1:123456789012:oncall"
     plan = run(dev.with_values(observability={"alarmTopicArn": arn}))
     assert not plan.of_type(TOPIC)
+    # The user's topic keeps the user's access policy: the component sets one only on the topic it creates.
+    assert not plan.of_type(TOPIC_POLICY)
+    created = run(dev)
+    assert one(created, TOPIC_POLICY, "sessions").inputs["arn"] == one(created, TOPIC, "sessions").outputs["arn"]
+    assert one(plan, REPLICATION_GROUP, "sessions").inputs["notificationTopicArn"] == arn
     assert {a.inputs["alarmActions"][0] for a in plan.of_type(ALARM)} == {arn}
 
 

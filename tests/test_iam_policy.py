@@ -96,6 +96,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "sns:TagResource",
         "sns:UntagResource",
     ),
+    # Create, update and delete all set the topic's Policy attribute (delete restores SNS's default); no tags.
+    tokens.SNS_TOPIC_POLICY: ("sns:SetTopicAttributes",),
     tokens.METRIC_ALARM: (
         "cloudwatch:PutMetricAlarm",
         "cloudwatch:DeleteAlarms",

@@ -213,6 +213,7 @@ def test_tags_on_every_taggable_resource(stack, run) -> None:
             COMPONENT,
             STACK_REFERENCE,
             tokens.KMS_ALIAS,
+            tokens.SNS_TOPIC_POLICY,
             tokens.RANDOM_PASSWORD,
             RANDOM_STRING,
         ):

@@ -401,6 +401,14 @@ def sns_topic(inputs: Inputs) -> list[Request]:
     return [Request("sns", "CreateTopic", params)]
 
 
+def sns_topic_policy(inputs: Inputs) -> list[Request]:
+    """`internal/service/sns/topic_policy.go` `resourceTopicPolicyUpsert` (create and update): `putTopicPolicy`,
+    the topic's `Policy` attribute set to the normalised JSON."""
+    inputs.provider_side("region")
+    params = {"TopicArn": inputs.get("arn"), "AttributeName": "Policy", "AttributeValue": inputs.get("policy")}
+    return [Request("sns", "SetTopicAttributes", params)]
+
+
 def security_group(inputs: Inputs) -> list[Request]:
     """`internal/service/ec2/vpc_security_group.go` `resourceSecurityGroupCreate`."""
     params: dict[str, Any] = {
@@ -451,6 +459,7 @@ BUILDERS: Mapping[str, Callable[[Inputs], list[Request]]] = {
     tokens.KMS_KEY: kms_key,
     tokens.KMS_ALIAS: kms_alias,
     tokens.SNS_TOPIC: sns_topic,
+    tokens.SNS_TOPIC_POLICY: sns_topic_policy,
     tokens.SECURITY_GROUP: security_group,
     tokens.INGRESS_RULE: ingress_rule,
 }

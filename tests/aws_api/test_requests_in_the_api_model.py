@@ -56,12 +56,23 @@ def test_the_requests_carry_what_the_program_set(dev: StackConfig, run: Callable
     built = requests_for(plan.resources)
     operations = {request.operation for _, request, _ in built}
     assert {"CreateReplicationGroup", "PutMetricAlarm", "CreateUser", "AuthorizeSecurityGroupIngress"} <= operations
-    assert {"CreateServerlessCache", "ModifyCacheParameterGroup", "PutRetentionPolicy"} <= operations
+    assert {
+        "CreateServerlessCache",
+        "ModifyCacheParameterGroup",
+        "PutRetentionPolicy",
+        "SetTopicAttributes",
+    } <= operations
     for resource, request, _ in built:
         if request.operation == "CreateReplicationGroup":
             assert request.params["ReplicationGroupId"] == resource.inputs["replicationGroupId"]
             assert request.params["TransitEncryptionMode"] == "required"
             assert request.params["CacheSubnetGroupName"] == resource.inputs["subnetGroupName"]
+        if request.operation == "SetTopicAttributes":
+            assert request.params["TopicArn"] == resource.inputs["arn"]
+            assert (request.params["AttributeName"], request.params["AttributeValue"]) == (
+                "Policy",
+                resource.inputs["policy"],
+            )
         if request.operation == "PutMetricAlarm" and "metricQueries" in resource.inputs:
             assert len(request.params["Metrics"]) == len(resource.inputs["metricQueries"])
             assert [m["ReturnData"] for m in request.params["Metrics"]].count(True) == 1
