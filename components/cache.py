@@ -105,7 +105,9 @@ class Cache(pulumi.ComponentResource):
     def _protected(self) -> pulumi.ResourceOptions:
         """For what holds or unlocks the data: the cache itself and the key its snapshots are encrypted with."""
         protection = self._args.protection
-        return self._opts(protect=protection.protect, retain_on_delete=protection.retain_on_delete)
+        # `protect=False` must not override a `protect` the component inherits or was given (`opts`): None lets
+        # the SDK take the component's, as every other child does.
+        return self._opts(protect=protection.protect or None, retain_on_delete=protection.retain_on_delete)
 
     def _kms_key_arn(self) -> tuple[pulumi.Input[str] | None, pulumi.Output[str] | None]:
         """(key for the cache, key this component created and may also use for its logs and topic)."""
