@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components import naming
+from components import args_check, naming
 from components.observability import NAMESPACE, AlarmSpec, metric_queries, node_alarms, serverless_alarms
 from components.spec import NETWORK_TYPE, AuthMode, CacheArgs, KmsKeyChoice
 from elasticache_facts.access import DISABLED_DEFAULT_ACCESS
@@ -41,6 +41,10 @@ class Cache(pulumi.ComponentResource):
     arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        # Hand-built args (the component reused from another program) meet the loader's AWS rules here, before
+        # the component or any child is registered.
+        if problems := args_check.check(args):
+            raise args_check.InvalidCacheArgs(name, problems)
         super().__init__(TOKEN, name, {}, opts)
         self._name = name
         self._args = args

@@ -2,7 +2,8 @@
 
 Everything here has passed every rule that can be known at preview (see `stack_config/`), all defaults are
 resolved, and every value is immutable. A program that builds these by hand instead of from stack config gets
-the same guarantees only by calling `stack_config.load_stack`; the component itself re-checks nothing.
+the AWS rules between inputs from the component itself (`components.args_check`, run before anything is
+registered); the workload and production rules come only with `stack_config.load_stack`.
 """
 
 from __future__ import annotations

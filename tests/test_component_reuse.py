@@ -8,9 +8,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 from pulumi.runtime import rpc
+from pydantic import SecretStr
 
 from components import Cache
-from components.spec import CacheArgs, Protection
+from components.args_check import InvalidCacheArgs
+from components.spec import AuthMode, CacheArgs, KmsKey, KmsKeyChoice, Protection, Serverless
 from elasticache_facts.tokens import (
     COMPONENT,
     KMS_KEY,
@@ -50,6 +52,83 @@ def build(monitor: RecordingMonitor, args: CacheArgs, opts: pulumi.ResourceOptio
 
     program()
     return outcome.get("error"), outcome.get("cache")
+
+
+# -- hand-built args: the AWS rules between inputs, before anything is registered ------------------------------
+
+
+def refused(monitor: RecordingMonitor, args: CacheArgs) -> list[str]:
+    """The constructor refuses the args with one clear error, and nothing (not even the component) is registered."""
+    error, _ = build(monitor, args)
+    assert isinstance(error, InvalidCacheArgs), f"accepted ({error!r}); registered {sorted(set(types(monitor)))}"
+    assert types(monitor) == []
+    return error.problems
+
+
+def test_loader_built_args_are_accepted(component_mocks):
+    error, _ = build(component_mocks, valid())
+    assert error is None
+    assert registered(component_mocks, REPLICATION_GROUP)
+
+
+def test_args_with_neither_node_nor_serverless_are_refused_before_registration(component_mocks):
+    # Unchecked: AssertionError with no message, after the suffix, topic, SG, ingress, users were registered.
+    assert refused(component_mocks, dataclasses.replace(valid(), node=None)) == [
+        "node / serverless: set exactly one of them"
+    ]
+
+
+def test_serverless_args_in_token_mode_are_refused_before_registration(component_mocks):
+    # Unchecked: AssertionError after the suffix, topic, key, SG and ingress rule were registered.
+    base = valid()
+    args = dataclasses.replace(
+        base,
+        node=None,
+        engine_version="8",
+        serverless=Serverless(max_data_gb=10, max_ecpu_per_second=5000),
+        auth=dataclasses.replace(base.auth, mode=AuthMode.TOKEN, users=(), token=SecretStr("Abcdefgh12345678-token")),
+    )
+    assert refused(component_mocks, args) == ["auth.mode: serverless caches support RBAC only: use iam or password"]
+
+
+def test_kms_choice_arn_without_arn_is_refused(component_mocks):
+    # Unchecked: registered with no kmsKeyId, i.e. the AWS-owned key, though a customer key was chosen.
+    args = dataclasses.replace(valid(), kms_key=KmsKey(KmsKeyChoice.ARN))
+    assert refused(component_mocks, args) == ["kms_key.arn: a KMS key ARN is required when kms_key.choice is ARN"]
+
+
+def test_args_aws_refuses_are_refused_with_every_problem(component_mocks):
+    # Unchecked: all of it registered without a word (retention 99, 8 nodes with 3 preferred AZs, valkey 6.2, ...).
+    base = valid()
+    args = dataclasses.replace(
+        base,
+        cache_id="Bad--Id",
+        engine_version="6.2",
+        maintenance_window="sun:03:00-sun:04:00",  # overlaps the 03:00-04:00 snapshot window
+        backup=dataclasses.replace(base.backup, retention_days=99),
+        node=dataclasses.replace(base.node, replicas=7, node_type="cache.r3.large"),
+        observability=dataclasses.replace(base.observability, log_retention_days=10),
+    )
+    paths = [problem.split(":")[0] for problem in refused(component_mocks, args)]
+    for path in (
+        "cache_id",
+        "engine_version",
+        "backup.window",
+        "backup.retention_days",
+        "node.replicas",
+        "node.node_type",
+        "observability.log_retention_days",
+        "node.layouts[0]",
+    ):
+        assert path in paths
+
+
+def test_args_with_node_and_serverless_are_refused(component_mocks):
+    # Unchecked: a serverless cache silently, node ignored, and `port` exported as the node's 6390 (no listener there,
+    # the security group opens 6379-6380 only).
+    base = valid(port=6390)
+    args = dataclasses.replace(base, serverless=Serverless(max_data_gb=10, max_ecpu_per_second=5000))
+    assert refused(component_mocks, args) == ["node / serverless: set exactly one of them"]
 
 
 # -- resource options ----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import re
 from components.spec import KmsKey, KmsKeyChoice
 from components.stack_config.problems import Problems
 
-_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/[0-9a-f-]{36}$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):\d{12}:key/[0-9a-f-]{36}$")
 
 
 def resolve_kms_key(value: str, path: str, region: str, problems: Problems) -> KmsKey | None:
@@ -15,7 +15,7 @@ def resolve_kms_key(value: str, path: str, region: str, problems: Problems) -> K
         return KmsKey(KmsKeyChoice.AWS_OWNED)
     if value == KmsKeyChoice.CREATE.value:
         return KmsKey(KmsKeyChoice.CREATE)
-    match = _KMS_KEY_ARN.match(value)
+    match = KMS_KEY_ARN.match(value)
     if match is None:
         problems.add(path, value, "use 'create', 'aws-owned' or a KMS key ARN (arn:aws:kms:<region>:<acct>:key/<id>)")
         return None

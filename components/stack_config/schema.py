@@ -36,13 +36,13 @@ _AZ = r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$"
 _VPC = r"^vpc-[0-9a-f]{8,17}$"
 _SUBNET = r"^subnet-[0-9a-f]{8,17}$"
 _SECURITY_GROUP = r"^sg-[0-9a-f]{8,17}$"
-_SNS_TOPIC = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$"
+SNS_TOPIC = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$"
 PATTERN_HINTS = {
     _AZ: "an availability zone name such as us-east-1a",
     _VPC: "a VPC id: vpc- and 8 or 17 hex digits",
     _SUBNET: "a subnet id: subnet- and 8 or 17 hex digits",
     _SECURITY_GROUP: "a security group id: sg- and 8 or 17 hex digits",
-    _SNS_TOPIC: "an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>",
+    SNS_TOPIC: "an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>",
 }
 """What each id format looks like, in words, for the messages."""
 
@@ -131,7 +131,7 @@ class ThresholdsConfig(Model):
 
 class ObservabilityConfig(Model):
     log_retention_days: Annotated[int, _unit("days")] | None = None
-    alarm_topic_arn: Annotated[str, Field(pattern=_SNS_TOPIC)] | None = None
+    alarm_topic_arn: Annotated[str, Field(pattern=SNS_TOPIC)] | None = None
     alarms: ThresholdsConfig = ThresholdsConfig()
 
 
