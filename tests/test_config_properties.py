@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from components import aws_rules, placement
 from components.spec import EvictionPolicy, StackSpec, Workload
 from components.stack_config import TOP_LEVEL_KEYS, ConfigError
 from elasticache_facts import engines, tokens
-from elasticache_facts.tokens import REPLICATION_GROUP, SERVERLESS_CACHE
+from elasticache_facts.tokens import PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE
 from elasticache_facts.workloads import allowed_eviction_policies
 from preflight.model import Plan
 from preflight.program import run_program
@@ -120,13 +121,38 @@ secrets = st.fixed_dictionaries(
 )
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_MINUTES = 24 * 60
+_HHMM = r"([01][0-9]|2[0-3]):([0-5][0-9])"
+
+
+def _window_minutes(window: str, *, weekly: bool) -> int | None:
+    """A window's length in minutes, computed here from AWS's documented formats (not with `aws_rules`, the code
+    under test): `ddd:hh24:mi-ddd:hh24:mi` weekly, `hh24:mi-hh24:mi` daily; None when malformed."""
+    day = f"({'|'.join(_DAYS)}):" if weekly else "()"
+    match = re.fullmatch(f"{day}{_HHMM}-{day}{_HHMM}", window)
+    if match is None:
+        return None
+    d1, h1, m1, d2, h2, m2 = match.groups()
+    span = _DAY_MINUTES * 7 if weekly else _DAY_MINUTES
+    start = (_DAYS.index(d1) * _DAY_MINUTES if weekly else 0) + int(h1) * 60 + int(m1)
+    end = (_DAYS.index(d2) * _DAY_MINUTES if weekly else 0) + int(h2) * 60 + int(m2)
+    return (end - start) % span
+
+
+# ElastiCache's ids (replication group, serverless cache): 1..40 letters, digits, single hyphens, starting with a
+# letter, not ending with a hyphen.
+_ID = re.compile(r"[A-Za-z](?:-?[A-Za-z0-9])*")
+
+
 def check_spec(spec: StackSpec) -> None:
     """What every accepted spec must satisfy: the AWS rules between inputs and the product's promises."""
     app_azs = spec.network.app_availability_zones
     for args in spec.caches:
-        assert aws_rules.check_resource_id(args.cache_id) is None
-        assert 0 <= args.backup.retention_days <= aws_rules.MAX_RETENTION_DAYS
-        assert aws_rules.check_snapshot_window(args.backup.window) is None
+        assert 1 <= len(args.cache_id) <= 40, args.cache_id
+        assert _ID.fullmatch(args.cache_id), args.cache_id
+        assert 0 <= args.backup.retention_days <= 35
+        assert (_window_minutes(args.backup.window, weekly=False) or 0) >= 60, args.backup.window
         if args.serverless:
             limits = args.serverless
             assert 1 <= limits.max_data_gb <= 5000
@@ -146,7 +172,7 @@ def check_spec(spec: StackSpec) -> None:
         assert node.data_tiering == aws_rules.supports_data_tiering(node.node_type)
         assert 0 <= node.replicas <= 5
         assert node.eviction_policy in allowed_eviction_policies(args.workload)
-        assert aws_rules.check_maintenance_window(args.maintenance_window) is None
+        assert (_window_minutes(args.maintenance_window, weekly=True) or 0) >= 60, args.maintenance_window
         assert not aws_rules.windows_overlap(args.maintenance_window, args.backup.window)
         if spec.production or node.cluster_mode_enabled:
             assert node.replicas >= 1
@@ -154,8 +180,24 @@ def check_spec(spec: StackSpec) -> None:
         assert placement.uncovered_azs(app_azs, layouts) == []
 
 
+_VALID_NODE = {
+    "workload": "sessions",
+    "nodeType": "cache.r7g.large",
+    "replicas": 2,
+    "backup": {"retentionDays": 7, "window": "03:00-04:00"},
+    "maintenanceWindow": "sun:05:00-sun:06:00",
+}
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(caches=caches, production=st.booleans(), secret=secrets)
+# Windows too short for AWS, each in an otherwise valid cache: they must be rejected, never accepted.
+@example(caches={"sessions": {**_VALID_NODE, "maintenanceWindow": "sun:05:00-sun:05:10"}}, production=True, secret={})
+@example(
+    caches={"sessions": {**_VALID_NODE, "backup": {"retentionDays": 7, "window": "03:00-03:30"}}},
+    production=True,
+    secret={},
+)
 def test_every_config_is_accepted_valid_or_rejected_with_key_paths(
     caches: dict[str, Any], production: bool, secret: dict[str, Any]
 ) -> None:
@@ -210,11 +252,12 @@ def check_plan(plan: Plan) -> None:
             assert 1 <= props["numCacheClusters"] <= 6
             assert len(props["preferredCacheClusterAzs"]) == props["numCacheClusters"]
             assert props["automaticFailoverEnabled"] == (props["numCacheClusters"] >= 2)
-        family = engines.parameter_group_family(
-            engines.Engine(props["engine"]),
-            props["engineVersion"],
-        )
+        # AWS's family for a version (engine-versions.md, "Mapping cheat-sheet"), written out here rather than
+        # taken from `engines.parameter_group_family`, which the program itself uses.
+        family = f"{props['engine']}{props['engineVersion'].split('.')[0]}"
         assert f"-{family}-" in props["parameterGroupName"]
+        [params] = [p for p in plan.of_type(PARAMETER_GROUP) if p.parent == group.parent]
+        assert params.inputs["family"] == family, group.name
     for server in plan.of_type(SERVERLESS_CACHE):
         assert set(server.inputs["subnetIds"]) <= set(UNIT_SUBNETS)
         assert server.inputs["userGroupId"]
