@@ -8,18 +8,18 @@ problem by its field path, raised before the component or any child is registere
 from __future__ import annotations
 
 import re
-from typing import get_args
 
 from components import aws_rules, naming
-from components.spec import AuthMode, CacheArgs, KmsKeyChoice
+from components.spec import AuthMode, CacheArgs, KmsKeyChoice, TokenUpdateStrategy, TransitEncryptionMode
 from components.stack_config.encryption import KMS_KEY_ARN
 from components.stack_config.node import RESERVED_PARAMETERS
-from components.stack_config.schema import SNS_TOPIC, AuthConfig, NodeCacheConfig
+from components.stack_config.schema import SNS_TOPIC
 from elasticache_facts.workloads import DATA_TIERING_EVICTION
 
-# The closed sets and formats are the stack config schema's, read from it rather than written twice.
-TOKEN_UPDATE_STRATEGIES: tuple[str, ...] = get_args(AuthConfig.model_fields["token_update_strategy"].annotation)
-TRANSIT_ENCRYPTION_MODES: tuple[str, ...] = get_args(NodeCacheConfig.model_fields["transit_encryption_mode"].annotation)
+# A hand-built args may hold the plain strings of these closed sets: compared by value (a str Enum equals its
+# value), never by identity.
+TOKEN_UPDATE_STRATEGIES = tuple(strategy.value for strategy in TokenUpdateStrategy)
+TRANSIT_ENCRYPTION_MODES = tuple(mode.value for mode in TransitEncryptionMode)
 _SNS_TOPIC = re.compile(SNS_TOPIC)
 
 

@@ -12,7 +12,14 @@ import pulumi_random as random
 
 from components import args_check, naming
 from components.observability import NAMESPACE, AlarmSpec, metric_queries, node_alarms, serverless_alarms
-from components.spec import NETWORK_TYPE, AuthMode, CacheArgs, KmsKeyChoice
+from components.spec import (
+    NETWORK_TYPE,
+    AuthMode,
+    CacheArgs,
+    KmsKeyChoice,
+    TokenUpdateStrategy,
+    TransitEncryptionMode,
+)
 from elasticache_facts.access import DISABLED_DEFAULT_ACCESS
 from elasticache_facts.engines import parameter_group_family
 from elasticache_facts.ports import SERVERLESS_PORTS, SERVERLESS_READER_PORT
@@ -407,7 +414,7 @@ class Cache(pulumi.ComponentResource):
             access = {
                 "auth_token_wo": pulumi.Output.secret(token.get_secret_value()),
                 "auth_token_wo_version": args.auth.token_version,
-                "auth_token_update_strategy": args.auth.token_update_strategy,
+                "auth_token_update_strategy": TokenUpdateStrategy(args.auth.token_update_strategy).value,
             }
 
         group = aws.elasticache.ReplicationGroup(
@@ -426,7 +433,7 @@ class Cache(pulumi.ComponentResource):
             at_rest_encryption_enabled=True,
             kms_key_id=kms_key_arn,
             transit_encryption_enabled=True,
-            transit_encryption_mode=node.transit_encryption_mode,
+            transit_encryption_mode=TransitEncryptionMode(node.transit_encryption_mode).value,
             automatic_failover_enabled=highly_available,
             multi_az_enabled=highly_available,
             data_tiering_enabled=node.data_tiering,

@@ -32,6 +32,23 @@ class AuthMode(str, Enum):
     TOKEN = "token"
 
 
+class TokenUpdateStrategy(str, Enum):
+    """How a changed AUTH token is applied (ModifyReplicationGroup `AuthTokenUpdateStrategy`)."""
+
+    ROTATE = "ROTATE"
+    """The old token stays valid beside the new one until the next SET."""
+    SET = "SET"
+    """Only the new token is valid."""
+
+
+class TransitEncryptionMode(str, Enum):
+    """What a TLS-enabled node-based cache accepts (CreateReplicationGroup `TransitEncryptionMode`)."""
+
+    REQUIRED = "required"
+    PREFERRED = "preferred"
+    """TLS and plaintext: only the middle step of turning TLS on for a cache that had it off."""
+
+
 class KmsKeyChoice(str, Enum):
     """Which key encrypts the cache at rest (it is always encrypted)."""
 
@@ -76,7 +93,7 @@ class Auth:
     """AUTH token (token mode), from secret config; sent write-only."""
     token_version: int = 1
     """Bump to send a changed AUTH token (it is write-only)."""
-    token_update_strategy: str = "ROTATE"
+    token_update_strategy: TokenUpdateStrategy = TokenUpdateStrategy.ROTATE
     """How a changed token is applied: ROTATE keeps the old one valid too, SET then drops it."""
 
 
@@ -111,7 +128,7 @@ class NodeBased:
     data_tiering: bool
     layouts: tuple[ShardLayout, ...]
     """Each shard's AZs, primary first, computed once from the app AZs (`placement.shard_layouts`)."""
-    transit_encryption_mode: str = "required"
+    transit_encryption_mode: TransitEncryptionMode = TransitEncryptionMode.REQUIRED
     """`preferred` only as the middle step of turning TLS on for a cache that had it off."""
 
     @property

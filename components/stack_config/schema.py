@@ -13,7 +13,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Fiel
 from pydantic.alias_generators import to_camel
 
 from components import aws_rules
-from components.spec import AuthMode, Engine, EvictionPolicy, KmsKeyChoice, Workload
+from components.spec import (
+    AuthMode,
+    Engine,
+    EvictionPolicy,
+    KmsKeyChoice,
+    TokenUpdateStrategy,
+    TransitEncryptionMode,
+    Workload,
+)
 
 SECRETS_KEY = "cacheSecrets"
 TOP_LEVEL_KEYS = (
@@ -95,7 +103,7 @@ class AuthConfig(Model):
     access_string: Annotated[str, Field(min_length=1)] | None = None
     password_version: Annotated[int, _unit("(bump it to push changed passwords)", ge=1)] = 1
     token_version: Annotated[int, _unit("(bump it to push a changed token)", ge=1)] = 1
-    token_update_strategy: Literal["ROTATE", "SET"] = "ROTATE"
+    token_update_strategy: TokenUpdateStrategy = TokenUpdateStrategy.ROTATE
 
 
 class BackupConfig(Model):
@@ -174,7 +182,7 @@ class NodeCacheConfig(CacheBaseConfig):
     port: Annotated[int, _unit("(TCP port)", ge=1024, le=65535)] | None = None
     data_tiering: bool | None = None
     maintenance_window: str | None = None
-    transit_encryption_mode: Literal["required", "preferred"] = "required"
+    transit_encryption_mode: TransitEncryptionMode = TransitEncryptionMode.REQUIRED
 
 
 class ServerlessCacheConfig(CacheBaseConfig):

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, get_args
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from components.aws_rules import check_tag_characters
-from components.stack_config.schema import NodeCacheConfig
+from components.spec import TokenUpdateStrategy, TransitEncryptionMode
 from elasticache_facts import tokens
 from preflight.model import Plan, PlannedResource
 from preflight.stack_files import StackConfig
@@ -138,8 +138,11 @@ def test_an_input_no_builder_reads_is_left_over() -> None:
 
 def test_the_transit_encryption_modes_the_config_offers_are_the_api_models() -> None:
     """What a user may choose is what AWS accepts: a mode AWS adds or drops fails here."""
-    modes = get_args(NodeCacheConfig.model_fields["transit_encryption_mode"].annotation)
-    assert set(modes) == closed_set("elasticache", "CreateReplicationGroup", "TransitEncryptionMode")
+    modes = {mode.value for mode in TransitEncryptionMode}
+    assert modes == closed_set("elasticache", "CreateReplicationGroup", "TransitEncryptionMode")
+    # AWS's third strategy, DELETE, drops the token altogether: a change of auth mode, not a way to update it.
+    strategies = {strategy.value for strategy in TokenUpdateStrategy}
+    assert strategies | {"DELETE"} == closed_set("elasticache", "ModifyReplicationGroup", "AuthTokenUpdateStrategy")
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=20) | st.text(alphabet="aZ09 _.:/=+-@|#é\t", max_size=8))
