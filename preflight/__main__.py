@@ -118,26 +118,24 @@ def _check(args: argparse.Namespace) -> int:
     if not stacks:
         print("preflight: no Pulumi.<stack>.yaml here", file=sys.stderr)
         return 2
-    results = []
+    unusable = None
     try:
         previous = _previous(args, stacks)
     except PreviousError as error:
         # No stack can be compared: each is an error (exit 2), and the JSON document and the CI outputs are
         # still written, as on every other path ("The files are written whatever the exit code").
         print(f"preflight: --against: {error}", file=sys.stderr)
-        previous, runnable = {}, []
-        results = [
-            run.PreflightResult("", stack, None, failures=(run.Failure("against", f"--against: {error}"),))
-            for stack in stacks
-        ]
-    else:
-        runnable = stacks
-    for stack in runnable:
+        previous, unusable = {}, run.Failure("against", f"--against: {error}")
+    results = []
+    for stack in stacks:
         if terminal is not None:
             terminal.heading(f"preflight {stack}")
-        result = run.run_preflight(
-            stack, policy_config=args.policy_config, progress=terminal, previous=previous.get(stack)
-        )
+        if unusable is not None:
+            result = run.PreflightResult("", stack, None, failures=(unusable,))
+        else:
+            result = run.run_preflight(
+                stack, policy_config=args.policy_config, progress=terminal, previous=previous.get(stack)
+            )
         results.append(result)
         if terminal is not None:
             verdict = summaries.VERDICTS[result.exit_code]
@@ -152,11 +150,6 @@ def _check(args: argparse.Namespace) -> int:
             # Each stack as soon as it is done: with --all-stacks the first report need not wait for the last.
             text = report.render_text(result, unicode=progress.unicode_ok(sys.stdout))
             _emit(text + ("\n" if len(stacks) > 1 else ""))
-    from preflight import report
-
-    if not runnable and not args.json:
-        for result in results:
-            _emit(report.render_text(result, unicode=progress.unicode_ok(sys.stdout)))
     if args.json:
         _emit(report.render_json(results, all_stacks=args.all_stacks) + "\n")
         for result in results:
