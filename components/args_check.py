@@ -70,14 +70,9 @@ def check(args: CacheArgs) -> list[str]:  # noqa: C901, PLR0912, PLR0915: one fl
         add("kms_key.arn", f"set, but kms_key.choice is {kms.choice.value}")
 
     for key, value in args.tags.items():
-        if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-            add(f"tags.{key}", "tag keys are 1..128 characters and may not start with aws:")
-        elif (why := aws_rules.check_tag_characters(key)) is not None:
-            add(f"tags.{key}", f"the tag key {why}")
-        if not isinstance(value, str) or len(value) > 256:
-            add(f"tags.{key}", "tag values are strings of at most 256 characters")
-        elif (why := aws_rules.check_tag_characters(value)) is not None:
-            add(f"tags.{key}", f"the tag value {why}")
+        for why in (aws_rules.check_tag_key(key), aws_rules.check_tag_value(value)):
+            if why is not None:
+                add(f"tags.{key}", why)
     extra = len(args.expected_load.as_tags()) + (1 if args.serverless else 0)
     if (why := aws_rules.check_tag_count(len(args.tags) + extra, "tags and the component's own")) is not None:
         add("tags", why)

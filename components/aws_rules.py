@@ -172,6 +172,22 @@ def check_tag_characters(text: str) -> str | None:
     )
 
 
+def check_tag_key(key: object) -> str | None:
+    if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+        return "tag keys are 1..128 characters and may not start with aws:"
+    if (why := check_tag_characters(key)) is not None:
+        return f"the tag key {why}"
+    return None
+
+
+def check_tag_value(value: object) -> str | None:
+    if not isinstance(value, str) or len(value) > 256:
+        return "tag values are strings of at most 256 characters"
+    if (why := check_tag_characters(value)) is not None:
+        return f"the tag value {why}"
+    return None
+
+
 def check_tag_count(count: int, parts: str) -> str | None:
     if count <= MAX_TAGS_PER_RESOURCE:
         return None

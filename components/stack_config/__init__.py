@@ -145,10 +145,8 @@ def load_stack(
     problems.extend(plain_text_secrets(values, lambda path: _top_level(path) in raw.secret_keys))
     environment = str(values.get("environment") or raw.stack)
     # `environment` is a tag value on every resource: the same rule as any tag value.
-    if len(environment) > 256:
-        problems.add("environment", environment, "tagged on every resource; allowed: at most 256 characters")
-    elif (why := aws_rules.check_tag_characters(environment)) is not None:
-        problems.add("environment", environment, f"tagged on every resource, and the tag value {why}")
+    if (why := aws_rules.check_tag_value(environment)) is not None:
+        problems.add("environment", environment, f"tagged on every resource, and {why}")
     production_value = values.get("production")
     if production_value is None:
         production = environment.lower() in PRODUCTION_ENVIRONMENTS
