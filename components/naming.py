@@ -29,12 +29,13 @@ import pulumi
 import pulumi_random as random
 
 from components import aws_rules
+from elasticache_facts import access
 
 SUFFIX_LENGTH = 6
 """Lowercase letters and digits: 36^6 (2 billion) values; fits every ElastiCache id rule (no `--`, no trailing `-`)."""
 _SUFFIX_PATTERN = f"[a-z0-9]{{{SUFFIX_LENGTH}}}"
 _PLACEHOLDER = "x" * SUFFIX_LENGTH
-DEFAULT_USER = "default"
+DEFAULT_USER = access.DEFAULT_USER
 
 
 def suffix(name: str, opts: pulumi.ResourceOptions, keepers: Mapping[str, str] | None = None) -> pulumi.Output[str]:

@@ -21,5 +21,9 @@ cache for everyone), `KEYS`, `SORT` (O(N) on the engine's one thread: use `SCAN`
 engine tests run every recipe and health check under the access string the program plans.
 """
 
+DEFAULT_USER = "default"
+"""The user name every user group must hold, and the id of the user AWS creates with it in every region (enabled,
+every command on every key, no password, never modifiable: AWS "Role-Based Access Control (RBAC)")."""
+
 DISABLED_DEFAULT_ACCESS = "off -@all"
 """Every user group needs a user named `default`; the program's can never log in and may run nothing."""

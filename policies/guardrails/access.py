@@ -13,6 +13,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from elasticache_facts.access import DEFAULT_USER
 from elasticache_facts.engines import REDIS_PROTOCOL
 from elasticache_facts.tokens import (
     CLUSTER,
@@ -25,11 +26,10 @@ from elasticache_facts.tokens import (
 from guardrails.common import DOCS, STANDALONE_CLUSTER, engine, is_group_member
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
-BUILTIN_DEFAULT_USER = "default"
-"""The user AWS creates itself in every region, id and name `default`: enabled, every command on every key, no
-password, and it cannot be modified or deleted (AWS ElastiCache "Role-Based Access Control (RBAC)": to add
-access control, replace it in the group with a user named `default` that is disabled or has a strong password).
-A user group that lists this id lets every connection in with full access."""
+BUILTIN_DEFAULT_USER = DEFAULT_USER
+"""The id of the user AWS creates itself (`elasticache_facts.access.DEFAULT_USER`): to add access control, AWS
+replaces it in the group with a user named `default` that is disabled or has a strong password. A user group that
+lists this id lets every connection in with full access."""
 
 BUILTIN_DEFAULT_FINDING = (
     "lists the user id `default`, the user AWS creates itself with full access and no password: every connection "
@@ -128,7 +128,7 @@ def _user(props: Props, report: ReportViolation) -> None:
             '"iam" or "password".'
         )
     name = props.peek("userName")
-    if name != "default" and not is_unknown(name):
+    if name != DEFAULT_USER and not is_unknown(name):
         return
     access = props.text("accessString")
     if isinstance(access, str) and full_access(access):
@@ -319,7 +319,7 @@ def _validate_full_access(args: ResourceValidationArgs, report: ReportViolation)
         return
     props = Props(args.props)
     name = props.text("userName")
-    if name == "default":
+    if name == DEFAULT_USER:
         args.not_applicable("the default user is judged by elasticache-authentication")
     access = props.text("accessString")
     if isinstance(access, str) and unrestricted(access) and not is_unknown(name):
