@@ -41,7 +41,6 @@ from elasticache_facts.tokens import (
 from guardrails.common import DOCS, engine, is_group_member, settings
 from guardrails.props import MISSING, Props, Unknown, as_number, finish_all, is_unknown
 
-WORLD = frozenset({"0.0.0.0/0", "::/0"})
 PRIVATE_CIDRS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
 """RFC 1918 and the IPv6 unique local range: reachable only from the VPC and what is routed into it (peering,
 VPN, Transit Gateway), never from the internet."""
