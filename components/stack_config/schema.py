@@ -73,8 +73,6 @@ def cli_scalar_as_text(value: Any, *, booleans: bool = False) -> Any:
 
 CliNumberText = Annotated[str, BeforeValidator(cli_scalar_as_text)]
 """A string the CLI may have stored as a whole number (`majorEngineVersion: 8`)."""
-CliTagValue = Annotated[str, BeforeValidator(lambda value: cli_scalar_as_text(value, booleans=True))]
-"""A tag value the CLI may have stored as a number or a boolean (`costCentre: 1042`, `pii: true`)."""
 
 
 def _unit(unit: str, **constraints: Any) -> Any:
@@ -160,7 +158,8 @@ class CacheBaseConfig(Model):
     backup: BackupConfig = BackupConfig()
     kms_key: str | None = None
     apply_immediately: bool = True
-    tags: dict[str, CliTagValue] | None = None
+    tags: dict[str, Any] | None = None
+    """Judged, numbers and booleans the CLI stored included, by `tags.resolve_tags`, as the stack's `tags` are."""
     expected_load: ExpectedLoadConfig | None = None
     observability: ObservabilityConfig | None = None
     protect: bool | None = None
