@@ -310,7 +310,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for (low, low_runs), (high, high_runs) in itertools.pairwise(generated):
         per_cache[high] = (high_runs.median("cpu") - low_runs.median("cpu")) / (high - low)
     smallest, largest = generated[0], generated[-1]
-    mib_per_cache = (largest[1].median("rss") - smallest[1].median("rss")) / MIB / (largest[0] - smallest[0])
+    # One size (`--sizes 1 --floor-size 1`, the quick dev check) has no second size to take a difference from.
+    mib_per_cache = (
+        (largest[1].median("rss") - smallest[1].median("rss")) / MIB / (largest[0] - smallest[0])
+        if largest[0] > smallest[0]
+        else None
+    )
     figures = {
         "dev / import floor": ratio(by_name["dev"].median("wall"), by_name["import-floor"].median("wall")),
         f"{args.floor_size} caches / SDK floor": ratio(by_name[floor_stack].median("wall"), sdk_floor),
@@ -320,12 +325,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if 50 in per_cache and 300 in per_cache:
         figures["CPU per extra cache at 300 / at 50"] = ratio(per_cache[300], per_cache[50])
-    figures["peak MiB per cache"] = mib_per_cache
-    print(
-        "CPU per extra cache (between successive sizes, at the larger): "
-        + ", ".join(f"at {size}: {seconds * 1000:.1f} ms" for size, seconds in per_cache.items())
-    )
-    print(f"peak memory per extra cache ({smallest[0]} -> {largest[0]} caches): {mib_per_cache:.2f} MiB")
+    if per_cache:
+        print(
+            "CPU per extra cache (between successive sizes, at the larger): "
+            + ", ".join(f"at {size}: {seconds * 1000:.1f} ms" for size, seconds in per_cache.items())
+        )
+    if mib_per_cache is not None:
+        figures["peak MiB per cache"] = mib_per_cache
+        print(f"peak memory per extra cache ({smallest[0]} -> {largest[0]} caches): {mib_per_cache:.2f} MiB")
     for name, value in figures.items():
         target = TARGETS.get(name)
         verdict = "" if target is None else f"   target <= {target:g}: {'met' if value <= target else 'MISSED'}"

@@ -33,6 +33,15 @@ def test_the_preflight_benchmark_reports_every_ratio_from_one_run() -> None:
     assert re.search(r"^load average before [\d.]+ [\d.]+ [\d.]+, after", out, re.MULTILINE), out
 
 
+def test_one_size_reports_the_ratios_it_can_and_no_per_cache_figure() -> None:
+    # The quick dev check the README quotes runs a single generated size: there is no second size to divide by.
+    out = _run("bench/preflight_bench.py", "--repeat", "1", "--sizes", "1", "--floor-size", "1")
+
+    assert re.search(r"^dev / import floor\s+\d+\.\d\d", out, re.MULTILINE), out
+    assert re.search(r"^1 caches / SDK floor\s+\d+\.\d\d", out, re.MULTILINE), out
+    assert "per cache" not in out, out
+
+
 def test_the_sdk_floor_reports_each_part_and_the_floor() -> None:
     out = _run("bench/sdk_floor.py", "--caches", "1", "--repeat", "1")
 
