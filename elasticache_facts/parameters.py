@@ -13,6 +13,13 @@ from pathlib import Path
 
 REFERENCE_PATH = Path(__file__).resolve().with_name("parameters.json")
 
+KEYSPACE_EVENTS = "notify-keyspace-events"
+KEYSPACE_EVENT_CLASSES = "KEg$lshzxetmdnA"
+"""The characters `notify-keyspace-events` may hold: `CONFIG SET` refuses any other ("Invalid event class
+character") on Valkey 9.1 and Redis OSS 7.0 (tests/engine). K (keyspace) and E (keyevent) pick the channels, the
+rest the events; a value without K or E is taken but publishes nothing (shared/reference/elasticache-parameters.md,
+"Value conventions")."""
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -27,6 +34,11 @@ class Parameter:
     """For `integer`: the ranges AWS documents (high None: no upper bound); empty: none documented."""
 
     def describe_allowed(self) -> str:
+        if self.name == KEYSPACE_EVENTS:
+            return (
+                f"empty (off), or characters of {KEYSPACE_EVENT_CLASSES} with K (keyspace) or E (keyevent) among "
+                "them, e.g. Ex"
+            )
         if self.kind == "yes-no":
             return "yes or no (true or false)"
         if self.kind == "choice":

@@ -779,6 +779,28 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
         "AWS fixes cluster-databases in valkey9",
     ),
     (
+        "param-keyspace-events-class",
+        parameters(**{"notify-keyspace-events": "Kq"}),
+        {},
+        "caches.c.parameters.notify-keyspace-events",
+        "allowed: empty (off), or characters of KEg$lshzxetmdnA with K (keyspace) or E (keyevent) among them",
+    ),
+    (
+        # The engine takes `x` and publishes nothing: the events need a channel, K or E.
+        "param-keyspace-events-no-channel",
+        parameters(**{"notify-keyspace-events": "x"}),
+        {},
+        "caches.c.parameters.notify-keyspace-events",
+        "e.g. Ex",
+    ),
+    (
+        "param-keyspace-events-bool",
+        parameters(**{"notify-keyspace-events": True}),
+        {},
+        "caches.c.parameters.notify-keyspace-events",
+        "with K (keyspace) or E (keyevent)",
+    ),
+    (
         "param-float",
         parameters(**{"maxmemory-samples": 2.5}),
         {},
@@ -1007,9 +1029,15 @@ def test_valid_unusual_designs_are_accepted(caches: dict[str, Any], expected: st
 
 
 def test_parameters_are_rendered_the_way_aws_takes_them() -> None:
-    [args] = unit_spec(parameters(activedefrag=True, timeout=0, **{"maxmemory-samples": "10"})).caches
+    events = {"notify-keyspace-events": "Ex"}
+    [args] = unit_spec(parameters(activedefrag=True, timeout=0, **{"maxmemory-samples": "10"}, **events)).caches
     assert args.node is not None
-    assert dict(args.node.parameters) == {"activedefrag": "yes", "timeout": "0", "maxmemory-samples": "10"}
+    assert dict(args.node.parameters) == {
+        "activedefrag": "yes",
+        "timeout": "0",
+        "maxmemory-samples": "10",
+        "notify-keyspace-events": "Ex",
+    }
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from components.stack_config.context import CacheContext
 from components.stack_config.defaults import DEFAULT_NODE_TYPE
 from components.stack_config.parsing import did_you_mean
 from elasticache_facts.engines import parameter_group_family
-from elasticache_facts.parameters import Parameter, family_parameters
+from elasticache_facts.parameters import KEYSPACE_EVENT_CLASSES, KEYSPACE_EVENTS, Parameter, family_parameters
 from elasticache_facts.ports import REDIS_PORT
 from elasticache_facts.workloads import DATA_TIERING_EVICTION, PROFILES, allowed_eviction_policies
 
@@ -63,6 +63,12 @@ def resolve_parameters(ctx: CacheContext, engine_version: str) -> list[tuple[str
 
 def _render(parameter: Parameter, value: str | int | float | bool) -> str | None:
     """The value as AWS accepts it for this parameter, or None when it does not."""
+    if parameter.name == KEYSPACE_EVENTS:
+        # The engine refuses any other character; without K or E it would take the value and publish nothing.
+        text = value if isinstance(value, str) else None
+        if text is None or not set(text) <= set(KEYSPACE_EVENT_CLASSES) or (text and not set(text) & set("KE")):
+            return None
+        return text
     if parameter.kind == "yes-no":
         if isinstance(value, bool):
             return "yes" if value else "no"
