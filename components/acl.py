@@ -24,12 +24,16 @@ command reference, "ACL categories"): liveness (PING), connection names (CLIENT 
 libraries reading server state (INFO, ROLE). Not HELLO or AUTH, which clients send first too: both carry the
 `no_auth` flag (`COMMAND INFO hello`), and the engines check no ACL rule for such a command, so `-hello` still lets
 HELLO run (tests/engine, Valkey 9.1 and Redis OSS 7.0)."""
-CLUSTER_DISCOVERY: dict[str, frozenset[str]] = {
+CLUSTER_CLIENT: dict[str, frozenset[str]] = {
     "CLUSTER|SLOTS": frozenset({"slow"}),
-    "CLUSTER|SHARDS": frozenset({"slow"}),
-    "CLUSTER|NODES": frozenset({"slow"}),
+    "COMMAND": frozenset({"slow", "connection"}),
+    "READONLY": frozenset({"fast", "connection"}),
 }
-"""How cluster clients find the slots of a sharded or serverless cache (any one of them is enough)."""
+"""What the cluster client of a sharded or serverless cache (cacheclient.connect: redis-py's `RedisCluster`) sends
+before its first command, each of which it cannot start without (tests/engine, Valkey 9.1 and Redis OSS 7.0):
+`CLUSTER SLOTS`, its slot discovery (allowing `CLUSTER SHARDS` or `NODES` instead is not enough), `COMMAND`, the
+command table it finds each command's keys by, and `READONLY`, which a reader (`read_only=True`) sends on every
+connection to read from replicas."""
 
 _CATEGORIES = frozenset(
     {
@@ -155,9 +159,7 @@ def allows(access: AccessString, command: str, categories: frozenset[str]) -> bo
 
 
 def denied_needs(access: AccessString, cluster_client: bool) -> list[str]:
-    """Commands clients and health checks need that the string denies (cluster discovery when the cache takes a
-    cluster client: sharded and serverless caches)."""
-    denied = [command.replace("|", " ") for command, cats in NEEDED.items() if not allows(access, command, cats)]
-    if cluster_client and not any(allows(access, command, cats) for command, cats in CLUSTER_DISCOVERY.items()):
-        denied.append("CLUSTER SLOTS / SHARDS / NODES (cluster discovery)")
-    return denied
+    """Commands clients and health checks need that the string denies (`CLIENT|SETNAME`, `CLUSTER|SLOTS` ...),
+    with the cluster client's when the cache takes one: sharded and serverless caches."""
+    needed = {**NEEDED, **(CLUSTER_CLIENT if cluster_client else {})}
+    return [command for command, cats in needed.items() if not allows(access, command, cats)]

@@ -1045,7 +1045,7 @@ def test_parameters_are_rendered_the_way_aws_takes_them() -> None:
     [
         ("on ~* +@read", False, "PING, CLIENT SETNAME, INFO, ROLE"),
         ("on ~* &* +@all -@dangerous", False, "INFO, ROLE"),
-        ("on ~* +@all -@slow", True, "CLIENT SETNAME, INFO, CLUSTER SLOTS / SHARDS / NODES"),
+        ("on ~* +@all -@slow", True, "CLIENT SETNAME, INFO, CLUSTER SLOTS, COMMAND"),
         ("on ~* +@all -ping", False, "PING"),
         ("on ~* +@all -client|setname", False, "CLIENT SETNAME"),
     ],
@@ -1083,13 +1083,32 @@ def test_data_tiering_refuses_exactly_the_policies_r6gd_does_not_take() -> None:
 
 
 def test_serverless_cache_warns_when_cluster_discovery_is_denied() -> None:
-    """cacheclient connects to a serverless cache with a cluster client, which asks for the slots first."""
+    """cacheclient connects to a serverless cache with a cluster client, which asks for the slots and the command
+    table first (tests/engine/test_connect.py)."""
     spec = unit_spec(serverless(auth={"accessString": "on ~* +@all -@slow +client|setname +info"}))
     [warning] = [w for w in spec.warnings if w.startswith("caches.c.auth.accessString = ")]
     assert warning.endswith(
-        ": denies CLUSTER SLOTS / SHARDS / NODES (cluster discovery), which clients and health checks send: allow "
-        "them (e.g. add +cluster|slots)"
+        ": denies CLUSTER SLOTS, COMMAND, which clients and health checks send: allow them (e.g. add +cluster|slots "
+        "+command)"
     )
+
+
+@pytest.mark.parametrize(
+    ("rules", "denied"),
+    [
+        ("-cluster|slots +cluster|shards +cluster|nodes", "CLUSTER SLOTS"),
+        ("-readonly", "READONLY"),
+        ("-command", "COMMAND"),
+    ],
+)
+def test_sharded_cache_warns_for_each_command_its_cluster_client_needs(rules: str, denied: str) -> None:
+    access = f"on ~* &* +@all -@dangerous +info +role {rules}"
+    spec = unit_spec(node(shards=2, auth={"accessString": access}))
+    assert [w.split(" = ", 1)[1] for w in spec.warnings] == [
+        f"{access!r}: denies {denied}, which clients and health checks send: allow them (e.g. add "
+        f"+{denied.lower().replace(' ', '|')})"
+    ]
+    assert unit_spec(node(auth={"accessString": access})).warnings == (), "a standalone client sends none of them"
 
 
 def test_denying_hello_needs_no_warning_the_engines_never_deny_it() -> None:

@@ -105,9 +105,8 @@ def _check_access_string(ctx: CacheContext, text: str, is_default: bool) -> None
         ctx.stack.problems.warn(
             path,
             text,
-            f"denies {', '.join(denied)}, which clients and health checks send: allow them (e.g. add "
-            + " ".join(f"+{d.split(' (')[0].split(' / ')[0].lower().replace(' ', '|')}" for d in denied)
-            + ")",
+            f"denies {', '.join(command.replace('|', ' ') for command in denied)}, which clients and health checks "
+            f"send: allow them (e.g. add {' '.join(f'+{command.lower()}' for command in denied)})",
         )
     if not parsed.has_keys:
         ctx.stack.problems.warn(path, text, "names no keys (~pattern or allkeys): every command on a key is denied")

@@ -13,6 +13,7 @@ from redis.retry import Retry
 
 from cacheclient import connect
 from components import acl
+from elasticache_facts.access import APP_USER_ACCESS
 from elasticache_facts.commands import COMMANDS
 from scripts import engine_commands
 
@@ -212,3 +213,35 @@ def test_a_rule_denies_each_command_the_loader_warns_about_and_never_hello_or_au
                     client.execute_command(*command.split("|"), *(["probe"] if command == "CLIENT|SETNAME" else []))
             else:
                 assert client.execute_command(*NO_AUTH[command]), command
+
+
+def test_the_cluster_client_starts_exactly_when_the_loader_finds_nothing_it_needs_denied(caches) -> None:
+    """Each command in `acl.CLUSTER_CLIENT` is one cacheclient's cluster client cannot start without, and CLUSTER
+    SHARDS or NODES do not stand in for CLUSTER SLOTS."""
+    hot = caches["hot"]
+    harness = hot.harness()
+    password = "probe-password-0123456789"
+    allowed = "+cluster|shards +cluster|nodes"
+    strings = [APP_USER_ACCESS, *(f"{APP_USER_ACCESS} {allowed} -{command}" for command in acl.CLUSTER_CLIENT)]
+    with probe_user(harness):
+        for access in strings:
+            parsed, errors = acl.parse(access)
+            assert parsed is not None, errors
+            harness.execute_command("ACL", "SETUSER", PROBE, "reset", *access.split(), f">{password}")
+            denied = acl.denied_needs(parsed, cluster_client=True)
+            for read_only in (False, True):
+                try:
+                    client = connect(
+                        hot.connection,
+                        user="app",
+                        read_only=read_only,
+                        credential_provider=redis.UsernamePasswordCredentialProvider(PROBE, password),
+                        ca_certs=str(hot.server.certificates.ca),
+                        retry=ONCE,
+                    )
+                    client.get("k") if read_only else client.set("k", "v")
+                    starts = True
+                except (redis.exceptions.NoPermissionError, redis.exceptions.RedisClusterException):
+                    starts = False
+                needed = denied if read_only else [command for command in denied if command != "READONLY"]
+                assert starts == (not needed), (access, read_only)
