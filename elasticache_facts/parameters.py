@@ -31,7 +31,7 @@ class Parameter:
     values: tuple[str, ...] = ()
     """For `choice`: the values AWS accepts."""
     ranges: tuple[tuple[int, int | None], ...] = ()
-    """For `integer`: the ranges AWS documents (high None: no upper bound); empty: none documented."""
+    """For `integer`: the ranges AWS documents, within what the engines take (`ENGINE_BOUNDS`)."""
 
     def describe_allowed(self) -> str:
         if self.name == KEYSPACE_EVENTS:
@@ -47,10 +47,47 @@ class Parameter:
             if not self.ranges:
                 return "a whole number"
             return " or ".join(
-                f"{low}" if low == high else f"{low}..{high}" if high is not None else f"{low} or more"
+                f"{low}" if low == high else f"{low} or more" if high in (None, LLONG_MAX) else f"{low}..{high}"
                 for low, high in self.ranges
             )
         return "a string"
+
+
+INT_MAX = 2**31 - 1
+LLONG_MAX = 2**63 - 1
+ENGINE_BOUNDS: dict[str, tuple[int, int]] = {
+    # Held in a C int.
+    "lfu-decay-time": (0, INT_MAX),
+    "lfu-log-factor": (0, INT_MAX),
+    "list-compress-depth": (0, INT_MAX),
+    "maxmemory-samples": (1, INT_MAX),
+    "min-replicas-max-lag": (0, INT_MAX),
+    "min-replicas-to-write": (0, INT_MAX),
+    "tcp-keepalive": (0, INT_MAX),
+    "timeout": (0, INT_MAX),
+    # No range on the AWS page; -1 is the engine's "off", no lower value is taken.
+    "acllog-max-len": (0, LLONG_MAX),
+    "commandlog-reply-larger-than": (-1, LLONG_MAX),
+    "commandlog-request-larger-than": (-1, LLONG_MAX),
+    "slowlog-log-slower-than": (-1, LLONG_MAX),
+}
+"""The values `CONFIG SET` takes for the integer parameters whose AWS range is open-ended or not stated ("argument
+must be between 0 and 2147483647", Valkey 9.1 and Redis OSS 7.0; tests/engine checks every family's ranges against
+them). Every other integer parameter is a C long long: at most LLONG_MAX. AWS applies a group's values to the
+engine's config, so a value beyond these is one no node would take."""
+_LONG_LONG = (-(2**63), LLONG_MAX)
+
+
+def _within_engine(name: str, ranges: list[list[int | None]]) -> tuple[tuple[int, int | None], ...]:
+    """AWS's documented ranges (or, with none documented, any integer) cut to what the engines take."""
+    floor, ceiling = ENGINE_BOUNDS.get(name, _LONG_LONG)
+    cut = []
+    for low, high in ranges or [[floor, ceiling]]:
+        assert low is not None
+        low, high = max(low, floor), min(ceiling if high is None else high, ceiling)
+        if low <= high:
+            cut.append((low, high))
+    return tuple(cut)
 
 
 @functools.cache
@@ -65,7 +102,7 @@ def family_parameters(family: str) -> dict[str, Parameter] | None:
             kind=entry["kind"],
             modifiable=entry["modifiable"],
             values=tuple(entry.get("values", ())),
-            ranges=tuple((low, high) for low, high in entry.get("ranges", ())),
+            ranges=_within_engine(name, entry.get("ranges", [])) if entry["kind"] == "integer" else (),
         )
         for name, entry in families[family].items()
     }

@@ -712,7 +712,30 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
         "caches.c.parameters.maxmemory-samples",
         "not a single value",
     ),
-    ("param-gap", parameters(timeout=10), {}, "caches.c.parameters.timeout", "allowed: 0 or 20 or more"),
+    ("param-gap", parameters(timeout=10), {}, "caches.c.parameters.timeout", "allowed: 0 or 20..2147483647"),
+    # Open or unstated AWS ranges end where the engines' CONFIG SET does (tests/engine/test_parameters.py).
+    ("param-int-max", parameters(timeout=2**31), {}, "caches.c.parameters.timeout", "allowed: 0 or 20..2147483647"),
+    (
+        "param-below-off",
+        parameters(**{"slowlog-log-slower-than": -5}),
+        {},
+        "caches.c.parameters.slowlog-log-slower-than",
+        "allowed: -1 or more",
+    ),
+    (
+        "param-unstated-range",
+        parameters(**{"acllog-max-len": -1}),
+        {},
+        "caches.c.parameters.acllog-max-len",
+        "allowed: 0 or more",
+    ),
+    (
+        "param-long-long",
+        parameters(**{"repl-backlog-size": 2**63}),
+        {},
+        "caches.c.parameters.repl-backlog-size",
+        "allowed: 16384 or more",
+    ),
     ("param-fixed", parameters(maxclients=100), {}, "caches.c.parameters.maxclients", "AWS fixes maxclients"),
     ("param-fixed-aof", parameters(appendonly="yes"), {}, "caches.c.parameters.appendonly", "AWS fixes appendonly"),
     (
