@@ -262,6 +262,9 @@ def _groups_of(
 ) -> list[Group] | None:
     """The cache's security groups; None when it has none (the VPC default group applies)."""
     ids = props.peek("securityGroupIds")
+    if isinstance(ids, Unknown) and not from_other_resources(cache, "securityGroupIds"):
+        # The provider computes the ids AWS assigns (the VPC's default group): the program set none.
+        ids = MISSING
     linked = [
         by_urn[dependency.urn]
         for dependency in cache.property_dependencies.get("securityGroupIds", [])

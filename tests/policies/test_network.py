@@ -274,8 +274,12 @@ def test_external_security_group_cannot_be_checked() -> None:
 
 def test_unknown_links_and_values_are_advisory() -> None:
     cache = item("sessions-replication-group")
-    untraceable = replace(cache, properties=with_(cache.properties, securityGroupIds=UNKNOWN), depends={})
-    outcome = check_stack(security_group_ingress, items_with(untraceable))
+    # Computed from a resource that is no security group (a component's output): undecided until apply.
+    network = Item("shop:index:Network", "network", {})
+    untraceable = replace(
+        cache, properties=with_(cache.properties, securityGroupIds=UNKNOWN), depends={"securityGroupIds": ["network"]}
+    )
+    outcome = check_stack(security_group_ingress, items_with(network, untraceable))
     assert "`securityGroupIds` is not known until apply" in (outcome.advisory or "")
     rule = item("sessions-ingress-0")
     lost = replace(rule, properties=with_(rule.properties, securityGroupId=UNKNOWN), depends={})
@@ -299,6 +303,17 @@ def test_provider_computed_values_at_preview_are_not_unknowns() -> None:
     derived = replace(computed, depends={"ingress": ["prompts-sg"]})
     outcome = check_stack(security_group_ingress, items_with(derived))
     assert "`ingress` is not known until apply" in (outcome.advisory or "")
+
+
+def test_security_group_ids_the_provider_computes_at_preview_are_unset() -> None:
+    # A cache that sets no `securityGroupIds` shows them unknown in a preview's planned state (the provider
+    # computes the ids AWS assigns: the VPC's default group), fed by no resource: the program set none.
+    for name in ("sessions-replication-group", "prompts-serverless"):
+        cache = item(name)
+        depends = {key: names for key, names in cache.depends.items() if key != "securityGroupIds"}
+        computed = replace(cache, properties=with_(cache.properties, securityGroupIds=UNKNOWN), depends=depends)
+        outcome = check_stack(security_group_ingress, items_with(computed))
+        assert f"{name}: `securityGroupIds` is unset, so the VPC's default security group applies" in outcome.text()
 
 
 def test_group_members_are_not_judged() -> None:
