@@ -11,7 +11,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import PolicyConfigSchema, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import PolicyConfigSchema, PolicyResource, ResourceValidationArgs, StackValidationArgs
 
 from elasticache_facts.node_types import node_family as _family
 from elasticache_facts.tokens import REPLICATION_GROUP
@@ -52,6 +52,16 @@ def is_global_secondary(props: Props) -> bool:
     An unknown id still means "set" (a Global Datastore created in the same stack has no id at preview).
     """
     return props.present("globalReplicationGroupId") is True
+
+
+def from_other_resources(resource: PolicyResource, key: str) -> bool:
+    """Whether the program set `key` from other resources' outputs (the engine records the dependencies).
+
+    A property that is unknown at preview without such dependencies was not set by the program at all: it is
+    one the provider computes (an unset `ingress`, `port`, `securityGroupIds`, `parameterGroupName`, ...), so
+    the program's own choice is "unset".
+    """
+    return bool(resource.property_dependencies.get(key))
 
 
 STANDALONE_CLUSTER = (

@@ -38,7 +38,7 @@ from elasticache_facts.tokens import (
     SERVERLESS_CACHE,
     VPC,
 )
-from guardrails.common import DOCS, engine, is_group_member, settings
+from guardrails.common import DOCS, engine, from_other_resources, is_group_member, settings
 from guardrails.props import MISSING, Props, Unknown, as_number, finish_all, is_unknown
 
 PRIVATE_CIDRS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
@@ -159,15 +159,6 @@ class Group:
 
 def _text(value: Any) -> Any:
     return value if isinstance(value, Unknown) or value is MISSING else str(value)
-
-
-def from_other_resources(resource: PolicyResource, key: str) -> bool:
-    """Whether the program set `key` from other resources' outputs (the engine records the dependencies).
-
-    A property that is unknown at preview without such dependencies was not set by the program at all: it is
-    one the provider computes (an unset `ingress`, `port`, ...), so the program's own choice is "unset".
-    """
-    return bool(resource.property_dependencies.get(key))
 
 
 def _inline_rules(resource: PolicyResource, group: Group, props: Props) -> None:

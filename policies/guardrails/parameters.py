@@ -24,7 +24,7 @@ from elasticache_facts.node_types import data_tiering_families, node_family
 from elasticache_facts.tags import WORKLOAD
 from elasticache_facts.tokens import PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE
 from elasticache_facts.workloads import DATA_TIERING_EVICTION, EVICTING, PROFILES, UNTAGGED_EVICTION
-from guardrails.common import DOCS, is_global_secondary, settings, tags_of
+from guardrails.common import DOCS, from_other_resources, is_global_secondary, settings, tags_of
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
 FAMILY_DEFAULT_POLICY = FAMILY_DEFAULT_EVICTION
@@ -120,6 +120,8 @@ def _eviction_policy(
 ) -> Any:
     """The cache's `maxmemory-policy`, an Unknown, or None when it cannot be found at all."""
     name = props.peek("parameterGroupName")
+    if isinstance(name, Unknown) and not from_other_resources(cache, "parameterGroupName"):
+        name = MISSING  # the provider computes the group AWS assigns (the engine's default): the program set none
     if not isinstance(name, Unknown) and name is not MISSING:
         name = str(name)
     groups = [

@@ -177,3 +177,20 @@ def test_data_tiering_nodes_take_only_the_policies_aws_accepts_there(workload: s
     unknown = check_stack(eviction_policy, stack(policy, workload, nodeType=UNKNOWN))
     assert unknown.violations == []
     assert "`nodeType` is not known until apply" in (unknown.advisory or "")
+
+
+def test_a_parameter_group_the_provider_computes_at_preview_is_the_default_group() -> None:
+    # A group that sets no `parameterGroupName` shows it unknown in a preview's planned state (the provider
+    # computes the engine's default group AWS assigns), fed by no resource: the program set none.
+    items = [
+        replace(
+            i,
+            properties=with_(i.properties, parameterGroupName=UNKNOWN),
+            depends={k: v for k, v in i.depends.items() if k != "parameterGroupName"},
+        )
+        if i.type == RG
+        else i
+        for i in stack("noeviction")
+    ]
+    outcome = check_stack(eviction_policy, items)
+    assert "has 'volatile-lru' (the family default: the group does not set it)" in outcome.text()
