@@ -36,9 +36,14 @@ def integer(value: Any) -> int:
     return int(value)
 
 
-def engine(props: Props, resource_type: str) -> Any:
-    """The engine, lower-cased, or MISSING/Unknown. A replication group without one is Redis (AWS default)."""
-    value = props.text("engine")
+def engine(props: Props, resource_type: str, planned: PolicyResource | None = None) -> Any:
+    """The engine, lower-cased, or MISSING/Unknown. A replication group without one is Redis (AWS default).
+
+    `planned`: the resource whose planned state a stack policy reads through `props`; there an `engine` unknown
+    at preview that no other resource fed is one the provider computes (the program set none), so AWS's default.
+    """
+    computed = planned is not None and is_unknown(props.peek("engine")) and not from_other_resources(planned, "engine")
+    value = MISSING if computed else props.text("engine")
     if value is MISSING and resource_type == REPLICATION_GROUP:
         return "redis"
     if isinstance(value, str):

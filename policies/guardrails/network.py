@@ -294,7 +294,7 @@ def _groups_of(
 
 
 def _ports(resource: PolicyResource, props: Props) -> list[int] | None:
-    kind = engine(props, resource.resource_type)
+    kind = engine(props, resource.resource_type, resource)
     if is_unknown(kind):
         return None
     if resource.resource_type == SERVERLESS_CACHE:

@@ -316,6 +316,23 @@ def test_security_group_ids_the_provider_computes_at_preview_are_unset() -> None
         assert f"{name}: `securityGroupIds` is unset, so the VPC's default security group applies" in outcome.text()
 
 
+def test_an_engine_the_provider_computes_at_preview_is_redis_on_its_default_port() -> None:
+    # A replication group that sets no `engine` is Redis OSS (AWS's default); a preview's planned state shows
+    # the provider-computed engine unknown, fed by no resource, and its port is still the default 6379.
+    cache = item("sessions-replication-group")
+    computed = replace(cache, properties=with_(cache.properties, engine=UNKNOWN, port=DROP))
+    rule = item("sessions-ingress-0")
+    public = replace(rule, properties=with_(rule.properties, referencedSecurityGroupId=DROP, cidrIpv4="203.0.113.0/24"))
+    outcome = check_stack(security_group_ingress, items_with(computed, public))
+    assert (
+        "sessions-ingress-0 (security group sessions-sg) admits CIDR 203.0.113.0/24 to the cache port" in outcome.text()
+    )
+    fed = replace(computed, depends={**cache.depends, "engine": ["sessions-sg"]})
+    outcome = check_stack(security_group_ingress, items_with(fed, public))
+    assert outcome.violations == []
+    assert "`engine` is not known until apply" in (outcome.advisory or "")
+
+
 def test_group_members_are_not_judged() -> None:
     member = Item(CLUSTER, "member", {"replicationGroupId": "sessions-prod"})
     assert check_stack(security_group_ingress, items_with(member)).passed
