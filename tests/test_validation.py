@@ -19,7 +19,7 @@ from elasticache_facts.workloads import EvictionPolicy
 from preflight.model import SubnetAnswer
 from preflight.program import run_program
 from preflight.stack_files import StackConfig, StackFileError, read_stack_config, stand_in_subnets
-from tests.conftest import UNIT_NETWORK, edit, edit_cache, unit_spec
+from tests.conftest import UNIT_NETWORK, edit, edit_cache, one, unit_spec
 from tests.test_readme_commands import apply
 
 VALID_TOKEN = "Abcdefgh12345678-token"
@@ -461,10 +461,20 @@ def test_reserved_parameters_point_to_their_setting(dev, parameter: str, hint: s
     [
         ("alias/mine", "KMS key ARN"),
         ("arn:aws:kms:eu-west-1:123456789012:key/0f0f0f0f-1111-2222-3333-444444444444", "eu-west-1"),
+        ("arn:aws:kms:eu-west-1:123456789012:key/mrk-0f0f0f0f11112222333344444444ab12", "eu-west-1"),
+        ("arn:aws:kms:us-east-1:123456789012:key/------------------------------------", "the key id a UUID"),
+        ("arn:aws:kms:us-east-1:123456789012:key/mrk-0f0f0f0f", "mrk- and 32 hex digits"),
     ],
 )
 def test_kms_key_must_be_a_key_arn_of_the_region(dev, key: str, hint: str) -> None:
     assert hint in rejected(edit_cache(dev, "sessions", kmsKey=key), "caches.sessions.kmsKey").message
+
+
+def test_a_multi_region_key_of_the_region_is_a_key_arn(dev, run) -> None:
+    """A multi-Region key's ARN ends in key/mrk-<32 hex> (botocore KMS model, ReplicateKey `KeyId`): a key ARN."""
+    arn = "arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+    group = one(run(edit_cache(dev, "sessions", kmsKey=arn)), tokens.REPLICATION_GROUP, "sessions")
+    assert group.inputs["kmsKeyId"] == arn
 
 
 def test_tags_may_not_use_the_aws_prefix(dev) -> None:
