@@ -520,6 +520,13 @@ def test_all_problems_are_reported_together_across_caches(dev) -> None:
     } <= found
 
 
+def test_a_stack_wide_key_every_cache_inherits_is_one_problem() -> None:
+    """Each cache judges the stack's observability with its own; a bad stack value is still named once."""
+    with pytest.raises(ConfigError) as raised:
+        unit_spec({"a": NODE, "b": NODE}, observability={"logRetentionDays": 8})
+    assert [p.path for p in raised.value.problems] == ["observability.logRetentionDays"]
+
+
 def test_error_message_lists_each_problem_with_key_value_and_rule(dev) -> None:
     with pytest.raises(ConfigError) as raised:
         run_program(edit_cache(dev, "sessions", replicas=9))

@@ -60,8 +60,13 @@ class Problems:
     """Allowed, but probably not meant: shown, never fatal."""
 
     def add(self, path: str, value: Any, message: str, *, secret: bool = False) -> None:
-        if not any(path == key or path.startswith((f"{key}.", f"{key}[")) for key in self.settled):
-            self.found.append(Problem(path, value, message, secret))
+        if any(path == key or path.startswith((f"{key}.", f"{key}[")) for key in self.settled):
+            return
+        # A stack-wide key every cache inherits (observability.logRetentionDays) is judged once per cache: its
+        # problem is still one problem.
+        problem = Problem(path, value, message, secret)
+        if problem not in self.found:
+            self.found.append(problem)
 
     def warn(self, path: str, value: Any, message: str) -> None:
         self.warnings.append(Problem(path, value, message))
