@@ -58,6 +58,12 @@ def check(args: CacheArgs) -> list[str]:  # noqa: C901, PLR0912, PLR0915: one fl
     topic = args.observability.alarm_topic_arn
     if topic is not None and not _SNS_TOPIC.match(topic):
         add("observability.alarm_topic_arn", "not an SNS topic ARN")
+    elif (
+        topic is not None
+        and args.node is not None
+        and (why := aws_rules.check_notification_topic_owner(topic, args.account_id)) is not None
+    ):
+        add("observability.alarm_topic_arn", why)
 
     kms = args.kms_key
     if kms.choice is KmsKeyChoice.ARN:

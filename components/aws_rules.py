@@ -281,6 +281,21 @@ def windows_overlap(maintenance_window: str, snapshot_window: str) -> bool:
     return False
 
 
+def check_notification_topic_owner(topic_arn: str, account_id: str | None) -> str | None:
+    """A replication group's notification topic belongs to the cache's own account (botocore elasticache
+    CreateReplicationGroup `NotificationTopicArn`: "The Amazon SNS topic owner must be the same as the cluster
+    owner"); nothing to say while the account is not known."""
+    parts = topic_arn.split(":")
+    owner = parts[4] if len(parts) > 5 else None
+    if account_id is None or owner is None or owner == account_id:
+        return None
+    return (
+        f"the topic belongs to account {owner}, and ElastiCache sends a node-based cache's events only to a topic "
+        f"of the cache's own account; allowed: an SNS topic of account {account_id}: use one of this account, or "
+        "leave alarmTopicArn out for a topic per cache"
+    )
+
+
 def check_secret(value: str) -> str | None:
     """AUTH tokens and RBAC passwords; the message never repeats the secret."""
     low, high = SECRET_LENGTH

@@ -123,6 +123,15 @@ def test_args_aws_refuses_are_refused_with_every_problem(component_mocks):
         assert path in paths
 
 
+def test_a_node_cache_s_topic_of_another_account_is_refused(component_mocks):
+    # Unchecked: CreateReplicationGroup with a NotificationTopicArn AWS refuses (its owner is not the cluster's).
+    base = dataclasses.replace(valid(), account_id="123456789012")
+    other = "arn:aws:sns:us-east-1:999999999999:oncall"
+    args = dataclasses.replace(base, observability=dataclasses.replace(base.observability, alarm_topic_arn=other))
+    [problem] = refused(component_mocks, args)
+    assert problem.startswith("observability.alarm_topic_arn: the topic belongs to account 999999999999")
+
+
 def test_args_with_node_and_serverless_are_refused(component_mocks):
     # Unchecked: a serverless cache silently, node ignored, and `port` exported as the node's 6390 (no listener there,
     # the security group opens 6379-6380 only).

@@ -505,6 +505,23 @@ def test_log_retention_0_keeps_logs_forever_at_either_level(dev, run) -> None:
     assert ("sessions", 30) not in by_cache
 
 
+def test_a_node_cache_s_topic_must_belong_to_the_cache_s_account(dev, run) -> None:
+    """The replication group's NotificationTopicArn: "The Amazon SNS topic owner must be the same as the cluster
+    owner" (botocore elasticache CreateReplicationGroup); the preflight's account is 123456789012."""
+    other = "arn:aws:sns:us-east-1:999999999999:oncall"
+    problem = rejected(dev.with_values(observability={"alarmTopicArn": other}), "observability.alarmTopicArn")
+    assert problem.value == other
+    assert "allowed: an SNS topic of account 123456789012" in problem.message
+    own = rejected(
+        edit_cache(dev, "sessions", observability={"alarmTopicArn": other}),
+        "caches.sessions.observability.alarmTopicArn",
+    )
+    assert "belongs to account 999999999999" in own.message
+    # A serverless cache's topic receives its alarms only, never a replication group's events.
+    assert run(edit_cache(dev, "prompts", observability={"alarmTopicArn": other})).resources
+    assert run(dev.with_values(observability={"alarmTopicArn": "arn:aws:sns:us-east-1:123456789012:oncall"})).resources
+
+
 # -- reporting ---------------------------------------------------------------------------------------------------
 
 

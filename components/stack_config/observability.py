@@ -33,6 +33,15 @@ def resolve_observability(ctx: CacheContext) -> Observability | None:
             "or 0 to keep them forever",
         )
         return None
+    topic = own.alarm_topic_arn or stack.alarm_topic_arn
+    # A node-based cache's topic is its replication group's notification topic too; a serverless cache's receives
+    # its alarms only.
+    if topic is not None and not ctx.serverless:
+        why = aws_rules.check_notification_topic_owner(topic, ctx.stack.account_id)
+        if why is not None:
+            key = f"{ctx.path}.observability.alarmTopicArn" if own.alarm_topic_arn else "observability.alarmTopicArn"
+            ctx.stack.problems.add(key, topic, why)
+            return None
     defaults = AlarmThresholds(evictions=HOT_CACHE_EVICTIONS_PER_5_MINUTES if config.workload is Workload.CACHE else 0)
     merged = {
         field: getattr(own.alarms, field) if field in own.alarms.model_fields_set else getattr(stack.alarms, field)
@@ -41,6 +50,6 @@ def resolve_observability(ctx: CacheContext) -> Observability | None:
     thresholds = replace(defaults, **{k: v for k, v in merged.items() if v is not None})
     return Observability(
         log_retention_days=retention,
-        alarm_topic_arn=own.alarm_topic_arn or stack.alarm_topic_arn,
+        alarm_topic_arn=topic,
         thresholds=thresholds,
     )
