@@ -78,6 +78,14 @@ def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
+def version_older(version: str, than: str) -> bool:
+    """`8.0` is older than `8.1`; a version that is not all numbers (it has its own problem) is older than none."""
+    try:
+        return version_tuple(version) < version_tuple(than)
+    except ValueError:
+        return False
+
+
 def check_engine_version(engine: Engine, version: str) -> str | None:
     allowed = NODE_VERSIONS[engine]
     if version in allowed:

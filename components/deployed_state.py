@@ -77,7 +77,7 @@ def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[Replaci
         return [*edits, ReplacingEdit("type", f"was {before.type}")]
     if after.type == "node" and before.engine == "valkey" and after.engine == "redis":
         edits.append(ReplacingEdit("engine", "was valkey; moving back to Redis OSS is not in place"))
-    elif (before.engine == after.engine or after.type == "serverless") and _older(
+    elif (before.engine == after.engine or after.type == "serverless") and aws_rules.version_older(
         after.engine_version, before.engine_version
     ):
         # A serverless cache's major version is compared across engines too: valkey 8 -> redis 7 changes the
@@ -102,10 +102,3 @@ def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[Replaci
     if before.network_type != after.network_type:
         edits.append(ReplacingEdit("", f"changes the network type from {before.network_type}"))
     return edits
-
-
-def _older(version: str, than: str) -> bool:
-    try:
-        return aws_rules.version_tuple(version) < aws_rules.version_tuple(than)
-    except ValueError:
-        return False

@@ -5,8 +5,9 @@
 The source (default `../shared/reference/elasticache-parameters.json` from the repository root) is AWS's "Engine
 specific parameters" page (ParameterGroups.Engine.html, read 2026-12-01) applied per family, with the change
 types of the real `describe-engine-default-parameters` output. Each parameter is reduced to what a value check
-needs: its kind (`yes-no`, `choice`, `integer`, `text`), the allowed values or integer ranges, and whether a
-custom parameter group may set it. Deterministic (sorted, the source's SHA-256 recorded) so a test can compare.
+needs: its kind (`yes-no`, `choice`, `integer`, `text`), the allowed values or integer ranges, whether a
+custom parameter group may set it, and the Valkey version it first appears in. Deterministic (sorted, the
+source's SHA-256 recorded) so a test can compare.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def _entry(spec: dict[str, Any]) -> dict[str, Any]:
     kind_text = str(spec["type"])
     allowed = str(spec["allowed"])
     entry: dict[str, Any] = {"modifiable": spec["modifiable"] is True}
+    # A family spans minor versions whose parameters differ ("8.1 changes don't apply to 8.0"): the version a
+    # parameter first appears in, where it is a Valkey version one family spans.
+    if (since := re.fullmatch(r"valkey (\d+\.\d+)", str(spec.get("since", "")))) is not None:
+        entry["since"] = since[1]
     if kind_text.startswith("integer"):
         entry["kind"] = "integer"
         ranges = _ranges(allowed)

@@ -32,6 +32,9 @@ class Parameter:
     """For `choice`: the values AWS accepts."""
     ranges: tuple[tuple[int, int | None], ...] = ()
     """For `integer`: the ranges AWS documents, within what the engines take (`ENGINE_BOUNDS`)."""
+    since: str | None = None
+    """The Valkey `M.m` the parameter first appears in, where its family also spans older minor versions that lack
+    it (valkey8: `commandlog-*` from 8.1, `search-*` from 8.2); None: every version of the family has it."""
 
     def describe_allowed(self) -> str:
         if self.name == KEYSPACE_EVENTS:
@@ -103,6 +106,7 @@ def family_parameters(family: str) -> dict[str, Parameter] | None:
             modifiable=entry["modifiable"],
             values=tuple(entry.get("values", ())),
             ranges=_within_engine(name, entry.get("ranges", [])) if entry["kind"] == "integer" else (),
+            since=entry.get("since"),
         )
         for name, entry in families[family].items()
     }

@@ -794,6 +794,20 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
         "allowed: 0..100",
     ),
     (
+        "param-valkey-8-1-on-8-0",
+        parameters("8.0", **{"commandlog-large-reply-max-len": 64}),
+        {},
+        "caches.c.parameters.commandlog-large-reply-max-len",
+        "a valkey 8.1 parameter, which valkey8 on valkey 8.0 does not have",
+    ),
+    (
+        "param-valkey-8-2-on-8-1",
+        parameters("8.1", **{"search-default-timeout-ms": 100}),
+        {},
+        "caches.c.parameters.search-default-timeout-ms",
+        "allowed: engineVersion 8.2 or later for it: set engineVersion: '8.2', or remove the parameter",
+    ),
+    (
         "param-not-in-valkey7",
         parameters("7.2", **{"search-default-timeout-ms": 100}),
         {},
@@ -1077,6 +1091,8 @@ def test_corpus_is_large_enough_and_covers_every_kind() -> None:
         pytest.param(node(shards=100, replicas=4), "valkey8", id="500-nodes"),
         pytest.param(node(tags={f"t{i}": "x" for i in range(43)}), "valkey8", id="50-tags"),
         pytest.param({"a" * 20: NODE}, "valkey8", id="longest-default-user-id"),
+        pytest.param(parameters("8.2", **{"search-default-timeout-ms": 100}), "valkey8", id="valkey-8-2-parameter"),
+        pytest.param(parameters("9.0", **{"commandlog-large-reply-max-len": 64}), "valkey9", id="valkey-8-1-on-9"),
     ],
 )
 def test_valid_unusual_designs_are_accepted(caches: dict[str, Any], expected: str) -> None:

@@ -43,6 +43,19 @@ def resolve_parameters(ctx: CacheContext, engine_version: str) -> list[tuple[str
             )
         elif parameter is not None and not parameter.modifiable:
             ctx.problem(key_path, value, f"AWS fixes {key} in {family} (node type, topology or engine); remove it")
+        elif (
+            parameter is not None
+            and parameter.since is not None
+            and aws_rules.version_older(engine_version, parameter.since)
+        ):
+            ctx.problem(
+                key_path,
+                value,
+                f"{key} is a {config.engine.value} {parameter.since} parameter, which {family} on "
+                f"{config.engine.value} {engine_version} does not have (AWS: a minor version's parameter changes do "
+                f"not apply to the one before); allowed: engineVersion {parameter.since} or later for it: set "
+                f"engineVersion: {parameter.since!r}, or remove the parameter",
+            )
         elif isinstance(value, (dict, list)) or value is None:
             allowed = parameter.describe_allowed() if parameter else "a string, a number or yes/no"
             ctx.problem(key_path, value, f"not a single value; allowed: {allowed}")
