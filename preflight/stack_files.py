@@ -101,7 +101,9 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
         default = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
         if default is not None:
             values[full] = _encode(default)
-    for key, value in ((_load_yaml(stack_file).get("config")) or {}).items():
+    stack_doc = _load_yaml(stack_file)
+    _refuse_environment_imports(stack_file, stack_doc)
+    for key, value in (stack_doc.get("config") or {}).items():
         full = key if ":" in key else f"{project}:{key}"
         cleaned, secret_paths = _strip_secure(value, full)
         if secret_paths:
@@ -109,6 +111,31 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
             placeholders.extend(secret_paths)
         values[full] = _encode(cleaned)
     return StackConfig(project, stack, values, tuple(sorted(secret_keys)), tuple(placeholders), frozenset(placeholders))
+
+
+def _refuse_environment_imports(stack_file: Path, stack_doc: Mapping[str, Any]) -> None:
+    """A stack file's `environment:` is config the preflight cannot read: refused, never silently left out.
+
+    The CLI opens it as a Pulumi ESC environment and merges its `pulumiConfig` under the stack's own config
+    (pulumi/pulumi pkg/cmd/pulumi/config/io.go `getStackConfigurationFromProjectStack`, `openStackEnv`;
+    pkg/workspace/config.go `mergeConfig`: "First merge the stack environment and the stack config together"),
+    and sets its `environmentVariables` for the program; a DIY (local or S3) backend refuses it
+    (`errBackendNoEnvironments`). Offline there is no ESC to open. An empty list opens nothing
+    (sdk/go/common/workspace/project.go `Environment.Definition` is nil), so it is accepted.
+    """
+    environment = stack_doc.get("environment")
+    if environment is None or environment == []:
+        return
+    text = stack_file.read_text()
+    line = next((number for number, row in enumerate(text.splitlines(), 1) if re.match(r"environment\s*:", row)), None)
+    raise StackFileError(
+        f"{stack_file.name}: `environment:` imports a Pulumi ESC environment, whose `pulumiConfig` `pulumi "
+        "preview` merges into this stack's config; the offline preflight cannot open it and would plan without "
+        "those values. Move the values the program needs into `config:` for the preflight, or check this stack "
+        "with `pulumi preview` only",
+        stack_file,
+        line,
+    )
 
 
 def _leaf_paths(value: Any, path: str) -> list[str]:
