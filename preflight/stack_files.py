@@ -76,9 +76,14 @@ class StackConfig:
             if value is None:
                 values.pop(full, None)
             else:
-                values[full] = value if isinstance(value, str) else json.dumps(value)
+                values[full] = _encode(value)
         return StackConfig(
-            self.project, self.stack, values, self.secret_keys, self.secret_placeholders, self.secure_paths
+            self.project,
+            self.stack,
+            dict(sorted(values.items())),
+            self.secret_keys,
+            self.secret_placeholders,
+            self.secure_paths,
         )
 
 
@@ -110,6 +115,9 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
             secret_keys.add(full)
             placeholders.extend(secret_paths)
         values[full] = _encode(cleaned)
+    # Sorted as the CLI's PULUMI_CONFIG is (Go's json.Marshal of the decrypted map, pulumi-language-python main.go
+    # `constructConfig`), so the program reads its keys in the same order.
+    values = dict(sorted(values.items()))
     return StackConfig(project, stack, values, tuple(sorted(secret_keys)), tuple(placeholders), frozenset(placeholders))
 
 
@@ -270,10 +278,39 @@ def _strip_secure(value: Any, path: str) -> tuple[Any, list[str]]:
 
 
 def _encode(value: Any) -> str:
+    """A config value as the CLI hands it to the program (and the pack) in `PULUMI_CONFIG`: a string as written,
+    anything else as Go's `encoding/json` writes it.
+
+    The CLI decrypts the stack's config into strings with pulumi/pulumi sdk/go/common/resource/config/map.go
+    `Map.Decrypt` -> plaintext.go `Plaintext.marshalText`, i.e. `json.Marshal` of the decoded YAML (the same for
+    the undecrypted path, object.go `MarshalString`): object keys sorted, no spaces, `<`, `>`, `&` escaped. And
+    a float that is a whole number is written as one (`4.0` -> `4`): the CLI re-encodes a stack file with
+    yaml.v3 before decoding it into config (sdk/go/common/workspace/loaders.go `LoadProjectStackBytes`), which
+    writes a float64 4 as `4`, and Go's JSON encoder writes floats below 1e21 without an exponent. So the
+    program gets the caches of a stack in key order and `averageDataGb: 4.0` as the integer 4.
+    """
     if isinstance(value, str):
         return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return json.dumps(value)
+    try:
+        text = json.dumps(
+            _as_go_numbers(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except ValueError as error:  # NaN or an infinity: Go's encoder refuses it ("json: unsupported value")
+        raise StackFileError(f"a config value the Pulumi CLI cannot encode: {error}") from None
+    for char, escaped in _GO_JSON_ESCAPES:
+        text = text.replace(char, escaped)
+    return text
+
+
+_GO_JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+"""What Go's `json.Marshal` escapes inside strings (encoding/json `HTMLEscape` and the JSONP line terminators)."""
+
+
+def _as_go_numbers(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _as_go_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_go_numbers(item) for item in value]
+    return value

@@ -138,7 +138,9 @@ def pack_environment(
         }
     )
     if stack_config:
-        env["PULUMI_CONFIG"] = json.dumps(dict(stack_config))
+        # As RunPlugin writes it (sdk/python/cmd/pulumi-language-python/main.go: `json.Marshal(config.Config)`
+        # of a map[string]string: keys sorted, no spaces).
+        env["PULUMI_CONFIG"] = json.dumps(dict(stack_config), sort_keys=True, separators=(",", ":"))
     else:
         env.pop("PULUMI_CONFIG", None)
     return env
