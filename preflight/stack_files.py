@@ -94,6 +94,7 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
     project = project_doc.get("name")
     if not isinstance(project, str):
         raise StackFileError(f"{project_file}: no project name")
+    declarations = _project_config_declarations(project_file, project_doc, project)
     if not stack_file.exists():
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
         raise StackFileError(f"no stack file {stack_file.name}; stacks here: {', '.join(stacks) or 'none'}")
@@ -101,11 +102,7 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
     values: dict[str, str] = {}
     secret_keys: set[str] = set()
     placeholders: list[str] = []
-    for key, spec in (project_doc.get("config") or {}).items():
-        full = key if ":" in key else f"{project}:{key}"
-        default = spec.get("value", spec.get("default")) if isinstance(spec, dict) else spec
-        if default is not None:
-            values[full] = _encode(default)
+    stack_values: dict[str, Any] = {}
     stack_doc = _load_yaml(stack_file)
     _refuse_environment_imports(stack_file, stack_doc)
     for key, value in (stack_doc.get("config") or {}).items():
@@ -115,10 +112,189 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
             secret_keys.add(full)
             placeholders.extend(secret_paths)
         values[full] = _encode(cleaned)
+        stack_values[full] = value
+    _apply_project_config(stack, stack_file, declarations, stack_values, values)
     # Sorted as the CLI's PULUMI_CONFIG is (Go's json.Marshal of the decrypted map, pulumi-language-python main.go
     # `constructConfig`), so the program reads its keys in the same order.
     values = dict(sorted(values.items()))
     return StackConfig(project, stack, values, tuple(sorted(secret_keys)), tuple(placeholders), frozenset(placeholders))
+
+
+@dataclass(frozen=True)
+class _Declaration:
+    """One `config:` entry of `Pulumi.yaml`, its shorthand expanded."""
+
+    key: str
+    full: str
+    by_project: bool
+    type: str | None = None
+    items: Any = None
+    secret: bool = False
+    default: Any = None
+    value: Any = None
+
+
+_DECLARATION_KEYS = frozenset({"type", "items", "description", "secret", "default", "value"})
+_CONFIG_TYPES = frozenset({"string", "integer", "boolean", "array", "object"})
+
+
+def _project_config_declarations(
+    project_file: Path, project_doc: Mapping[str, Any], project: str
+) -> list[_Declaration]:
+    """`Pulumi.yaml`'s `config:` block as the CLI loads and validates it (pulumi/pulumi
+    sdk/go/common/workspace/loaders.go `LoadProjectBytes`; project.go `RewriteConfigPathIntoStackConfigDir`,
+    `RewriteShorthandConfigValues`, `Project.Validate`, and the `config` schema in project.json).
+
+    A project that keeps its stack files elsewhere (`stackConfigDir`, or the deprecated `config: <dir>`) is
+    refused: the CLI reads `Pulumi.<stack>.yaml` from that directory (paths.go `ProjectStackPath`), and the
+    preflight, its CI annotations and its SARIF read them next to `Pulumi.yaml`.
+    """
+    block = project_doc.get("config")
+    where = project_file.name
+    if isinstance(block, str) or project_doc.get("stackConfigDir"):
+        directory = block if isinstance(block, str) else project_doc["stackConfigDir"]
+        raise StackFileError(
+            f"{where}: stack files live in {directory!r} (stackConfigDir), where the Pulumi CLI reads them; the "
+            "preflight reads Pulumi.<stack>.yaml next to Pulumi.yaml only: keep the stack files there",
+            project_file,
+        )
+    if block is None:
+        return []
+    if not isinstance(block, dict):
+        raise StackFileError(f"{where}: `config` must be a map of keys to their declarations", project_file)
+    declarations = []
+    for key, spec in sorted(block.items()):
+        by_project = ":" not in key or key.startswith(f"{project}:")  # project.go configKeyIsNamespacedByProject
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(spec, str | int | bool | list) and not isinstance(spec, float):
+            # RewriteShorthandConfigValues: a project key's shorthand is its default, another namespace's a value.
+            spec = {"default": spec} if by_project else {"value": spec}
+        if not isinstance(spec, dict) or set(spec) - _DECLARATION_KEYS:
+            raise StackFileError(
+                f"{where}: config.{key} must be a string, integer, boolean, array or a declaration of "
+                f"{', '.join(sorted(_DECLARATION_KEYS))}, as the CLI's project schema requires",
+                project_file,
+            )
+        declared = _Declaration(
+            key,
+            full,
+            by_project,
+            spec.get("type"),
+            spec.get("items"),
+            bool(spec.get("secret")),
+            spec.get("default"),
+            spec.get("value"),
+        )
+        problem = _declaration_problem(declared)
+        if problem is not None:
+            raise StackFileError(f"{where}: {problem}", project_file)
+        declarations.append(declared)
+    return declarations
+
+
+def _declaration_problem(declared: _Declaration) -> str | None:
+    """`Project.Validate`'s checks of one declaration, in its words."""
+    key = declared.key
+    if declared.default is not None and declared.value is not None:
+        return f"project config '{key}' cannot have both a 'default' and 'value' attribute"
+    if declared.type is not None and declared.type not in _CONFIG_TYPES:
+        return f"config.{key}: type {declared.type!r} is none of {', '.join(sorted(_CONFIG_TYPES))}"
+    if declared.by_project:
+        if declared.type == "array" and declared.items is None:
+            return (
+                f"The configuration key '{key}' declares an array but does not specify the underlying type via "
+                "the 'items' attribute"
+            )
+        typed_default = declared.type is not None and declared.default is not None
+        if typed_default and not _config_value_fits(str(declared.type), declared.items, declared.default):
+            return (
+                f"The default value specified for configuration key '{key}' is not of the expected type "
+                f"'{_full_type_name(declared.type, declared.items)}'"
+            )
+        return None
+    if declared.type is not None:
+        return f"Configuration key '{key}' is not namespaced by the project and should not define a type"
+    if declared.default is not None:
+        return (
+            f"Configuration key '{key}' is not namespaced by the project and should not define a default value. "
+            "Did you mean to use the 'value' attribute instead of 'default'?"
+        )
+    if declared.value is None:
+        return f"Configuration key '{key}' is namespaced and must provide an attribute 'value'"
+    return None
+
+
+def _apply_project_config(
+    stack: str,
+    stack_file: Path,
+    declarations: list[_Declaration],
+    stack_values: Mapping[str, Any],
+    values: dict[str, str],
+) -> None:
+    """Project defaults and values under the stack's own config, then the stack's values checked against the
+    declared types, as pulumi/pulumi pkg/workspace/config.go `mergeConfig` and `validateStackConfigValue` do
+    before `pulumi preview` runs the program (its messages, word for word)."""
+    missing = []
+    for declared in declarations:
+        if declared.full in stack_values:
+            continue
+        given = declared.default if declared.default is not None else declared.value
+        if given is not None:
+            # createConfigValue: string, int and bool as Go's %v writes them, anything else as JSON.
+            values[declared.full] = _encode(given)
+        elif declared.by_project:
+            missing.append(declared.key)
+    if missing:
+        names = [f"'{key}'" for key in sorted(missing)]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"  # formatMissingKeys
+        raise StackFileError(
+            f"Stack '{stack}' is missing configuration value{'s' if len(names) > 1 else ''} {listed}", stack_file
+        )
+    for declared in declarations:
+        if declared.type is None:
+            continue
+        raw = stack_values.get(declared.full, declared.default if declared.default is not None else declared.value)
+        secure = bool(_strip_secure(raw, declared.full)[1])
+        if declared.secret and not secure:
+            raise StackFileError(
+                f"Stack '{stack}' with configuration key '{declared.key}' must be encrypted as it's secret", stack_file
+            )
+        if isinstance(raw, dict) and set(raw) == {"secure"}:
+            continue  # a secure scalar: its plaintext, which the CLI checks, is never decrypted here
+        # A scalar reaches the check as the text the CLI stores; an object or list as its JSON, decoded.
+        content = json.loads(_encode(raw)) if isinstance(raw, dict | list) else _encode(raw)
+        if not _config_value_fits(declared.type, declared.items, content):
+            raise StackFileError(
+                f"Stack '{stack}' with configuration key '{declared.key}' must be of type "
+                f"'{_full_type_name(declared.type, declared.items)}'",
+                stack_file,
+            )
+
+
+def _full_type_name(type_name: str, items: Any) -> str:
+    """project.go `InferFullTypeName`."""
+    if isinstance(items, dict):
+        return f"array<{_full_type_name(str(items.get('type')), items.get('items'))}>"
+    return type_name
+
+
+def _config_value_fits(type_name: str, items: Any, value: Any) -> bool:
+    """project.go `ValidateConfigValue`."""
+    if type_name == "string":
+        return isinstance(value, str)
+    if type_name == "integer":
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+            return True
+        return isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value) is not None  # strconv.Atoi
+    if type_name == "boolean":
+        return isinstance(value, bool) or value in ("true", "false")
+    if type_name == "object":
+        return isinstance(value, dict)
+    if not isinstance(value, list) or not isinstance(items, dict):
+        return False
+    return all(_config_value_fits(str(items.get("type")), items.get("items"), item) for item in value)
 
 
 def _refuse_environment_imports(stack_file: Path, stack_doc: Mapping[str, Any]) -> None:
