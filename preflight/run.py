@@ -166,7 +166,7 @@ def run_preflight(
                 "--policy-config PATH. Without one the pack would run on its defaults, a weaker gate than any "
                 "environment's.",
             )
-        policy_document = _read_json(policy_path, "policy-config")
+        policy_document = _read_policy_config(policy_path)
         if not isinstance(policy_document, dict):
             raise InputError("policy-config", f"{policy_path}: expected a JSON object of policy name -> settings")
         subnets = stand_in_subnets(config)
@@ -233,6 +233,20 @@ def run_preflight(
         boot.stop()
         # The result holds this very dict, so the total (pack stopped) is in it.
         timings["total"] = time.perf_counter() - begun
+
+
+def _read_policy_config(path: Path) -> Any:
+    """A `--policy-pack-config` file as the CLI reads it: an empty (or blank) file, and JSON `null`, configure
+    nothing, so every policy runs with the pack's own settings (pulumi/pulumi pkg/resource/analyzer/config.go
+    `parsePolicyPackConfig`: "Gracefully allow empty content", then `json.Unmarshal` into a map, which `null`
+    leaves empty)."""
+    try:
+        if not path.read_text().strip():
+            return {}
+    except (OSError, UnicodeDecodeError):
+        pass  # reported by _read_json, with the reason
+    document = _read_json(path, "policy-config")
+    return {} if document is None else document
 
 
 def _read_json(path: Path, kind: str) -> Any:

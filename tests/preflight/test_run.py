@@ -91,6 +91,19 @@ def test_an_unreadable_policy_config_is_an_error_before_anything_starts(
     assert not result.started
 
 
+@pytest.mark.parametrize("content", ["", "  \n", "null"])
+def test_an_empty_policy_config_configures_nothing_as_the_cli_reads_it(tmp_path: Path, content: str) -> None:
+    # pulumi/pulumi pkg/resource/analyzer/config.go parsePolicyPackConfig: "Gracefully allow empty content".
+    path = tmp_path / "policy.json"
+    path.write_text(content)
+
+    result = run_preflight("dev", policy_config=path)
+
+    assert result.failures == ()
+    assert result.plan is not None
+    assert result.pack is not None
+
+
 def test_a_stack_without_a_policy_config_is_an_error_unless_one_is_named(project: Path) -> None:
     (project / "policies" / "config" / "dev.json").unlink()
 
