@@ -14,6 +14,17 @@ SUBNET_RULE = "network.subnetIds[i] in network.appAvailabilityZones[i % n]"
 (`preflight.stack_files.stand_in_subnets`)."""
 
 
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+
+
+def provider_urn(reference: str | None) -> str:
+    """A provider reference, `<urn>::<id>`, -> `<urn>`."""
+    if not reference:
+        return ""
+    urn, _, _ = reference.rpartition("::")
+    return urn or reference
+
+
 @dataclass(frozen=True)
 class SubnetAnswer:
     """What `get_subnet` answers for one subnet: its availability zone and VPC."""
@@ -66,6 +77,9 @@ class Plan:
     stack: str
     resources: tuple[PlannedResource, ...]
     exports: dict[str, Any]
+    providers: tuple[PlannedResource, ...] = ()
+    """The default providers the engine registers for `resources` (`preflight.program.DefaultProviders`): sent
+    to the policy pack like any resource, not part of the plan the report shows, as a preview hides them."""
 
     def of_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]

@@ -7,8 +7,10 @@ through the SDK's real serialisation, and every registration is kept.
 
 from __future__ import annotations
 
+import re
 import runpy
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,9 @@ from pulumi.runtime.stack import run_pulumi_func
 import sdk_internals
 from components.stack_config.problems import ConfigError, Problem
 from components.stack_config.secrets import MUST_BE_SECRET, plain_text_secrets
+from elasticache_facts.wire import SECRET_SIG, SIG_KEY
 from preflight.mocks import AwsMocks, RecordingMonitor
-from preflight.model import Plan, PlannedResource, ResourceOptions, SubnetAnswer
+from preflight.model import PROVIDER_TYPE_PREFIX, Plan, PlannedResource, ResourceOptions, SubnetAnswer
 from preflight.stack_files import PROJECT_DIR, StackConfig, stand_in_subnets
 
 
@@ -32,6 +35,82 @@ def plain_text_secrets_in(config: StackConfig) -> list[Problem]:
     return plain_text_secrets(
         {k: v for k, v in values.items() if v is not None}, lambda path: f"{config.project}:{path}" in secure
     )
+
+
+UNKNOWN_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""A provider's id in a preview (pulumi/pulumi `pkg/resource/deploy/providers/registry.go` `UnknownID`)."""
+
+_SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?")
+
+
+def default_provider_name(version: str) -> str:
+    """`default_7_51_1` for 7.51.1, `default` without a version (`pkg/resource/deploy/providers/provider.go`
+    `ProviderRequest.DefaultName`: pre-release and build parts follow, each after `_`)."""
+    match = _SEMVER.fullmatch(version.strip())
+    if not match:
+        return "default"
+    major, minor, patch, pre, build = match.groups()
+    parts = [major, minor, patch, *(pre.split(".") if pre else ()), *(build.split(".") if build else ())]
+    return "default_" + "_".join(parts)
+
+
+class DefaultProviders:
+    """The default providers the engine registers for custom resources that name none, one per package and
+    version, before the first resource that uses it (pulumi/pulumi `pkg/resource/deploy/default_providers.go`
+    `newRegisterDefaultProviderEvent`): type `pulumi:providers:<package>`, no parent, its inputs the stack's
+    `<package>:*` config keys without the namespace (`target.go` `GetPackageConfig`, a `secure:` one secret)
+    and `version` (`providers/registry.go` `SetProviderVersion`). Every resource using one carries its
+    reference, `<urn>::<id>`, and its id is unknown in a preview. The AWS provider's `CheckConfig` hands these
+    inputs back as they are (pulumi-terraform-bridge `pkg/tfbridge/provider.go`) for string values, the only
+    kind this project's stacks set (`aws:region`).
+
+    A plugin download URL would add to the name; the SDKs this program uses send none, so it is refused.
+    """
+
+    def __init__(self, config: StackConfig, on_resource: Callable[[PlannedResource], None] | None = None) -> None:
+        self.config = config
+        self.on_resource = on_resource
+        self.planned: list[PlannedResource] = []
+        self._known: dict[tuple[str, str], PlannedResource] = {}
+        self._lock = threading.Lock()
+
+    def reference(self, request: Any) -> str | None:
+        """The default provider reference for this registration, or None if it needs none (a component, a
+        provider, or a resource naming its own provider). Registers the provider on first use."""
+        if not request.custom or request.provider or request.type.startswith(PROVIDER_TYPE_PREFIX):
+            return None
+        if request.pluginDownloadURL:
+            raise NotImplementedError(f"{request.type}: a plugin download URL names a default provider differently")
+        package = request.type.split(":", 1)[0]
+        key = (package, request.version)
+        with self._lock:
+            provider = self._known.get(key)
+            if provider is None:
+                provider = self._provider(package, request.version)
+                self._known[key] = provider
+                self.planned.append(provider)
+                if self.on_resource is not None:
+                    self.on_resource(provider)
+        return f"{provider.urn}::{UNKNOWN_ID}"
+
+    def _provider(self, package: str, version: str) -> PlannedResource:
+        inputs: dict[str, Any] = {}
+        for key, value in self.config.values.items():
+            namespace, _, name = key.partition(":")
+            if namespace == package and name:
+                inputs[name] = {SIG_KEY: SECRET_SIG, "value": value} if key in self.config.secret_keys else value
+        if version:
+            inputs["version"] = version
+        type_ = f"{PROVIDER_TYPE_PREFIX}{package}"
+        name = default_provider_name(version)
+        return PlannedResource(
+            type=type_,
+            name=name,
+            urn=f"urn:pulumi:{self.config.stack}::{self.config.project}::{type_}::{name}",
+            custom=True,
+            inputs=inputs,
+            outputs=dict(inputs),
+        )
 
 
 def run_program(
@@ -53,9 +132,10 @@ def run_program(
     answers = stand_in_subnets(config) if subnets is None else subnets
     mocks = AwsMocks(str(region), answers, previous_outputs)
     planned: list[PlannedResource] = []
+    defaults = DefaultProviders(config, on_resource)
 
     def registered(request: Any, response: Any) -> None:
-        resource = _planned(request, response)
+        resource = _planned(request, response, defaults.reference(request))
         planned.append(resource)
         if on_resource is not None:
             on_resource(resource)
@@ -93,10 +173,11 @@ def run_program(
         stack=config.stack,
         resources=tuple(planned),
         exports=exports,
+        providers=tuple(defaults.planned),
     )
 
 
-def _planned(request: Any, response: Any) -> PlannedResource:
+def _planned(request: Any, response: Any, default_provider: str | None = None) -> PlannedResource:
     timeouts = request.customTimeouts
     return PlannedResource(
         type=request.type,
@@ -106,7 +187,7 @@ def _planned(request: Any, response: Any) -> PlannedResource:
         inputs=rpc.deserialize_properties(request.object),
         outputs=rpc.deserialize_properties(response.object),
         parent=request.parent or None,
-        provider=request.provider or None,
+        provider=request.provider or default_provider,
         dependencies=tuple(request.dependencies),
         property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
         options=ResourceOptions(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from preflight.model import Plan, PlannedResource
+from preflight.model import PROVIDER_TYPE_PREFIX, Plan, PlannedResource, provider_urn
 from preflight.stack_files import PROJECT_DIR
 
 if TYPE_CHECKING:
@@ -353,6 +353,8 @@ class _AnalysisStream:
         self._sending = threading.Lock()
         """Held by the one thread sending the queue."""
         self._queue: collections.deque[PlannedResource] = collections.deque()
+        self._providers: dict[str, PlannedResource] = {}
+        """Providers sent so far, by URN (only the sending thread touches it)."""
         self._analyses: RelayedAnalysis | None = None
         self._error: BaseException | None = None
         self._open = False
@@ -391,8 +393,13 @@ class _AnalysisStream:
     def _send(self, resource: PlannedResource) -> None:
         if self._closed or self._error is not None or self._analyses is None:
             return
+        if resource.type.startswith(PROVIDER_TYPE_PREFIX):
+            self._providers[resource.urn] = resource
+        # The engine hands each resource's provider over with it (`step_generator.go` `analyzeAll`); the
+        # provider was registered, and queued, before the first resource that uses it.
+        provider = self._providers.get(provider_urn(resource.provider))
         try:
-            self._analyses.send(resource)
+            self._analyses.send(resource, provider=provider)
         except Exception as error:  # the relay or the pack went away: results() reports it
             self._error = error
 
@@ -425,7 +432,8 @@ def _finish_analysis(
     count = len(plan.resources)
     progress.started("analysis", f"AnalyzeStack over {count} resources, and the Analyze answers still due")
     started = time.perf_counter()
-    stack = pack.analyze_stack_async(plan.resources)
+    # Every resource the engine holds, its default providers included (`step_generator.go` `AnalyzeResources`).
+    stack = pack.analyze_stack_async((*plan.providers, *plan.resources))
     diagnostics = stream.results()
     diagnostics.extend(stack.result().diagnostics)
     seconds = time.perf_counter() - started

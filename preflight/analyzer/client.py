@@ -313,9 +313,9 @@ class RelayedAnalysis:
         self._relay = relay
         self._urns: list[str] = []
 
-    def send(self, resource: PlannedResource) -> None:
+    def send(self, resource: PlannedResource, *, provider: PlannedResource | None = None) -> None:
         """Hand the resource's `AnalyzeRequest` to the relay. `PackCallError` if the relay is gone."""
-        request = analyze_request(resource).SerializeToString()
+        request = analyze_request(resource, provider=provider).SerializeToString()
         try:
             self._relay.send(request)
         except RelayError as error:

@@ -21,7 +21,7 @@ from elasticache_facts.wire import (
     SIG_KEY,
     UNKNOWN,
 )
-from preflight.model import PlannedResource, ResourceOptions
+from preflight.model import PROVIDER_TYPE_PREFIX, PlannedResource, ResourceOptions, provider_urn
 
 
 def engine_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,14 +110,6 @@ def _options(resource: PlannedResource) -> analyzer_pb2.AnalyzerResourceOptions:
     )
 
 
-def _provider_urn(reference: str | None) -> str:
-    """`<urn>::<id>` -> `<urn>`."""
-    if not reference:
-        return ""
-    urn, _, _ = reference.rpartition("::")
-    return urn or reference
-
-
 def _provider(provider: PlannedResource) -> analyzer_pb2.AnalyzerProviderResource:
     return analyzer_pb2.AnalyzerProviderResource(
         type=provider.type,
@@ -148,13 +140,18 @@ def analyze_stack_request(resources: Sequence[PlannedResource], *, dry_run: bool
         for key, urns in resource.property_dependencies.items():
             if urns:
                 entry.propertyDependencies[key].urns.extend(urns)
-        provider = by_urn.get(_provider_urn(resource.provider))
+        provider = by_urn.get(provider_urn(resource.provider))
         if provider is not None:
             entry.provider.CopyFrom(_provider(provider))
     return request
 
 
 def _stack_state(resource: PlannedResource, dry_run: bool) -> dict[str, Any]:
+    if resource.type.startswith(PROVIDER_TYPE_PREFIX):
+        # A provider's state holds its inputs, less `__internal`, and no `id` among them, in a preview as after
+        # an update (pulumi/pulumi pkg/resource/deploy/providers/registry.go `Registry.Create`: `Properties:
+        # FilterProviderConfig(req.Properties)`, the id apart).
+        return dict(resource.inputs)
     if not dry_run:
         state = dict(resource.outputs)
         if resource.id is not None and "id" not in state:

@@ -151,3 +151,21 @@ def test_schema_keywords_outside_the_subset_are_reported() -> None:
         "(root): must be at least 3 characters",
         "(root): does not match '^a$'",
     ]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_provider_in_analyze_stack_holds_its_inputs_and_no_id(dry_run: bool) -> None:
+    # pulumi/pulumi pkg/resource/deploy/providers/registry.go Registry.Create: the provider's state is its
+    # inputs (less __internal), with its id apart, in a preview as after an update.
+    from preflight.analyzer.requests import analyze_stack_request
+    from preflight.model import PlannedResource
+
+    inputs = {"region": "us-east-1", "version": "7.51.1"}
+    provider = PlannedResource("pulumi:providers:aws", "default_7_51_1", "urn:p", True, inputs, dict(inputs))
+    consumer = PlannedResource("aws:sns/topic:Topic", "t", "urn:t", True, {}, {}, provider="urn:p::x")
+
+    entries = analyze_stack_request([provider, consumer], dry_run=dry_run).resources
+
+    assert dict(entries[0].properties) == inputs
+    assert entries[1].provider.urn == "urn:p"
+    assert dict(entries[1].provider.properties) == inputs

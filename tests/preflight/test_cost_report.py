@@ -89,7 +89,8 @@ def test_program_preflight_and_budget_policy_show_one_figure_for_a_stack_outside
 
     [budget] = [d for d in result.diagnostics if d.policy_name == "elasticache-monthly-budget"]
     assert "costs about $37.38/month on demand" in budget.message
-    assert "Priced in us-west-2 (the stack config's `aws:region`)" in budget.message
+    # The default provider carries the stack's aws:region, as it does for the pack in a preview.
+    assert "Priced in us-west-2 (its provider's `region`)" in budget.message
     assert "prompts-serverless: data stored: no Valkey serverless price for us-west-2" in budget.message
     assert "prompts: why unknown: cannot compare: serverless data stored: no Valkey serverless price for us-west-2" in (
         table

@@ -11,8 +11,8 @@ import pytest
 
 import preflight.program
 from preflight.analyzer import AnalysisResult, Diagnostic, PolicyPack, PolicyPackError, RelayedAnalysis
-from preflight.model import PlannedResource
-from preflight.program import run_program
+from preflight.model import PlannedResource, provider_urn
+from preflight.program import UNKNOWN_ID, run_program
 from preflight.run import _AnalysisStream, run_preflight
 from preflight.stack_files import read_stack_config
 from tests.preflight.conftest import REPO
@@ -42,9 +42,11 @@ def test_resources_go_to_the_pack_while_the_program_still_runs(monkeypatch: pyte
         queued_during_program.append(not program_done.is_set())
         real_submit(self, resource)
 
-    def recording_send(self: RelayedAnalysis, resource: PlannedResource) -> None:
+    def recording_send(
+        self: RelayedAnalysis, resource: PlannedResource, *, provider: PlannedResource | None = None
+    ) -> None:
         sent_during_program.append(not program_done.is_set())
-        real_send(self, resource)
+        real_send(self, resource, provider=provider)
 
     def program_once_the_pack_listens(*args: object, **kwargs: object) -> object:
         # However slowly the pack starts here, the program runs only once it is ready to take resources.
@@ -63,7 +65,8 @@ def test_resources_go_to_the_pack_while_the_program_still_runs(monkeypatch: pyte
 
     assert result.failures == ()
     assert result.plan is not None
-    assert len(queued_during_program) == len(sent_during_program) == len(result.plan.resources)
+    analysed = len(result.plan.providers) + len(result.plan.resources)
+    assert len(queued_during_program) == len(sent_during_program) == analysed
     assert all(queued_during_program), "a resource was handed over only after the program's end"
     assert all(sent_during_program), "a resource waited for the end of the program to be analysed"
 
@@ -82,10 +85,15 @@ def test_streaming_gives_exactly_the_diagnostics_of_one_call_per_resource_after_
 
     plan = run_program(read_stack_config("prod"))
     stack_config = read_stack_config("prod").values
+    providers = {provider.urn: provider for provider in plan.providers}
     with PolicyPack(REPO / "policies", project=plan.project, stack=plan.stack, stack_config=stack_config) as pack:
         pack.configure(config)
-        one_by_one = [d for resource in plan.resources for d in pack.analyze(resource)]
-        one_by_one += pack.analyze_stack(plan.resources)
+        one_by_one = [
+            d
+            for resource in (*plan.providers, *plan.resources)
+            for d in pack.analyze(resource, provider=providers.get(provider_urn(resource.provider)))
+        ]
+        one_by_one += pack.analyze_stack((*plan.providers, *plan.resources))
 
     assert sorted(map(_key, streamed.diagnostics)) == sorted(map(_key, one_by_one))
     policies = {d.policy_name for d in streamed.diagnostics}
@@ -98,8 +106,45 @@ def test_the_program_hands_over_each_resource_once_in_registration_order() -> No
 
     plan = run_program(read_stack_config("prod"), on_resource=seen.append)
 
-    assert seen == list(plan.resources)
+    assert [resource for resource in seen if resource not in plan.providers] == list(plan.resources)
     assert len({resource.urn for resource in seen}) == len(seen)
+
+
+def test_each_custom_resource_uses_a_default_provider_registered_before_it_as_the_engine_does() -> None:
+    # pulumi/pulumi pkg/resource/deploy/default_providers.go newRegisterDefaultProviderEvent: one
+    # pulumi:providers:<package> per package and version, its inputs the stack's <package>:* config and version;
+    # step_generator.go loadResourceProvider: every custom resource has a provider.
+    seen: list[PlannedResource] = []
+
+    plan = run_program(read_stack_config("dev"), on_resource=seen.append)
+
+    aws = next(provider for provider in plan.providers if provider.type == "pulumi:providers:aws")
+    assert aws.name == "default_7_51_1"
+    assert aws.urn == "urn:pulumi:dev::elasticache::pulumi:providers:aws::default_7_51_1"
+    assert aws.inputs == {"region": "us-east-1", "version": "7.51.1"}
+    assert aws.parent is None
+    assert {provider.type for provider in plan.providers} == {"pulumi:providers:aws", "pulumi:providers:random"}
+    position = {resource.urn: index for index, resource in enumerate(seen)}
+    providers = {provider.urn for provider in plan.providers}
+    custom = [resource for resource in plan.resources if resource.custom]
+    assert custom
+    for resource in custom:
+        assert resource.provider == f"{provider_urn(resource.provider)}::{UNKNOWN_ID}"
+        assert provider_urn(resource.provider) in providers, resource.urn
+        assert position[provider_urn(resource.provider)] < position[resource.urn]
+    assert all(resource.provider is None for resource in plan.resources if not resource.custom)
+
+
+def test_the_pack_prices_a_cache_in_its_default_providers_region_as_in_a_preview(tmp_path: Path) -> None:
+    config = json.loads((REPO / "policies" / "config" / "prod.json").read_text())
+    config["elasticache-monthly-budget"]["monthlyBudgetUsd"] = 1
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps(config))
+
+    result = run_preflight("prod", policy_config=strict)
+
+    (budget,) = [d for d in result.diagnostics if d.policy_name == "elasticache-monthly-budget"]
+    assert "Priced in us-east-1 (its provider's `region`)" in budget.message
 
 
 # -- the stream on its own, with a pack that records what it is handed --------------------------------------
@@ -112,8 +157,11 @@ class _Relayed:
     sent: list[PlannedResource] = field(default_factory=list)
     closed: bool = False
 
-    def send(self, resource: PlannedResource) -> None:
+    providers: list[PlannedResource | None] = field(default_factory=list)
+
+    def send(self, resource: PlannedResource, *, provider: PlannedResource | None = None) -> None:
         self.sent.append(resource)
+        self.providers.append(provider)
 
     def results(self) -> list[AnalysisResult]:
         return [AnalysisResult((_diagnostic(resource),), ()) for resource in self.sent]
@@ -162,12 +210,26 @@ def test_resources_before_the_pack_is_ready_wait_and_go_out_in_order_when_it_is(
     assert [d.message for d in stream.results()] == ["about r0", "about r1", "about r2"]
 
 
+def test_each_resource_goes_out_with_the_provider_sent_before_it() -> None:
+    pack = _ManualPack()
+    stream = _AnalysisStream(pack, in_flight=7)  # type: ignore[arg-type]
+    provider = PlannedResource("pulumi:providers:t", "default_1_0_0", "urn:p", True, {"version": "1.0.0"}, {})
+    consumer = PlannedResource("t:index:T", "r", "urn:r", True, {}, {}, provider=f"urn:p::{UNKNOWN_ID}")
+    component = PlannedResource("t:index:C", "c", "urn:c", False, {}, {})
+
+    stream.open()
+    for resource in (provider, consumer, component):
+        stream.submit(resource)
+
+    assert pack.relays[0].providers == [None, provider, None]
+
+
 def test_a_submit_while_another_thread_sends_returns_at_once_and_its_resource_still_goes_out() -> None:
     sending = threading.Event()
     go_on = threading.Event()
 
     class SlowFirst(_Relayed):
-        def send(self, resource: PlannedResource) -> None:
+        def send(self, resource: PlannedResource, *, provider: PlannedResource | None = None) -> None:
             if resource.name == "r0":
                 sending.set()
                 assert go_on.wait(5)
@@ -213,7 +275,7 @@ def test_a_closed_stream_sends_nothing_more_and_stops_its_relay() -> None:
 
 def test_a_failed_send_never_reaches_the_program_and_is_reported_by_results() -> None:
     class Gone(_Relayed):
-        def send(self, resource: PlannedResource) -> None:
+        def send(self, resource: PlannedResource, *, provider: PlannedResource | None = None) -> None:
             raise PolicyPackError("the Analyze relay stopped taking requests")
 
     class Pack(_ManualPack):
