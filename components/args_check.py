@@ -144,6 +144,10 @@ def check(args: CacheArgs) -> list[str]:  # noqa: C901, PLR0912, PLR0915: one fl
 
     node = args.node
     assert node is not None
+    if not args.description:
+        # pulumi-aws ReplicationGroup `description`: "User-created description for the replication group. Must not
+        # be empty." (the loader always generates one; `CacheArgs` defaults to "").
+        add("description", "required for a node-based cache: AWS refuses a replication group without a description")
     if (why := aws_rules.check_engine_version(args.engine, args.engine_version)) is not None:
         add("engine_version", why)
     if (why := aws_rules.check_maintenance_window(args.maintenance_window)) is not None:

@@ -18,6 +18,7 @@ from elasticache_facts.tokens import (
     KMS_KEY,
     REPLICATION_GROUP,
     SECURITY_GROUP,
+    SERVERLESS_CACHE,
 )
 from preflight.mocks import RecordingMonitor
 from tests.conftest import unit_spec
@@ -138,6 +139,23 @@ def test_args_with_node_and_serverless_are_refused(component_mocks):
     base = valid(port=6390)
     args = dataclasses.replace(base, serverless=Serverless(max_data_gb=10, max_ecpu_per_second=5000))
     assert refused(component_mocks, args) == ["node / serverless: set exactly one of them"]
+
+
+def test_a_node_cache_without_a_description_is_refused(component_mocks):
+    # Unchecked: a replication group with description "" (CacheArgs' default), which pulumi-aws documents as "Must
+    # not be empty"; the loader always generates one.
+    assert refused(component_mocks, dataclasses.replace(valid(), description="")) == [
+        "description: required for a node-based cache: AWS refuses a replication group without a description"
+    ]
+
+
+def test_a_serverless_cache_without_a_description_is_accepted(component_mocks):
+    # ServerlessCache's description is optional: the rule is the replication group's only.
+    base = valid(workload="cache", type="serverless", limits={"maxDataGb": 10, "maxEcpuPerSecond": 5000})
+    error, _ = build(component_mocks, dataclasses.replace(base, description=""))
+    assert error is None
+    [serverless] = registered(component_mocks, SERVERLESS_CACHE)
+    assert serverless["description"] == ""
 
 
 # -- resource options ----------------------------------------------------------------------------------------
