@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from components import aws_rules, naming
+from components import acl, aws_rules, naming
 from components.spec import AuthMode, CacheArgs, KmsKeyChoice, TokenUpdateStrategy, TransitEncryptionMode
 from components.stack_config.encryption import KMS_KEY_ARN
 from components.stack_config.node import RESERVED_PARAMETERS
@@ -100,6 +100,9 @@ def check(args: CacheArgs) -> list[str]:  # noqa: C901, PLR0912, PLR0915: one fl
             add("auth.users", "at least one user")
         if (why := aws_rules.check_user_count(len(auth.users))) is not None:
             add("auth.users", why)
+        # What ElastiCache refuses in a user's access string (passwords, reset, rules the engines do not have).
+        for why in acl.parse(auth.access_string)[1]:
+            add("auth.access_string", why)
         if (why := naming.check_id(naming.user_readable(args.cache_id, naming.DEFAULT_USER))) is not None:
             add("cache_id", f"the id of the disabled default user, plus its suffix, {why}")
         for index, user in enumerate(auth.users):

@@ -19,6 +19,7 @@ from elasticache_facts.tokens import (
     REPLICATION_GROUP,
     SECURITY_GROUP,
     SERVERLESS_CACHE,
+    USER,
 )
 from preflight.mocks import RecordingMonitor
 from tests.conftest import unit_spec
@@ -156,6 +157,32 @@ def test_a_serverless_cache_without_a_description_is_accepted(component_mocks):
     assert error is None
     [serverless] = registered(component_mocks, SERVERLESS_CACHE)
     assert serverless["description"] == ""
+
+
+def test_an_access_string_elasticache_refuses_is_refused(component_mocks):
+    # Unchecked: users registered with an access string holding a password and reset, which AWS refuses in
+    # CreateUser (RBAC access strings take no passwords and no reset), and a rule for a command no engine has.
+    base = valid()
+    args = dataclasses.replace(
+        base, auth=dataclasses.replace(base.auth, access_string="on ~* +@all >hunter2 reset +nosuch")
+    )
+    problems = refused(component_mocks, args)
+    assert [problem.split(":")[0] for problem in problems] == ["auth.access_string"] * 3
+    assert "passwords cannot be in an access string" in problems[0]
+    assert "'reset': AWS refuses reset" in problems[1]
+    assert "no command 'nosuch'" in problems[2]
+
+
+def test_a_custom_access_string_elasticache_takes_reaches_the_users(component_mocks):
+    base = valid()
+    access = "on ~app:* &* +@read +@write -@dangerous +info +ping"
+    error, _ = build(
+        component_mocks, dataclasses.replace(base, auth=dataclasses.replace(base.auth, access_string=access))
+    )
+    assert error is None
+    users = [user for user in registered(component_mocks, USER) if user["userName"] != "default"]
+    assert users
+    assert {user["accessString"] for user in users} == {access}
 
 
 # -- resource options ----------------------------------------------------------------------------------------
