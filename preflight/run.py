@@ -151,7 +151,7 @@ def run_preflight(
     timings: dict[str, float] = {}
     begun = time.perf_counter()
 
-    from preflight.stack_files import StackFileError, read_stack_config, stand_in_subnets
+    from preflight.stack_files import StackFileError, read_stack_config, stand_in_subnets, undecryptable_secrets
 
     project = ""
     try:
@@ -166,6 +166,8 @@ def run_preflight(
                 "--policy-config PATH. Without one the pack would run on its defaults, a weaker gate than any "
                 "environment's.",
             )
+        if undecryptable := undecryptable_secrets(config):
+            return PreflightResult(project, stack, None, failures=(_undecryptable(undecryptable, config, project_dir),))
         policy_document = _read_policy_config(policy_path)
         if not isinstance(policy_document, dict):
             raise InputError("policy-config", f"{policy_path}: expected a JSON object of policy name -> settings")
@@ -233,6 +235,36 @@ def run_preflight(
         boot.stop()
         # The result holds this very dict, so the total (pack stopped) is in it.
         timings["total"] = time.perf_counter() - begun
+
+
+def _undecryptable(keys: list[str], config: StackConfig, project_dir: Path) -> Failure:
+    """A setting stored as a secret: the preflight says so at its key and line instead of judging a placeholder."""
+    from preflight import locations
+
+    stack_file = project_dir / f"Pulumi.{config.stack}.yaml"
+    problems = []
+    first_line = None
+    for key in keys:
+        where = locations.stack_key(stack_file, config.project, key)
+        line = f" ({stack_file.name} line {where.line})" if where is not None else ""
+        first_line = first_line or (where.line if where is not None else None)
+        message = (
+            f"a secret (secure:){line} that the offline preflight cannot decrypt: it has no access to the stack's "
+            "secrets provider, so the program would judge a placeholder instead of the value (pulumi preview "
+            "decrypts it and reads the real one). Only cacheSecrets hold credentials; keep settings in plain text: "
+            f"pulumi config set --plaintext --path '{key}' <value> replaces the secure value"
+        )
+        problems.append({"path": key, "message": message, "text": f"{key} = [secret]: {message}"})
+    count = len(problems)
+    summary = "\n".join(f"  - {problem['text']}" for problem in problems)
+    return Failure(
+        "config",
+        f"Stack config the offline preflight cannot read ({count} secret setting{'s' if count != 1 else ''}):\n"
+        + summary,
+        tuple(problems),
+        file=stack_file,
+        line=first_line,
+    )
 
 
 def _read_policy_config(path: Path) -> Any:

@@ -22,6 +22,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 """Where `Pulumi.yaml` lives: the default for every reader of the project's files."""
 SECRET_PLACEHOLDER = "preflight-placeholder-secret"
 """Stands in for every `secure:` value: long enough and plain enough to pass the program's own checks."""
+CREDENTIAL_KEYS = ("cacheSecrets",)
+"""The project keys that hold credentials (the program's `components.stack_config.secrets.MUST_BE_SECRET`, not
+imported here: it brings the SDK): the only ones whose `secure:` values the placeholder can stand in for."""
+PROGRAM_READS = ("aws:region",)
+"""Keys of other namespaces the program reads."""
 
 
 class StackFileError(Exception):
@@ -118,6 +123,19 @@ def read_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
     # `constructConfig`), so the program reads its keys in the same order.
     values = dict(sorted(values.items()))
     return StackConfig(project, stack, values, tuple(sorted(secret_keys)), tuple(placeholders), frozenset(placeholders))
+
+
+def undecryptable_secrets(config: StackConfig) -> list[str]:
+    """Key paths (`caches.sessions.nodeType`, `aws:region`) of `secure:` values the program reads as settings,
+    not credentials: offline only the placeholder stands in for them, so what the program makes of it (a node
+    type, a cache id) is not what `pulumi preview`, which decrypts them, would see."""
+    found = []
+    for path in config.secret_placeholders:
+        key = path.removeprefix(f"{config.project}:")
+        top = key.split(".")[0].split("[")[0]
+        if (":" not in key and top not in CREDENTIAL_KEYS) or top in PROGRAM_READS:
+            found.append(key)
+    return found
 
 
 @dataclass(frozen=True)

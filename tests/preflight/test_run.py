@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from components.stack_config.secrets import MUST_BE_SECRET
+from preflight.findings import findings
 from preflight.model import SubnetAnswer
 from preflight.program import run_program
 from preflight.report import render_text
 from preflight.run import PreflightResult, run_preflight
-from preflight.stack_files import SECRET_PLACEHOLDER, read_stack_config
+from preflight.stack_files import CREDENTIAL_KEYS, SECRET_PLACEHOLDER, read_stack_config
 from tests.preflight.conftest import REPO, edit, preflight_reporting, processes_using
 
 pytestmark = pytest.mark.usefixtures("sdk_state")
@@ -181,6 +183,44 @@ def test_a_broken_config_is_reported_with_every_key_path(project: Path) -> None:
     assert [p["path"] for p in failure.problems] == ["caches.sessions.replicas"]
     assert "caches.sessions.replicas = 0" in failure.message
     assert processes_using(project) == []
+
+
+def test_a_setting_stored_as_a_secret_is_named_at_its_line_not_judged_as_a_placeholder(project: Path) -> None:
+    # pulumi preview decrypts these and plans the stack; offline the placeholder stood in and was judged: "not a
+    # node type" at nodeType, and cache ids too long at every cache (from the placeholder namePrefix).
+    stack_file = project / "Pulumi.prod.yaml"
+    edit(stack_file, "      nodeType: cache.r7g.large\n", "      nodeType:\n        secure: v1:AAAAAAAA\n")
+    edit(
+        stack_file,
+        "  elasticache:environment: prod\n",
+        "  elasticache:environment: prod\n  elasticache:namePrefix:\n    secure: v1:BBBBBBBB\n",
+    )
+    lines = stack_file.read_text().splitlines()
+    prefix_line = lines.index("  elasticache:namePrefix:") + 1
+    node_type_line = lines.index("      nodeType:") + 1
+
+    result = run_preflight("prod", project_dir=project)
+
+    assert result.exit_code == 2
+    assert result.plan is None
+    [failure] = result.failures
+    assert failure.kind == "config"
+    assert [p["path"] for p in failure.problems] == ["namePrefix", "caches.sessions.nodeType"]
+    for problem, line in zip(failure.problems, (prefix_line, node_type_line), strict=True):
+        assert f"Pulumi.prod.yaml line {line}" in problem["message"]
+        assert "cannot decrypt" in problem["message"]
+        assert f"pulumi config set --plaintext --path '{problem['path']}'" in problem["message"]
+    assert (failure.file, failure.line) == (stack_file, prefix_line)
+    assert "not a node type" not in failure.message
+    assert SECRET_PLACEHOLDER not in failure.message
+    # The CI outputs put each at its own line.
+    located = {finding.title: finding.location.line for finding in findings(result, project) if finding.location}
+    assert located == {"namePrefix": prefix_line, "caches.sessions.nodeType": node_type_line}
+    assert processes_using(project) == []
+
+
+def test_only_the_credential_keys_take_a_placeholder() -> None:
+    assert CREDENTIAL_KEYS == MUST_BE_SECRET
 
 
 def test_secrets_from_secure_config_never_show(project: Path) -> None:
