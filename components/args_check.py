@@ -12,7 +12,7 @@ import re
 from components import acl, aws_rules, naming
 from components.spec import AuthMode, CacheArgs, KmsKeyChoice, TokenUpdateStrategy, TransitEncryptionMode
 from components.stack_config.encryption import KMS_KEY_ARN
-from components.stack_config.node import RESERVED_PARAMETERS
+from components.stack_config.node import judge_parameter
 from components.stack_config.schema import SNS_TOPIC
 from elasticache_facts.workloads import DATA_TIERING_EVICTION
 
@@ -179,9 +179,9 @@ def check(args: CacheArgs) -> list[str]:  # noqa: C901, PLR0912, PLR0915: one fl
         add("node.port", "allowed: 1024..65535")
     if node.transit_encryption_mode not in TRANSIT_ENCRYPTION_MODES:
         add("node.transit_encryption_mode", f"allowed: {', '.join(TRANSIT_ENCRYPTION_MODES)}")
-    for name, _ in node.parameters:
-        if name in RESERVED_PARAMETERS:
-            add(f"node.parameters.{name}", RESERVED_PARAMETERS[name])
+    for name, value in node.parameters:
+        if (why := judge_parameter(args.engine, args.engine_version, name, value)[1]) is not None:
+            add(f"node.parameters.{name}", why)
     if len(node.layouts) != (node.shards or 1):
         add("node.layouts", f"one per shard ({node.shards or 1}), as placement.shard_layouts computes them")
     for index, layout in enumerate(node.layouts):

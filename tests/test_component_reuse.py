@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 from pulumi.runtime import rpc
 from pydantic import SecretStr
 
@@ -16,6 +17,7 @@ from components.spec import AuthMode, CacheArgs, KmsKey, KmsKeyChoice, Protectio
 from elasticache_facts.tokens import (
     COMPONENT,
     KMS_KEY,
+    PARAMETER_GROUP,
     REPLICATION_GROUP,
     SECURITY_GROUP,
     SERVERLESS_CACHE,
@@ -183,6 +185,37 @@ def test_a_custom_access_string_elasticache_takes_reaches_the_users(component_mo
     users = [user for user in registered(component_mocks, USER) if user["userName"] != "default"]
     assert users
     assert {user["accessString"] for user in users} == {access}
+
+
+@pytest.mark.parametrize(
+    ("engine_version", "parameter", "value", "why"),
+    [
+        ("8.1", "no-such-parameter", "1", "not a parameter of family valkey8"),
+        ("8.1", "appendonly", "yes", "AWS fixes appendonly in valkey8"),
+        ("8.1", "maxmemory-samples", "100", "not a value valkey8 takes for maxmemory-samples; allowed: 1..64"),
+        ("8.0", "commandlog-large-reply-max-len", "64", "is a valkey 8.1 parameter"),
+        ("8.1", "maxmemory-policy", "allkeys-lru", "set evictionPolicy instead"),
+    ],
+)
+def test_parameters_the_family_refuses_are_refused(component_mocks, engine_version, parameter, value, why):
+    # Unchecked (all but maxmemory-policy): a parameter group registered with a parameter its family does not have,
+    # that AWS fixes, out of its range, or of a later minor version; AWS refuses the group's parameters at apply.
+    base = valid(engineVersion=engine_version)
+    args = dataclasses.replace(base, node=dataclasses.replace(base.node, parameters=((parameter, value),)))
+    [problem] = refused(component_mocks, args)
+    assert problem.startswith(f"node.parameters.{parameter}: ")
+    assert why in problem
+
+
+def test_parameters_the_family_takes_reach_the_parameter_group(component_mocks):
+    base = valid()
+    parameters = (("maxmemory-samples", "10"), ("notify-keyspace-events", "Ex"))
+    error, _ = build(
+        component_mocks, dataclasses.replace(base, node=dataclasses.replace(base.node, parameters=parameters))
+    )
+    assert error is None
+    [group] = registered(component_mocks, PARAMETER_GROUP)
+    assert {(p["name"], p["value"]) for p in group["parameters"]} >= set(parameters)
 
 
 # -- resource options ----------------------------------------------------------------------------------------

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from components import aws_rules, placement
 from components.spec import NodeBased
 from components.stack_config.context import CacheContext
 from components.stack_config.defaults import DEFAULT_NODE_TYPE
 from components.stack_config.parsing import did_you_mean
-from elasticache_facts.engines import parameter_group_family
+from elasticache_facts.engines import Engine, parameter_group_family
 from elasticache_facts.parameters import KEYSPACE_EVENT_CLASSES, KEYSPACE_EVENTS, Parameter, family_parameters
 from elasticache_facts.ports import REDIS_PORT
 from elasticache_facts.workloads import DATA_TIERING_EVICTION, PROFILES, allowed_eviction_policies
@@ -25,53 +26,52 @@ def resolve_parameters(ctx: CacheContext, engine_version: str) -> list[tuple[str
     """Each parameter checked against its family's list and rendered the way AWS takes it (`yes`, not `1`)."""
     config = ctx.node_config
     assert config is not None
-    family = parameter_group_family(config.engine.value, engine_version)
-    known = family_parameters(family)
-    settable = sorted(name for name, p in (known or {}).items() if p.modifiable and name not in RESERVED_PARAMETERS)
     rendered: list[tuple[str, str]] = []
     for key, value in sorted((config.parameters or {}).items()):
-        key_path = f"parameters.{key}"
-        parameter = known.get(key) if known is not None else None
-        if key in RESERVED_PARAMETERS:
-            ctx.problem(key_path, value, RESERVED_PARAMETERS[key])
-        elif known is not None and parameter is None:
-            ctx.problem(
-                key_path,
-                value,
-                f"not a parameter of family {family}; allowed: the {family} parameters a custom group may set"
-                + (did_you_mean(key, settable) or f" ({', '.join(settable[:8])}, ...)"),
-            )
-        elif parameter is not None and not parameter.modifiable:
-            ctx.problem(key_path, value, f"AWS fixes {key} in {family} (node type, topology or engine); remove it")
-        elif (
-            parameter is not None
-            and parameter.since is not None
-            and aws_rules.version_older(engine_version, parameter.since)
-        ):
-            ctx.problem(
-                key_path,
-                value,
-                f"{key} is a {config.engine.value} {parameter.since} parameter, which {family} on "
-                f"{config.engine.value} {engine_version} does not have (AWS: a minor version's parameter changes do "
-                f"not apply to the one before); allowed: engineVersion {parameter.since} or later for it: set "
-                f"engineVersion: {parameter.since!r}, or remove the parameter",
-            )
-        elif isinstance(value, (dict, list)) or value is None:
-            allowed = parameter.describe_allowed() if parameter else "a string, a number or yes/no"
-            ctx.problem(key_path, value, f"not a single value; allowed: {allowed}")
-        elif parameter is None:
-            if not _PARAMETER_NAME.match(key):
-                ctx.problem(key_path, value, "parameter names are lowercase words and hyphens")
-            else:
-                rendered.append((key, _plain(value)))
-        elif (text := _render(parameter, value)) is None:
-            message = f"not a value {family} takes for {key}; allowed: {parameter.describe_allowed()}"
-            if parameter.kind == "choice" and isinstance(value, str):
-                message += did_you_mean(value, parameter.values)
-            ctx.problem(key_path, value, message)
-        else:
+        text, why = judge_parameter(config.engine, engine_version, key, value)
+        if why is not None:
+            ctx.problem(f"parameters.{key}", value, why)
+        elif text is not None:
             rendered.append((key, text))
     return rendered
+
+
+def judge_parameter(engine: Engine, engine_version: str, key: str, value: Any) -> tuple[str | None, str | None]:
+    """(the value as AWS takes it, None), or (None, why AWS refuses the parameter on this engine and version)."""
+    family = parameter_group_family(engine.value, engine_version)
+    known = family_parameters(family)
+    parameter = known.get(key) if known is not None else None
+    if key in RESERVED_PARAMETERS:
+        return None, RESERVED_PARAMETERS[key]
+    if known is not None and parameter is None:
+        settable = sorted(name for name, p in known.items() if p.modifiable and name not in RESERVED_PARAMETERS)
+        return None, (
+            f"not a parameter of family {family}; allowed: the {family} parameters a custom group may set"
+            + (did_you_mean(key, settable) or f" ({', '.join(settable[:8])}, ...)")
+        )
+    if parameter is not None and not parameter.modifiable:
+        return None, f"AWS fixes {key} in {family} (node type, topology or engine); remove it"
+    since = parameter.since if parameter is not None else None
+    if since is not None and aws_rules.version_older(engine_version, since):
+        return None, (
+            f"{key} is a {engine.value} {since} parameter, which {family} on {engine.value} "
+            f"{engine_version} does not have (AWS: a minor version's parameter changes do not apply to the one "
+            f"before); allowed: engineVersion {since} or later for it: set engineVersion: {since!r}, or remove the "
+            "parameter"
+        )
+    if isinstance(value, (dict, list)) or value is None:
+        allowed = parameter.describe_allowed() if parameter else "a string, a number or yes/no"
+        return None, f"not a single value; allowed: {allowed}"
+    if parameter is None:
+        if not _PARAMETER_NAME.match(key):
+            return None, "parameter names are lowercase words and hyphens"
+        return _plain(value), None
+    if (text := _render(parameter, value)) is None:
+        message = f"not a value {family} takes for {key}; allowed: {parameter.describe_allowed()}"
+        if parameter.kind == "choice" and isinstance(value, str):
+            message += did_you_mean(value, parameter.values)
+        return None, message
+    return text, None
 
 
 def _render(parameter: Parameter, value: str | int | float | bool) -> str | None:
