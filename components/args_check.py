@@ -32,7 +32,7 @@ class InvalidCacheArgs(ValueError):
         super().__init__(f"Invalid CacheArgs for cache {name!r} ({len(problems)} problems):\n{lines}")
 
 
-def check(args: CacheArgs) -> list[str]:  # noqa: C901, PLR0912, PLR0915: one flat list of rules
+def check(args: CacheArgs) -> list[str]:
     found: list[str] = []
 
     def add(path: str, why: str) -> None:
