@@ -69,6 +69,20 @@ def from_other_resources(resource: PolicyResource, key: str) -> bool:
     return bool(resource.property_dependencies.get(key))
 
 
+def planned(resource: PolicyResource, subject: str = "") -> Props:
+    """A stack policy's reader of one resource's planned state, with what the program left unset read as unset.
+
+    At preview a stack policy sees each resource's planned state, in which every property the provider computes
+    and the program did not set is unknown (an unset `engine`, `numCacheClusters`, `securityGroupIds`, `port`,
+    a cluster's `replicationGroupId`, ...). A top-level unknown that no other resource fed (`from_other_resources`)
+    is such a property, so it reads as `MISSING` (AWS's default applies), never as "not known until apply".
+    """
+    props = Props(resource.props, subject)
+    keys = props.keys()
+    props.unset(key for key in keys if is_unknown(props.peek(key)) and not from_other_resources(resource, key))
+    return props
+
+
 STANDALONE_CLUSTER = (
     "a standalone Redis OSS/Valkey `aws:elasticache/cluster:Cluster` is one node with no TLS, no encryption at "
     "rest, no AUTH/RBAC and no failover; create an `aws:elasticache/replicationGroup:ReplicationGroup` instead"

@@ -45,7 +45,7 @@ from elasticache_facts.tags import EXPECTED_LOAD
 from elasticache_facts.tokens import CACHE_TYPES, CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
 from guardrails import stack_config
 from guardrails.availability import nodes_per_shard
-from guardrails.common import engine, is_group_member, settings
+from guardrails.common import engine, is_group_member, planned, settings
 from guardrails.props import MISSING, NotKnownAtPreview, Props, Unknown, is_unknown
 
 if TYPE_CHECKING:
@@ -284,8 +284,12 @@ def price_cache(
     stack: str | None,
     configured_region: str | None = None,
 ) -> CachePrice:
-    """Price one cache resource in its own region (see the module's docstring); never raises for its properties."""
-    props = Props(resource.props, subject=resource.name)
+    """Price one cache resource in its own region (see the module's docstring); never raises for its properties.
+
+    What the program left unset is priced at AWS's default even where a preview shows it unknown (`planned`): a
+    replication group without `engine` is Redis OSS, without `numCacheClusters` one node.
+    """
+    props = planned(resource, subject=resource.name)
     region, region_source = _region(props, resource, stack, configured_region)
     if region is None:
         return CachePrice(resource.name, "?", "nothing", None, NO_REGION)
@@ -314,7 +318,7 @@ def price_stack(
     for resource in resources:
         if resource.resource_type not in CACHE_TYPES:
             continue
-        if resource.resource_type == CLUSTER and is_group_member(Props(resource.props)):
+        if resource.resource_type == CLUSTER and is_group_member(planned(resource)):
             continue
         priced.append(price_cache(resource, pricing, table, stack, configured_region))
     return priced

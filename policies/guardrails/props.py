@@ -136,6 +136,11 @@ class Props:
     def keys(self) -> list[str]:
         return list(self._tree)
 
+    def unset(self, keys: Iterable[str]) -> None:
+        """Read these top-level properties as unset (`MISSING`) from now on: the program set none of them."""
+        for key in list(keys):
+            self._tree.pop(key, None)
+
     def get(self, *path: str | int) -> Any:
         """The value at `path`, `MISSING` if unset/null anywhere along it, or an (noted) `Unknown`."""
         value = self.peek(*path)

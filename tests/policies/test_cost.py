@@ -38,7 +38,7 @@ from preflight.stack_files import read_stack_config
 from pricing import GB_PER_GIB, Load, ServerlessLimits, estimate_node_based, estimate_serverless, load_table
 from sdk_internals import not_applicable_error
 from tests.policies import harness
-from tests.policies.harness import UNKNOWN, Item, Outcome, with_
+from tests.policies.harness import DROP, UNKNOWN, Item, Outcome, with_
 from tests.policies.secure import CLUSTER, RG, SHARDED_GROUP, SLS, secure_items
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -182,7 +182,13 @@ def test_the_known_total_over_budget_fails_even_when_something_is_unpriced() -> 
 
 
 def test_unknown_at_preview_is_advisory_never_a_crash() -> None:
-    items = items_with("sessions-replication-group", nodeType=UNKNOWN)
+    # A `nodeType` computed from another resource's output (here the key's, as any output would) is unknown.
+    items = [
+        replace(item, depends={**item.depends, "nodeType": ["key"]})
+        if item.name == "sessions-replication-group"
+        else item
+        for item in items_with("sessions-replication-group", nodeType=UNKNOWN)
+    ]
     outcome = check_stack(monthly_budget, items, config={"monthlyBudgetUsd": 5000})
     assert outcome.violations == []
     assert outcome.advisory is not None
@@ -452,3 +458,31 @@ def test_a_redis_oss_version_in_extended_support_is_flagged_with_its_end_and_sur
     assert "until 2029-01-31" in message
     nodes = 3 * 0.219 * 730
     assert f"x the nodes' ${nodes:,.2f} on demand" in message
+
+
+PROVIDER_COMPUTED = ("engine", "engineVersion", "clusterMode", "numNodeGroups", "replicasPerNodeGroup", "region")
+
+
+def test_what_the_provider_computes_at_preview_is_priced_at_aws_s_defaults() -> None:
+    # A preview's planned state shows every property the provider computes and the program left unset unknown,
+    # fed by no resource: the program set none, so AWS's defaults price it (Redis OSS, one node, one shard).
+    computed = dict.fromkeys(("numCacheClusters", "nodeGroupConfigurations", *PROVIDER_COMPUTED), UNKNOWN)
+    items = items_with("sessions-replication-group", preferredCacheClusterAzs=DROP, **computed)
+    memcached = {"engine": "memcached", "nodeType": "cache.t4g.small", "numCacheNodes": 2}
+    items.append(Item(CLUSTER, "mc", {**memcached, "replicationGroupId": UNKNOWN, "region": UNKNOWN}))
+    [message] = check_stack(monthly_budget, items, config={"monthlyBudgetUsd": 100}).violations
+    assert "sessions-replication-group at most $" in message
+    assert "1 x 0.219 $/h x 730 h" in message  # Redis OSS cache.r7g.large, one node
+    assert f"mc about ${2 * 0.032 * 730:,.2f}" in message  # a standalone cluster, not a group member
+    assert "Not priced" not in message
+    # The same unknowns fed by another resource are the program's values, not known until apply.
+    fed = [
+        replace(item, depends={**item.depends, "numCacheClusters": ["key"], "engine": ["key"]})
+        if item.name == "sessions-replication-group"
+        else item
+        for item in items
+    ]
+    outcome = check_stack(monthly_budget, fed, config={"monthlyBudgetUsd": 5000})
+    assert "sessions-replication-group: `engine`, `numCacheClusters` are not known until apply" in (
+        outcome.advisory or ""
+    )
