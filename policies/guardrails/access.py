@@ -23,7 +23,7 @@ from elasticache_facts.tokens import (
     USER_GROUP,
     USER_GROUP_ASSOCIATION,
 )
-from guardrails.common import DOCS, STANDALONE_CLUSTER, engine, is_group_member
+from guardrails.common import DOCS, STANDALONE_CLUSTER, engine, is_group_member, planned
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
 BUILTIN_DEFAULT_USER = DEFAULT_USER
@@ -229,15 +229,15 @@ def _validate_user_groups(args: StackValidationArgs, report: ReportViolation) ->
     # Props only for the types read here: a stack holds many more resources than users and groups.
     for resource in args.resources:
         if resource.resource_type == USER:
-            for user_id in _ids(Props(resource.props, subject=resource.name), "userId"):
+            for user_id in _ids(planned(resource, subject=resource.name), "userId"):
                 users_by_id[user_id] = resource
         elif resource.resource_type == USER_GROUP:
-            for group_id in _ids(Props(resource.props, subject=resource.name), "userGroupId"):
+            for group_id in _ids(planned(resource, subject=resource.name), "userGroupId"):
                 groups_by_id[group_id] = resource
     for resource in args.resources:
         if resource.resource_type not in (USER_GROUP, USER_GROUP_ASSOCIATION):
             continue
-        props = Props(resource.props, subject=resource.name)
+        props = planned(resource, subject=resource.name)
         if resource.resource_type == USER_GROUP:
             found = _linked(resource, "userIds", USER) + [
                 users_by_id[user_id] for user_id in _ids(props, "userIds") if user_id in users_by_id
@@ -263,7 +263,7 @@ def _validate_user_groups(args: StackValidationArgs, report: ReportViolation) ->
     for cache in args.resources:
         if cache.resource_type not in (REPLICATION_GROUP, SERVERLESS_CACHE):
             continue
-        props = Props(cache.props, subject=cache.name)
+        props = planned(cache, subject=cache.name)
         readers.append(props)
         key = "userGroupId" if cache.resource_type == SERVERLESS_CACHE else "userGroupIds"
         groups = _linked(cache, key, USER_GROUP) + [
@@ -287,7 +287,7 @@ def _validate_user_groups(args: StackValidationArgs, report: ReportViolation) ->
                 if user.urn in seen:
                     continue
                 seen.add(user.urn)
-                reader = Props(user.props, subject=user.name)
+                reader = planned(user, subject=user.name)
                 readers.append(reader)
                 why = passwordless(reader)
                 if why:

@@ -36,14 +36,13 @@ def integer(value: Any) -> int:
     return int(value)
 
 
-def engine(props: Props, resource_type: str, planned: PolicyResource | None = None) -> Any:
+def engine(props: Props, resource_type: str) -> Any:
     """The engine, lower-cased, or MISSING/Unknown. A replication group without one is Redis (AWS default).
 
-    `planned`: the resource whose planned state a stack policy reads through `props`; there an `engine` unknown
-    at preview that no other resource fed is one the provider computes (the program set none), so AWS's default.
+    A stack policy reads it through `planned`, where an `engine` the provider computes (the program set none) is
+    unset, so AWS's default.
     """
-    computed = planned is not None and is_unknown(props.peek("engine")) and not from_other_resources(planned, "engine")
-    value = MISSING if computed else props.text("engine")
+    value = props.text("engine")
     if value is MISSING and resource_type == REPLICATION_GROUP:
         return "redis"
     if isinstance(value, str):
@@ -54,9 +53,10 @@ def engine(props: Props, resource_type: str, planned: PolicyResource | None = No
 def is_global_secondary(props: Props) -> bool:
     """A replication group joining a global datastore as a secondary member.
 
-    An unknown id still means "set" (a Global Datastore created in the same stack has no id at preview).
+    An unknown id still means "set" (a Global Datastore created in the same stack has no id at preview), and
+    decides it: it is not reported as not known.
     """
-    return props.present("globalReplicationGroupId") is True
+    return is_unknown(props.peek("globalReplicationGroupId")) or props.present("globalReplicationGroupId") is True
 
 
 def from_other_resources(resource: PolicyResource, key: str) -> bool:
@@ -90,8 +90,11 @@ STANDALONE_CLUSTER = (
 
 
 def is_group_member(props: Props) -> bool:
-    """A `Cluster` that belongs to a replication group: it takes the group's settings, the group is judged."""
-    return props.present("replicationGroupId") is True
+    """A `Cluster` that belongs to a replication group: it takes the group's settings, the group is judged.
+
+    An unknown id (the group's, created in the same stack) means "set", and decides it.
+    """
+    return is_unknown(props.peek("replicationGroupId")) or props.present("replicationGroupId") is True
 
 
 def parse_version(text: str) -> tuple[int, ...] | None:

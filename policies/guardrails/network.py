@@ -38,7 +38,7 @@ from elasticache_facts.tokens import (
     SERVERLESS_CACHE,
     VPC,
 )
-from guardrails.common import DOCS, engine, from_other_resources, is_group_member, settings
+from guardrails.common import DOCS, engine, is_group_member, planned, settings
 from guardrails.props import MISSING, Props, Unknown, as_number, finish_all, is_unknown
 
 PRIVATE_CIDRS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
@@ -161,10 +161,10 @@ def _text(value: Any) -> Any:
     return value if isinstance(value, Unknown) or value is MISSING else str(value)
 
 
-def _inline_rules(resource: PolicyResource, group: Group, props: Props) -> None:
+def _inline_rules(group: Group, props: Props) -> None:
     for direction in ("ingress", "egress"):
         blocks = props.peek(direction)
-        if isinstance(blocks, Unknown) and from_other_resources(resource, direction):
+        if isinstance(blocks, Unknown):
             props.note(blocks)
         if not isinstance(blocks, list):
             continue
@@ -253,9 +253,6 @@ def _groups_of(
 ) -> list[Group] | None:
     """The cache's security groups; None when it has none (the VPC default group applies)."""
     ids = props.peek("securityGroupIds")
-    if isinstance(ids, Unknown) and not from_other_resources(cache, "securityGroupIds"):
-        # The provider computes the ids AWS assigns (the VPC's default group): the program set none.
-        ids = MISSING
     linked = [
         by_urn[dependency.urn]
         for dependency in cache.property_dependencies.get("securityGroupIds", [])
@@ -294,7 +291,7 @@ def _groups_of(
 
 
 def _ports(resource: PolicyResource, props: Props) -> list[int] | None:
-    kind = engine(props, resource.resource_type, resource)
+    kind = engine(props, resource.resource_type)
     if is_unknown(kind):
         return None
     if resource.resource_type == SERVERLESS_CACHE:
@@ -302,10 +299,8 @@ def _ports(resource: PolicyResource, props: Props) -> list[int] | None:
         return list(MEMCACHED_SERVERLESS_PORTS if kind == MEMCACHED else SERVERLESS_PORTS)
     port = as_number(props.peek("port"))
     if is_unknown(port):
-        if from_other_resources(resource, "port"):
-            props.note(port)
-            return None
-        port = MISSING
+        props.note(port)
+        return None
     if port is MISSING:
         return [MEMCACHED_PORT if kind == MEMCACHED else REDIS_PORT]
     if not isinstance(port, float):
@@ -327,7 +322,7 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
         if resource.resource_type in (DEFAULT_SECURITY_GROUP, VPC, DEFAULT_VPC):
             default_urns.add(resource.urn)
             key = "id" if resource.resource_type == DEFAULT_SECURITY_GROUP else "defaultSecurityGroupId"
-            known = Props(resource.props).peek(key)
+            known = planned(resource).peek(key)
             if isinstance(known, str) and known:
                 default_ids.add(known)
 
@@ -358,10 +353,10 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
     for resource in args.resources:
         if resource.resource_type != SECURITY_GROUP:
             continue
-        props = Props(resource.props, subject=resource.name)
+        props = planned(resource, subject=resource.name)
         readers.append(props)
         group = Group(resource.urn, resource.name, resource.urn)
-        _inline_rules(resource, group, props)
+        _inline_rules(group, props)
         for rule in group.rules:
             others = [
                 dep
@@ -377,7 +372,7 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
     for resource in args.resources:
         if resource.resource_type not in (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE):
             continue
-        props = Props(resource.props, subject=resource.name)
+        props = planned(resource, subject=resource.name)
         readers.append(props)
         found = _rule_resource(resource, props)
         if found is None:
@@ -415,7 +410,7 @@ def _validate_security_groups(args: StackValidationArgs, report: ReportViolation
     for cache in args.resources:
         if cache.resource_type not in (REPLICATION_GROUP, SERVERLESS_CACHE, CLUSTER):
             continue
-        props = Props(cache.props, subject=cache.name)
+        props = planned(cache, subject=cache.name)
         readers.append(props)
         if cache.resource_type == CLUSTER and is_group_member(props):
             continue

@@ -20,7 +20,7 @@ from pulumi_policy import (
 from elasticache_facts.engines import REDIS_PROTOCOL
 from elasticache_facts.metrics import GROUP_DIMENSION, NAMESPACE, NODE_DIMENSION, SERVERLESS_DIMENSION
 from elasticache_facts.tokens import METRIC_ALARM, REPLICATION_GROUP, SERVERLESS_CACHE
-from guardrails.common import DOCS, engine, settings
+from guardrails.common import DOCS, engine, planned, settings
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
 # -- log delivery ----------------------------------------------------------------------------------------------
@@ -164,12 +164,12 @@ def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None
     caches: list[tuple[PolicyResource, str, bool]] = []
     for resource in args.resources:
         if resource.resource_type == METRIC_ALARM:
-            _index_alarm(Props(resource.props, f"alarm {resource.name}"), covered)
+            _index_alarm(planned(resource, f"alarm {resource.name}"), covered)
             continue
         if resource.resource_type not in (REPLICATION_GROUP, SERVERLESS_CACHE):
             continue
         serverless = resource.resource_type == SERVERLESS_CACHE
-        reader = Props(resource.props, f"{resource.resource_type.split(':')[-1]} {resource.name}")
+        reader = planned(resource, f"{resource.resource_type.split(':')[-1]} {resource.name}")
         readers.append(reader)
         cache_id: Any = reader.get("name" if serverless else "replicationGroupId")
         if isinstance(cache_id, Unknown):

@@ -24,7 +24,7 @@ from elasticache_facts.node_types import data_tiering_families, node_family
 from elasticache_facts.tags import WORKLOAD
 from elasticache_facts.tokens import PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE
 from elasticache_facts.workloads import DATA_TIERING_EVICTION, EVICTING, PROFILES, UNTAGGED_EVICTION
-from guardrails.common import DOCS, from_other_resources, is_global_secondary, settings, tags_of
+from guardrails.common import DOCS, is_global_secondary, planned, settings, tags_of
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
 FAMILY_DEFAULT_POLICY = FAMILY_DEFAULT_EVICTION
@@ -120,8 +120,6 @@ def _eviction_policy(
 ) -> Any:
     """The cache's `maxmemory-policy`, an Unknown, or None when it cannot be found at all."""
     name = props.peek("parameterGroupName")
-    if isinstance(name, Unknown) and not from_other_resources(cache, "parameterGroupName"):
-        name = MISSING  # the provider computes the group AWS assigns (the engine's default): the program set none
     if not isinstance(name, Unknown) and name is not MISSING:
         name = str(name)
     groups = [
@@ -140,7 +138,7 @@ def _eviction_policy(
             )
             return None
         groups = [by_name[name]]
-    group = Props(groups[0].props)
+    group = planned(groups[0])
     parameters = group.items("parameters")
     if isinstance(parameters, Unknown):
         return props.note(Unknown(f"{groups[0].name}.parameters"))
@@ -180,7 +178,7 @@ def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> No
     for resource in args.resources:
         if resource.resource_type == PARAMETER_GROUP:
             by_urn[resource.urn] = resource
-            name = Props(resource.props).peek("name")
+            name = planned(resource).peek("name")
             if isinstance(name, str):
                 by_name[name] = resource
 
@@ -188,7 +186,7 @@ def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> No
     for cache in args.resources:
         if cache.resource_type != REPLICATION_GROUP:
             continue
-        props = Props(cache.props, subject=cache.name)
+        props = planned(cache, subject=cache.name)
         readers.append(props)
         if is_global_secondary(props):
             continue

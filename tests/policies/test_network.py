@@ -282,15 +282,26 @@ def test_unknown_links_and_values_are_advisory() -> None:
     outcome = check_stack(security_group_ingress, items_with(network, untraceable))
     assert "`securityGroupIds` is not known until apply" in (outcome.advisory or "")
     rule = item("sessions-ingress-0")
-    lost = replace(rule, properties=with_(rule.properties, securityGroupId=UNKNOWN), depends={})
-    outcome = check_stack(security_group_ingress, items_with(lost))
+    lost = replace(
+        rule, properties=with_(rule.properties, securityGroupId=UNKNOWN), depends={"securityGroupId": ["network"]}
+    )
+    outcome = check_stack(security_group_ingress, items_with(network, lost))
     assert "traces to no security group in this stack" in (outcome.advisory or "")
-    cidr = replace(rule, properties=with_(rule.properties, referencedSecurityGroupId=DROP, cidrIpv4=UNKNOWN))
-    outcome = check_stack(security_group_ingress, items_with(cidr))
+    cidr = replace(
+        rule,
+        properties=with_(rule.properties, referencedSecurityGroupId=DROP, cidrIpv4=UNKNOWN),
+        depends={**rule.depends, "cidrIpv4": ["network"]},
+    )
+    outcome = check_stack(security_group_ingress, items_with(network, cidr))
     assert outcome.violations == []
     assert "`cidrIpv4` is not known" in (outcome.advisory or "")
-    port = replace(rule, properties=with_(rule.properties, fromPort=UNKNOWN, cidrIpv4="10.0.0.0/8"))
-    assert "`fromPort` is not known" in (check_stack(security_group_ingress, items_with(port)).advisory or "")
+    port = replace(
+        rule,
+        properties=with_(rule.properties, fromPort=UNKNOWN, cidrIpv4="10.0.0.0/8"),
+        depends={**rule.depends, "fromPort": ["network"]},
+    )
+    outcome = check_stack(security_group_ingress, items_with(network, port))
+    assert "`fromPort` is not known" in (outcome.advisory or "")
 
 
 def test_provider_computed_values_at_preview_are_not_unknowns() -> None:
@@ -492,3 +503,14 @@ def test_every_spelling_of_the_whole_ipv6_internet_is_open(cidr: str) -> None:
         {"securityGroupId": ["sessions-sg"]},
     )
     assert f"allows egress to {cidr}" in check_stack(security_group_ingress, secure_items_with(out)).text()
+
+
+def test_a_standalone_cluster_whose_group_id_the_provider_computes_is_judged() -> None:
+    # A standalone cluster's `replicationGroupId` (and unset `securityGroupIds`) is provider-computed: unknown in a
+    # preview's planned state, fed by no resource. It is no group member, so its security groups are judged.
+    memcached = {"engine": "memcached", "nodeType": "cache.t4g.small", "numCacheNodes": 2}
+    computed = Item(CLUSTER, "mc", {**memcached, "replicationGroupId": UNKNOWN, "securityGroupIds": UNKNOWN})
+    outcome = check_stack(security_group_ingress, items_with(computed))
+    assert "mc: `securityGroupIds` is unset, so the VPC's default security group applies" in outcome.text()
+    member = replace(computed, depends={"replicationGroupId": ["sessions-replication-group"]})
+    assert check_stack(security_group_ingress, items_with(member)).passed

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from guardrails.operations import LOG_SCHEMA, alarms_present, data_protection, log_delivery
@@ -95,12 +96,22 @@ def test_alarm_policy_config_and_unknown_ids() -> None:
     cache = Item(RG, "sessions", REPLICATION_GROUP)
     only_cpu = node_alarms("sessions-prod")[:1]
     assert check_stack(alarms_present, [cache, *only_cpu], config={"nodeMetrics": ["EngineCPUUtilization"]}).passed
-    unknown = check_stack(alarms_present, [Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId=UNKNOWN))])
+    # An id computed from another resource's output (a random suffix) is not known until apply.
+    suffix = Item("random:index/randomString:RandomString", "suffix", {"length": 6})
+    computed = Item(
+        RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId=UNKNOWN), {"replicationGroupId": ["suffix"]}
+    )
+    unknown = check_stack(alarms_present, [suffix, computed])
     assert unknown.violations == []
     assert "replicationGroupId" in (unknown.advisory or "")
     autonamed = check_stack(alarms_present, [Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId=DROP))])
     assert "no explicit id" in (autonamed.advisory or "")
-    unknown_actions = check_stack(alarms_present, [cache, *node_alarms("sessions-prod", actions=UNKNOWN_ARRAY)])
+    # Actions computed from a topic's ARN are not known until apply, but they are set.
+    topic = Item("aws:sns/topic:Topic", "oncall", {})
+    fed = [
+        replace(a, depends={"alarmActions": ["oncall"]}) for a in node_alarms("sessions-prod", actions=UNKNOWN_ARRAY)
+    ]
+    unknown_actions = check_stack(alarms_present, [cache, topic, *fed])
     assert unknown_actions.violations == []
 
 

@@ -30,6 +30,11 @@ def test_custom_parameter_group() -> None:
     assert check(custom_parameter_group, RG, with_(REPLICATION_GROUP, globalReplicationGroupId="g")).not_applicable
 
 
+def fed(items: list[Item], key: str) -> list[Item]:
+    """`items` with the replication group's `key` computed from another resource (the KMS key's output)."""
+    return [replace(i, depends={**i.depends, key: ["key"]}) if i.type == RG else i for i in items]
+
+
 def stack(policy: str | None, workload: object = "sessions", **cache: object) -> list[Item]:
     """The secure stack with the sessions cache's eviction policy and workload tag changed."""
     items = []
@@ -147,7 +152,7 @@ def test_what_cannot_be_read_is_advisory() -> None:
     ]
     outcome = check_stack(eviction_policy, unknown_value)
     assert "sessions-params-valkey8.parameters[0]` is not known" in (outcome.advisory or "")
-    unknown_tags = check_stack(eviction_policy, stack("noeviction", tags=UNKNOWN))
+    unknown_tags = check_stack(eviction_policy, fed(stack("noeviction", tags=UNKNOWN), "tags"))
     assert "`tags` is not known" in (unknown_tags.advisory or "")
 
 
@@ -174,7 +179,7 @@ def test_data_tiering_nodes_take_only_the_policies_aws_accepts_there(workload: s
     assert check_stack(eviction_policy, stack("noeviction", "rate-limit", nodeType="cache.r6gd.xlarge")).passed
     assert check_stack(eviction_policy, stack("allkeys-lru", "cache", dataTieringEnabled=True)).passed
     assert check_stack(eviction_policy, stack(policy, workload, dataTieringEnabled=True)).violations
-    unknown = check_stack(eviction_policy, stack(policy, workload, nodeType=UNKNOWN))
+    unknown = check_stack(eviction_policy, fed(stack(policy, workload, nodeType=UNKNOWN), "nodeType"))
     assert unknown.violations == []
     assert "`nodeType` is not known until apply" in (unknown.advisory or "")
 
@@ -194,3 +199,12 @@ def test_a_parameter_group_the_provider_computes_at_preview_is_the_default_group
     ]
     outcome = check_stack(eviction_policy, items)
     assert "has 'volatile-lru' (the family default: the group does not set it)" in outcome.text()
+
+
+def test_a_global_datastore_id_the_provider_computes_at_preview_is_no_secondary() -> None:
+    # `globalReplicationGroupId` is provider-computed: a group that joins no global datastore shows it unknown in a
+    # preview's planned state, fed by no resource. It is no secondary, so its eviction policy is judged.
+    outcome = check_stack(eviction_policy, stack("allkeys-lru", globalReplicationGroupId=UNKNOWN))
+    assert "needs `maxmemory-policy` in noeviction, but its parameter group has 'allkeys-lru'" in outcome.text()
+    secondary = fed(stack("allkeys-lru", globalReplicationGroupId=UNKNOWN), "globalReplicationGroupId")
+    assert check_stack(eviction_policy, secondary).passed

@@ -13,7 +13,7 @@ from guardrails.access import user_full_access, user_group_passwordless
 
 from elasticache_facts.tokens import USER_GROUP_ASSOCIATION
 from preflight.analyzer import PolicyPack
-from tests.policies.harness import DROP, UNKNOWN, Item, check, check_stack, with_
+from tests.policies.harness import DROP, UNKNOWN, Item, check, check_stack, secret, with_
 from tests.policies.secure import (
     STACK_CONFIG,
     UG,
@@ -88,7 +88,9 @@ def test_a_user_group_outside_the_stack_is_not_checkable_and_unknowns_are_adviso
     outside = check_stack(user_group_passwordless, items)
     assert outside.violations == []
     assert "its user group is not managed in this stack" in (outside.advisory or "")
-    unknown = check_stack(user_group_passwordless, replaced(secure_items(), "sessions-user-app", accessString=UNKNOWN))
+    computed = replaced(secure_items(), "sessions-user-app", accessString=UNKNOWN)
+    computed = [replace(i, depends={"accessString": ["key"]}) if i.name == "sessions-user-app" else i for i in computed]
+    unknown = check_stack(user_group_passwordless, computed)
     assert unknown.violations == []
     assert "sessions-user-app: `accessString` is not known until apply" in (unknown.advisory or "")
 
@@ -151,3 +153,19 @@ def test_a_member_outside_the_stack_is_not_checkable() -> None:
     outcome = check_stack(user_group_passwordless, secure_items_with(group))
     assert outcome.violations == []
     assert "user shared-user of its user group sessions-users is not managed in this stack" in (outcome.advisory or "")
+
+
+def test_an_authentication_mode_the_provider_computes_at_preview_is_unset() -> None:
+    # A user with passwords and no `authenticationMode` shows the mode unknown in a preview's planned state (the
+    # provider computes it), fed by no resource: the program set none, and the passwords decide.
+    computed = replaced(
+        secure_items(),
+        "sessions-user-app",
+        authenticationMode=UNKNOWN,
+        passwordsWo=secret("p" * 32),
+        passwordsWoVersion=1,
+    )
+    assert check_stack(user_group_passwordless, computed).passed
+    without = replaced(computed, "sessions-user-app", passwordsWo=DROP, passwordsWoVersion=DROP)
+    outcome = check_stack(user_group_passwordless, without)
+    assert "holds user sessions-user-app with no passwords and no IAM authentication" in outcome.text()
