@@ -111,6 +111,17 @@ ALARM_SCHEMA = PolicyConfigSchema(
 _MEMBER = re.compile(r"^(?P<group>.+?)(?P<shard>-\d{4})?-\d{3}$")
 
 
+def stored_id(cache_id: str) -> str:
+    """A replication group's id as AWS stores it, and so as its metrics' dimensions carry it (`<id>`, `<id>-001`).
+
+    AWS keeps replication group ids, and the member cluster ids made from them, in lower case (pulumi-aws
+    `replication_group.py`: "stored as a lowercase string"; `cluster.py`: "ElastiCache converts this name to
+    lowercase"), so a group written `Sessions-Prod` publishes `sessions-prod-001`. A serverless cache's name is
+    kept as written.
+    """
+    return cache_id.lower()
+
+
 def _candidate_groups(member: str) -> list[str]:
     match = _MEMBER.match(member)
     if match is None:
@@ -178,15 +189,29 @@ def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None
             reader.cannot_check("no explicit id, so its alarms cannot be matched to it before apply")
             continue
         caches.append((resource, str(cache_id), serverless))
+    # CloudWatch matches a dimension value exactly: an alarm on `Sessions-Prod-001` watches a series AWS never
+    # publishes. Such near misses are named, not counted.
+    by_lowered: dict[tuple[bool, str], list[str]] = {}
+    for serverless, watched in covered:
+        by_lowered.setdefault((serverless, watched.lower()), []).append(watched)
     for resource, cache_id, serverless in caches:
+        published = cache_id if serverless else stored_id(cache_id)
         wanted = config["serverlessMetrics" if serverless else "nodeMetrics"]
-        have = covered.get((serverless, cache_id), set())
+        have = covered.get((serverless, published), set())
         missing = [str(metric) for metric in wanted if metric not in have]
         if missing:
+            shown = cache_id if published == cache_id else f"{cache_id}, stored by AWS as {published}"
+            near = [other for other in by_lowered.get((serverless, published.lower()), []) if other != published]
+            hint = (
+                f" Alarms name it {', '.join(f'`{other}`' for other in near)}, but CloudWatch matches dimensions "
+                f"exactly and the metrics carry `{published}`."
+                if near
+                else ""
+            )
             report(
-                f"{resource.name} ({cache_id}) has no alarm that notifies anyone on {', '.join(missing)}: the first "
+                f"{resource.name} ({shown}) has no alarm that notifies anyone on {', '.join(missing)}: the first "
                 "sign of a full or saturated cache would be the application's errors. Add CloudWatch alarms with "
-                "`alarmActions` for these metrics.",
+                f"`alarmActions` for these metrics.{hint}",
                 resource.urn,
             )
     finish_all(readers)
@@ -258,9 +283,10 @@ CHECKS = {
         "every replication group has a CloudWatch alarm with `alarmActions` on each metric in `nodeMetrics` "
         "for one of its nodes: a plain alarm or a metric math alarm whose `metricQueries` read it (dimension "
         "`CacheClusterId` = a member id, `<groupId>-NNN` or `<groupId>-NNNN-NNN`, or `ReplicationGroupId` = "
-        "`<groupId>`); every serverless cache on each metric in `serverlessMetrics` (dimension `clusterId`); "
-        "alarms are indexed by cache, so the check is linear in the stack's size; a cache with no explicit id "
-        "cannot be matched before apply (advisory line)"
+        "`<groupId>`, with the group id in lower case as AWS stores it and publishes the metrics; a dimension "
+        "differing only in case watches nothing and is named); every serverless cache on each metric in "
+        "`serverlessMetrics` (dimension `clusterId`); alarms are indexed by cache, so the check is linear in the "
+        "stack's size; a cache with no explicit id cannot be matched before apply (advisory line)"
     ),
     data_protection.name: (
         "a replication group is `protect`ed or has a `finalSnapshotIdentifier`; a serverless cache (which "

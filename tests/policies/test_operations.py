@@ -185,3 +185,18 @@ def test_shard_members_and_group_dimension_count_for_their_group() -> None:
 def test_the_log_types_the_pack_can_require_are_the_api_models() -> None:
     log_types = LOG_SCHEMA.properties["requiredLogTypes"]["items"]["enum"]
     assert set(log_types) == closed_set("elasticache", "CreateReplicationGroup", "LogDeliveryConfigurations", "LogType")
+
+
+def test_a_mixed_case_group_id_is_matched_as_aws_stores_it() -> None:
+    # AWS stores a replication group's id in lower case, and its nodes' metrics carry `sessions-prod-001`.
+    cache = Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId="Sessions-Prod"))
+    assert check_stack(alarms_present, [cache, *node_alarms("sessions-prod")]).passed
+    by_group = [
+        alarm(f"g-{m}", m, {"ReplicationGroupId": "sessions-prod"})
+        for m in ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage")
+    ]
+    assert check_stack(alarms_present, [cache, *by_group]).passed
+    # CloudWatch matches dimensions exactly: an alarm on the id as written watches a series AWS never publishes.
+    [message] = check_stack(alarms_present, [cache, *node_alarms("Sessions-Prod")]).violations
+    assert message.startswith("sessions (Sessions-Prod, stored by AWS as sessions-prod) has no alarm")
+    assert "Alarms name it `Sessions-Prod`, but CloudWatch matches dimensions exactly" in message
