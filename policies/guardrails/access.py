@@ -38,24 +38,35 @@ BUILTIN_DEFAULT_FINDING = (
 )
 
 
+_CASED = ("~", "%", "&", ">", "<", "#", "!")
+"""How the ACL rules whose case matters start: key patterns (`~app:*`, `%R~app:*`), channel patterns (`&`) and
+passwords (`>`, `<`, `#`, `!`), which the engines match byte for byte."""
+
+
+def rules(access_string: str) -> list[str]:
+    """The access string's ACL rules as the engines read them: keywords (`on`, `off`, `allkeys`, `allcommands`,
+    `nocommands`), categories (`+@all`) and commands (`-flushall`) in lower case, key and channel patterns and
+    passwords as written.
+
+    Valkey and Redis OSS compare rule keywords and category names with `strcasecmp` and look commands up
+    case-insensitively (ACLSetSelector, ACLSetUser; `ACL SETUSER u ON ~* +@ALL` makes an enabled user with every
+    command), so `ON ~* +@ALL` grants what `on ~* +@all` does.
+    """
+    return [token if token.startswith(_CASED) else token.lower() for token in access_string.split()]
+
+
 def full_access(access_string: str) -> bool:
     """Whether an access string leaves the user enabled on every key with every command (`on ~* +@all`)."""
-    tokens = access_string.split()
-    enabled = False
-    for token in tokens:
-        if token == "on":
-            enabled = True
-        elif token == "off":
-            enabled = False
+    tokens = rules(access_string)
     all_keys = any(token in ("~*", "allkeys") for token in tokens)
     all_commands = any(token in ("+@all", "allcommands") for token in tokens)
-    return enabled and all_keys and all_commands
+    return enabled(access_string) and all_keys and all_commands
 
 
 def enabled(access_string: str) -> bool:
     """Whether the user can log in at all: the last `on`/`off` of its access string is `on`."""
     state = False
-    for token in access_string.split():
+    for token in rules(access_string):
         if token in ("on", "off"):
             state = token == "on"
     return state
@@ -63,7 +74,7 @@ def enabled(access_string: str) -> bool:
 
 def unrestricted(access_string: str) -> bool:
     """Enabled, on every key, with every command and nothing taken away after (`on ~* +@all`, no `-...`)."""
-    tokens = access_string.split()
+    tokens = rules(access_string)
     every_command = False
     for token in tokens:
         if token in ("+@all", "allcommands"):

@@ -105,6 +105,12 @@ def test_full_access_default_user_is_flagged() -> None:
         ("on ~app:* +@all", False),
         ("on ~* +@read", False),
         ("off -@all", False),
+        # The engines read keywords, categories and commands in any case (ACL SETUSER u ON ~* +@ALL is full access).
+        ("ON ~* +@ALL", True),
+        ("On AllKeys AllCommands", True),
+        ("ON ~* +@ALL OFF", False),
+        # Key patterns keep their case: `~APP:*` is not every key.
+        ("ON ~APP:* +@ALL", False),
     ],
 )
 def test_full_access(access: str, full: bool) -> None:
@@ -130,3 +136,19 @@ def test_the_builtin_default_user_listed_in_a_user_group_is_refused() -> None:
     assert "lists the user id `default`" in check(authentication, UG, group).text()
     association = {"userGroupId": "sessions-prod", "userId": "default"}
     assert "is the user id `default`" in check(authentication, USER_GROUP_ASSOCIATION, association).text()
+
+
+@pytest.mark.parametrize("access", ["ON ~* +@ALL", "On AllKeys AllCommands", "oN ~* +@all"])
+def test_access_string_keywords_are_read_in_any_case(access: str) -> None:
+    # Valkey and Redis OSS parse ACL keywords with strcasecmp: `ON` enables the user as `on` does.
+    passwordless = {
+        "userId": "u",
+        "userName": "u",
+        "engine": "valkey",
+        "accessString": access,
+        "noPasswordRequired": True,
+    }
+    assert "`noPasswordRequired` is true" in check(authentication, USER, passwordless).text()
+    default = with_(default_user("c", SESSIONS_TAGS), accessString=access)
+    assert 'the "default" user is enabled with full access' in check(authentication, USER, default).text()
+    assert check(authentication, USER, {**passwordless, "accessString": access.replace("O", "o") + " OFF"}).passed

@@ -98,10 +98,10 @@ def test_a_user_group_outside_the_stack_is_not_checkable_and_unknowns_are_adviso
 def test_full_access_users_are_reported_and_narrowed_ones_pass() -> None:
     app = iam_user("sessions-prod", {})
     assert check(user_full_access, USER, app).passed, "+@all -@dangerous takes something away"
-    for access in ("on ~* &* +@all", "on allkeys allcommands", "on ~* -@dangerous +@all"):
+    for access in ("on ~* &* +@all", "on allkeys allcommands", "on ~* -@dangerous +@all", "ON ~* +@ALL"):
         outcome = check(user_full_access, USER, with_(app, accessString=access))
         assert "every command on every key" in outcome.text(), access
-    for narrow in ("on ~app:* +@all", "off ~* +@all", "on ~* +@read"):
+    for narrow in ("on ~app:* +@all", "off ~* +@all", "on ~* +@read", "ON ~* +@ALL -FLUSHALL", "ON ~* NOCOMMANDS"):
         assert check(user_full_access, USER, with_(app, accessString=narrow)).passed, narrow
     default = check(user_full_access, USER, with_(app, userName="default", accessString="on ~* +@all"))
     assert "elasticache-authentication" in (default.not_applicable or "")
@@ -169,3 +169,10 @@ def test_an_authentication_mode_the_provider_computes_at_preview_is_unset() -> N
     without = replaced(computed, "sessions-user-app", passwordsWo=DROP, passwordsWoVersion=DROP)
     outcome = check_stack(user_group_passwordless, without)
     assert "holds user sessions-user-app with no passwords and no IAM authentication" in outcome.text()
+
+
+def test_an_upper_case_access_string_enables_a_group_member() -> None:
+    # `ON` enables the user as `on` does (the engines parse ACL keywords with strcasecmp).
+    loose = replaced(secure_items(), "sessions-user-app", accessString="ON ~* +@ALL", noPasswordRequired=True)
+    outcome = check_stack(user_group_passwordless, loose)
+    assert "holds user sessions-user-app with `noPasswordRequired: true`" in outcome.text()
