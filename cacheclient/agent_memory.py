@@ -1,7 +1,10 @@
 """Short-lived agent memory for an `agent-memory` cache (`volatile-*`): a bounded, expiring log per conversation.
 
 Each conversation is one list (its messages, newest last, trimmed to `max_messages`) and one hash (named facts),
-in one hash slot. Every write runs in one script that appends, trims and resets both keys' TTL, so no key ever
+in one hash slot: the conversation id is both keys' hash tag (`agent:{<id>}:messages`), so an id that would leave
+the tag empty (`""`, or one starting with `}`) is refused, as is a prefix with a brace of its own; with an empty
+tag a cluster hashes each whole key and the script's two keys land in different slots (`CROSSSLOT`).
+Every write runs in one script that appends, trims and resets both keys' TTL, so no key ever
 lacks a TTL: under `volatile-lru` a full cache evicts the least recently used conversations instead of failing
 writes, and an abandoned conversation expires on its own.
 """
@@ -41,6 +44,8 @@ class AgentMemory:
     ) -> None:
         if ttl_seconds <= 0 or max_messages <= 0:
             raise ValueError("ttl_seconds and max_messages must be positive")
+        if "{" in prefix or "}" in prefix:
+            raise ValueError(f"prefix {prefix!r} has a brace: the conversation id is the keys' hash tag")
         self.client = client
         self.ttl_seconds = ttl_seconds
         self.max_messages = max_messages
@@ -49,6 +54,11 @@ class AgentMemory:
         self._put_fact = client.register_script(PUT_FACT)
 
     def _keys(self, conversation: str) -> list[str]:
+        if not conversation or conversation.startswith("}"):
+            raise ValueError(
+                f"conversation id {conversation!r} would leave the keys' hash tag empty: on a cluster its two keys "
+                "would hash to different slots; give a non-empty id that does not start with '}'"
+            )
         return [f"{self.prefix}{{{conversation}}}:messages", f"{self.prefix}{{{conversation}}}:facts"]
 
     def remember(self, conversation: str, message: str) -> int:

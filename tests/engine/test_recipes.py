@@ -154,6 +154,26 @@ def test_agent_memory_is_bounded_and_every_key_expires(caches, cache_name) -> No
     assert memory.recall("conv-1") == []
 
 
+def test_agent_memory_keys_share_a_slot_on_a_cluster_or_the_id_is_refused(caches) -> None:
+    """On the cluster-mode cache: every accepted id keeps both keys in one slot; an empty tag is refused first."""
+    cache = caches["hot"]
+    memory = AgentMemory(cache.client(), ttl_seconds=60)
+    for conversation in ("a}b", "{x", "x{y}", "c"):
+        assert memory.remember(conversation, "hi") == 1, conversation
+        memory.put_fact(conversation, "k", "v")
+        assert memory.facts(conversation) == {b"k": b"v"}
+    for conversation in ("", "}x"):
+        with pytest.raises(ValueError, match="hash tag empty"):
+            memory.remember(conversation, "hi")
+        with pytest.raises(ValueError, match="hash tag empty"):
+            memory.put_fact(conversation, "k", "v")
+    with pytest.raises(ValueError, match="brace"):
+        AgentMemory(cache.client(), ttl_seconds=60, prefix="agent:{}")
+    # What the refusal prevents: the engine itself refuses a script whose keys are in two slots.
+    with pytest.raises(redis.ResponseError, match="hash to the same slot"):
+        cache.direct(cache.planned.app_users[0]).eval("return 1", 2, "agent:{}:messages", "agent:{}:facts")
+
+
 def test_recipes_need_nothing_the_access_string_denies(caches) -> None:
     """The recipes ran above as app users; no NOPERM was logged for any of them."""
     for name, cache in caches.items():
