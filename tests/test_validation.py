@@ -787,6 +787,13 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
         "allowed: one of ip, tls-dynamic",
     ),
     (
+        "param-endpoint-ip",
+        parameters(**{"cluster-preferred-endpoint-type": "ip"}),
+        {},
+        "caches.c.parameters.cluster-preferred-endpoint-type",
+        "allowed: tls-dynamic",
+    ),
+    (
         "param-percent",
         parameters(**{"reserved-memory-percent": 101}),
         {},

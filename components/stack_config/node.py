@@ -19,6 +19,15 @@ RESERVED_PARAMETERS = {
     "maxmemory-policy": "set evictionPolicy instead",
     "cluster-enabled": "set shards (cluster mode enabled) or leave it out (disabled) instead",
 }
+REFUSED_VALUES = {
+    ("cluster-preferred-endpoint-type", "ip"): (
+        "every cache requires TLS, and with ip CLUSTER SLOTS names each node by IP address, which ElastiCache's "
+        "certificates do not: a cluster client that verifies the server's host name (cacheclient does) cannot reach "
+        "the shards; allowed: tls-dynamic (host names under TLS, the default): set it or remove the parameter"
+    ),
+}
+"""A value the family takes that no client of a TLS-only cache can connect through (AWS "TLS enabled dual stack
+ElastiCache clusters": under TLS, discovery returns host names and the TLS handshake uses them)."""
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
@@ -71,6 +80,8 @@ def judge_parameter(engine: Engine, engine_version: str, key: str, value: Any) -
         if parameter.kind == "choice" and isinstance(value, str):
             message += did_you_mean(value, parameter.values)
         return None, message
+    if (key, text) in REFUSED_VALUES:
+        return None, REFUSED_VALUES[(key, text)]
     return text, None
 
 
