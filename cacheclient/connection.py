@@ -20,6 +20,7 @@ import redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.cluster import LoadBalancingStrategy
 from redis.credentials import CredentialProvider, UsernamePasswordCredentialProvider
+from redis.exceptions import ReadOnlyError
 from redis.retry import Retry
 
 from cacheclient.iam import IAMCredentialProvider
@@ -156,4 +157,8 @@ def connect(
             options.setdefault("load_balancing_strategy", LoadBalancingStrategy.ROUND_ROBIN_REPLICAS)
         return redis.RedisCluster(host=host, port=port, ssl=True, **options)
     options.setdefault("retry", Retry(ExponentialWithJitterBackoff(base=0.1, cap=2), retries=3))
+    # After a failover the old primary is a replica and answers writes with READONLY on the connections it keeps
+    # (ElastiCache closes them only under `close-on-replica-write yes`): such a connection is dropped and the
+    # write retried on a new one, which the primary endpoint's DNS name takes to the promoted replica.
+    options.setdefault("retry_on_error", [ReadOnlyError])
     return redis.Redis(host=host, port=port, ssl=True, **options)

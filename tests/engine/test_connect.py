@@ -16,6 +16,7 @@ from components import acl
 from elasticache_facts.access import APP_USER_ACCESS
 from elasticache_facts.commands import COMMANDS
 from scripts import engine_commands
+from tests.engine.servers import free_port
 
 ONCE = Retry(NoBackoff(), 0)
 """Refusals are asserted on the first answer: a client's default retries would only repeat it."""
@@ -245,3 +246,22 @@ def test_the_cluster_client_starts_exactly_when_the_loader_finds_nothing_it_need
                     starts = False
                 needed = denied if read_only else [command for command in denied if command != "READONLY"]
                 assert starts == (not needed), (access, read_only)
+
+
+def test_a_write_refused_by_a_demoted_primary_drops_the_connection(caches) -> None:
+    """After a failover the old primary is a replica: it answers writes with READONLY (unless ElastiCache's
+    `close-on-replica-write` closes the connection). The standalone client drops that connection and retries, so it
+    reconnects through the primary endpoint, which then names the promoted replica, instead of staying on it."""
+    locks = caches["locks"]
+    client = locks.client()
+    assert client.set("k", "before")
+    connection_id = client.client_id()
+    harness = locks.harness()
+    harness.execute_command("REPLICAOF", "127.0.0.1", free_port())  # a primary that never answers: it stays demoted
+    try:
+        with pytest.raises(redis.exceptions.ReadOnlyError):
+            client.set("k", "during")
+    finally:
+        harness.execute_command("REPLICAOF", "NO", "ONE")
+    assert client.set("k", "after")
+    assert client.client_id() != connection_id, "the connection that met READONLY was closed, not reused"
