@@ -74,6 +74,8 @@ class Locks:
 
     def renew(self, name: str, token: str, ttl_ms: int) -> bool:
         """True if this owner still held the lock; its TTL is now `ttl_ms`."""
+        if ttl_ms <= 0:
+            raise ValueError("ttl_ms must be positive: PEXPIRE with no time left deletes the lock it renews")
         return bool(self._renew(keys=[self._key(name)], args=[token, ttl_ms]))
 
     @contextmanager

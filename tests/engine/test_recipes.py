@@ -97,6 +97,20 @@ def test_lock_is_owned_expires_and_only_its_owner_releases_or_renews(caches, cac
         locks.acquire("x", ttl_ms=0)
 
 
+def test_a_lock_is_never_renewed_to_no_time_left(caches) -> None:
+    """The engine deletes a key whose PEXPIRE has no time left: such a renewal would release the lock and report
+    it held."""
+    cache = caches["locks"]
+    locks = Locks(cache.client())
+    token = locks.acquire("ledger", ttl_ms=10_000)
+    assert token is not None
+    for ttl_ms in (0, -1):
+        with pytest.raises(ValueError, match="ttl_ms must be positive"):
+            locks.renew("ledger", token, ttl_ms)
+    assert cache.harness().get("lock:ledger").decode() == token
+    assert locks.acquire("ledger", ttl_ms=10_000) is None, "still held by its owner"
+
+
 def test_lock_hold_waits_then_gives_up(caches) -> None:
     locks = Locks(caches["locks"].client())
     with locks.hold("report", ttl_ms=5_000), pytest.raises(LockNotAcquired):
