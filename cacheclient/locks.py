@@ -54,6 +54,8 @@ class Locks:
         """The owner token if the lock was free (and, with `replicas`, reached that many replicas), else None."""
         if ttl_ms <= 0:
             raise ValueError("ttl_ms must be positive: a lock without a TTL outlives a crashed holder")
+        if replicas and replica_timeout_ms <= 0:
+            raise ValueError("replica_timeout_ms must be positive: WAIT with 0 blocks until a replica acknowledges")
         token = secrets.token_hex(16)
         if not self.client.set(self._key(name), token, nx=True, px=ttl_ms):
             return None

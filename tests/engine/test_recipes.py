@@ -125,6 +125,10 @@ def test_lock_that_must_reach_a_replica_is_refused_without_one(caches) -> None:
     locks = Locks(cache.client())
     assert locks.acquire("payout", ttl_ms=5_000, replicas=1, replica_timeout_ms=20) is None
     assert cache.harness().exists("lock:payout") == 0
+    # WAIT with a timeout of 0 would block until a replica acknowledged: here never, the lock taken meanwhile.
+    with pytest.raises(ValueError, match="replica_timeout_ms must be positive"):
+        locks.acquire("payout", ttl_ms=5_000, replicas=1, replica_timeout_ms=0)
+    assert cache.harness().exists("lock:payout") == 0
 
 
 @pytest.mark.parametrize("cache_name", ["hot", "memory"])
