@@ -59,7 +59,16 @@ class Locks:
         token = secrets.token_hex(16)
         if not self.client.set(self._key(name), token, nx=True, px=ttl_ms):
             return None
-        if replicas and self._replicated(name, replicas, replica_timeout_ms) < replicas:
+        if not replicas:
+            return token
+        try:
+            replicated = self._replicated(name, replicas, replica_timeout_ms)
+        except redis.RedisError:
+            # A WAIT that fails (a timeout shorter than the socket's, a dropped connection) grants nothing: the
+            # caller gets no token, so the lock it would never release is released now.
+            self.release(name, token)
+            raise
+        if replicated < replicas:
             self.release(name, token)
             return None
         return token

@@ -7,6 +7,8 @@ import time
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from cacheclient.agent_memory import AgentMemory
 from cacheclient.cache_aside import CacheAside
@@ -128,6 +130,11 @@ def test_lock_that_must_reach_a_replica_is_refused_without_one(caches) -> None:
     # WAIT with a timeout of 0 would block until a replica acknowledged: here never, the lock taken meanwhile.
     with pytest.raises(ValueError, match="replica_timeout_ms must be positive"):
         locks.acquire("payout", ttl_ms=5_000, replicas=1, replica_timeout_ms=0)
+    assert cache.harness().exists("lock:payout") == 0
+    # A WAIT that outlasts the client's socket timeout fails: the lock it took is released, not left to its TTL.
+    impatient = Locks(cache.client(socket_timeout=0.2, retry=Retry(NoBackoff(), 0)))
+    with pytest.raises(redis.TimeoutError):
+        impatient.acquire("payout", ttl_ms=60_000, replicas=1, replica_timeout_ms=1_000)
     assert cache.harness().exists("lock:payout") == 0
 
 
