@@ -30,7 +30,10 @@ SERVICE = "elasticache"
 TOKEN_LIFETIME_SECONDS = 900
 """AWS accepts a token for 15 minutes after it was signed."""
 TOKEN_REUSE_SECONDS = 300
-"""A token is reused for new connections for 5 minutes, so it always has 10 left (clock skew, slow handshakes)."""
+"""A token is reused for new connections for 5 minutes, so it always has 10 left (clock skew, slow handshakes).
+Its age is read on the wall clock its signature's X-Amz-Date comes from: the monotonic clock stops while the host
+sleeps (EC2 hibernation), and a token from before would look fresh; one signed "in the future" (the clock was
+stepped back) is not reused either."""
 REAUTHENTICATE_EVERY_SECONDS = 3600
 """Every connection re-AUTHs this often; AWS closes an IAM-authenticated connection 12 hours after its AUTH."""
 
@@ -86,7 +89,7 @@ class IAMCredentialProvider(StreamingCredentialProvider):
         serverless: bool,
         session: Session | None = None,
         reauthenticate_every: float | None = REAUTHENTICATE_EVERY_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.cache_id = cache_id
         self.user_id = user_id
@@ -104,7 +107,7 @@ class IAMCredentialProvider(StreamingCredentialProvider):
 
     def get_credentials(self) -> tuple[str, str]:
         with self._lock:
-            if self._token is None or self._clock() - self._signed_at >= TOKEN_REUSE_SECONDS:
+            if self._token is None or not 0 <= self._clock() - self._signed_at < TOKEN_REUSE_SECONDS:
                 self._sign()
             assert self._token is not None
             return self.user_id, self._token

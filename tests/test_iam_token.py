@@ -113,6 +113,22 @@ def test_provider_reuses_a_token_for_five_minutes_then_signs_with_fresh_credenti
     assert session.calls == 2
 
 
+def test_provider_judges_a_tokens_age_by_the_clock_it_was_signed_with() -> None:
+    """A token is valid 15 minutes after its X-Amz-Date, by the wall clock. A host that slept (EC2 hibernation, a
+    suspended laptop) comes back with the monotonic clock where it stopped: its token must not look fresh."""
+    session = FakeSession(KEYS, SESSION_KEYS)
+    provider = IAMCredentialProvider("dev-sessions", "dev-sessions-app", "us-east-1", serverless=False, session=session)
+    with time_machine.travel(NOW, tick=False):
+        _, first = provider.get_credentials()
+    with time_machine.travel(NOW + datetime.timedelta(minutes=14), tick=False):
+        _, second = provider.get_credentials()
+    assert second != first, "a token signed 14 minutes ago would have 1 minute left"
+    assert query(second)["X-Amz-Date"] == (NOW + datetime.timedelta(minutes=14)).strftime("%Y%m%dT%H%M%SZ")
+    with time_machine.travel(NOW - datetime.timedelta(hours=1), tick=False):
+        _, third = provider.get_credentials()
+    assert third not in (first, second), "a clock stepped back does not make an old token young"
+
+
 def test_provider_without_credentials_says_what_to_do() -> None:
     provider = IAMCredentialProvider("c", "c-app", "us-east-1", serverless=False, session=FakeSession())
     with pytest.raises(RuntimeError, match="give the app a role"):
