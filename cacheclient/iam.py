@@ -34,8 +34,10 @@ TOKEN_REUSE_SECONDS = 300
 Its age is read on the wall clock its signature's X-Amz-Date comes from: the monotonic clock stops while the host
 sleeps (EC2 hibernation), and a token from before would look fresh; one signed "in the future" (the clock was
 stepped back) is not reused either."""
+CONNECTION_LIFETIME_SECONDS = 12 * 3600
+"""AWS closes an IAM-authenticated connection 12 hours after its last AUTH (or HELLO with a token)."""
 REAUTHENTICATE_EVERY_SECONDS = 3600
-"""Every connection re-AUTHs this often; AWS closes an IAM-authenticated connection 12 hours after its AUTH."""
+"""Every connection re-AUTHs this often, well within `CONNECTION_LIFETIME_SECONDS`."""
 
 _log = logging.getLogger(__name__)
 _EVENTS = HierarchicalEmitter()
@@ -91,6 +93,12 @@ class IAMCredentialProvider(StreamingCredentialProvider):
         reauthenticate_every: float | None = REAUTHENTICATE_EVERY_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if reauthenticate_every is not None and not 0 < reauthenticate_every < CONNECTION_LIFETIME_SECONDS:
+            raise ValueError(
+                f"reauthenticate_every={reauthenticate_every!r}: AWS closes an IAM-authenticated connection "
+                f"{CONNECTION_LIFETIME_SECONDS // 3600} hours after its AUTH; give fewer seconds than that, or None to "
+                "not re-authenticate"
+            )
         self.cache_id = cache_id
         self.user_id = user_id
         self.region = region

@@ -129,6 +129,14 @@ def test_provider_judges_a_tokens_age_by_the_clock_it_was_signed_with() -> None:
     assert third not in (first, second), "a clock stepped back does not make an old token young"
 
 
+@pytest.mark.parametrize("every", [0, -1, 12 * 3600, 13 * 3600.0])
+def test_provider_refuses_to_reauthenticate_less_often_than_every_12_hours(every: float) -> None:
+    with pytest.raises(ValueError, match="12 hours after its AUTH"):
+        IAMCredentialProvider(
+            "c", "c-app", "us-east-1", serverless=False, session=FakeSession(), reauthenticate_every=every
+        )
+
+
 def test_provider_without_credentials_says_what_to_do() -> None:
     provider = IAMCredentialProvider("c", "c-app", "us-east-1", serverless=False, session=FakeSession())
     with pytest.raises(RuntimeError, match="give the app a role"):
