@@ -162,22 +162,6 @@ def servers(
                 served[name].server.start(directives(caches[name]), cluster=caches[name].exports["clusterMode"])
             started[engine] = served
             return started[engine]
-            plan = run_program(every_mode(read_stack_config("dev"), engine))
-            pulumi.runtime.settings.ROOT.set(None)
-            caches = {name: c for name, c in planned_caches(plan).items() if c.exports["mode"] == "node"}
-            root = Path(tmp_path_factory.mktemp(engine))
-
-            def launch(cache: PlannedCache) -> Cache:
-                directory = root / cache.name
-                directory.mkdir()
-                server = Server(engine, directory, certificates)
-                stack.callback(server.stop)
-                server.start(directives(cache), cluster=cache.exports["clusterMode"])
-                return Cache(engine, cache, server)
-
-            with ThreadPoolExecutor(len(caches)) as pool:
-                started[engine] = dict(zip(caches, pool.map(launch, caches.values()), strict=True))
-            return started[engine]
 
         yield serve
 
