@@ -55,33 +55,75 @@ def rules(access_string: str) -> list[str]:
     return [token if token.startswith(_CASED) else token.lower() for token in access_string.split()]
 
 
+def _every_key(pattern: str) -> bool:
+    """A key pattern that matches every key: `*`, or only `*`s (`**` globs the same)."""
+    return pattern != "" and set(pattern) == {"*"}
+
+
+def key_reach(access_string: str) -> tuple[bool, bool]:
+    """Whether the user (its root permissions) reads every key, and whether it writes every key.
+
+    The engines apply the rules in order (ACLSetSelector): `~<pattern>` and `allkeys` (= `~*`) grant read and
+    write, `%R~<pattern>`, `%W~<pattern>`, `%RW~<pattern>` (flags in any case, any order) read, write or both,
+    `resetkeys` and `reset` drop every pattern granted before them. So `%RW~*`, and `%R~*` with `%W~*`, reach every
+    key as `~*` does (`ACL SETUSER u on %R~* %W~*` reads back as `~*` on Valkey 9.1 and Redis OSS 7.0), and
+    `~* resetkeys` reaches none. Flags other than R and W make the engine refuse the rule: it grants nothing.
+    """
+    read = write = False
+    for token in rules(access_string):
+        if token in ("resetkeys", "reset"):
+            read = write = False
+        elif token == "allkeys":
+            read = write = True
+        elif token.startswith("~"):
+            if _every_key(token[1:]):
+                read = write = True
+        elif token.startswith("%") and "~" in token:
+            flags, pattern = token[1:].split("~", 1)
+            flags = flags.upper()
+            if flags and set(flags) <= {"R", "W"} and _every_key(pattern):
+                read = read or "R" in flags
+                write = write or "W" in flags
+    return read, write
+
+
+def _every_command(access_string: str, *, narrowed_by_any_removal: bool) -> bool:
+    """Whether `+@all`/`allcommands` is in force at the end of the rules: not undone by a later `-@all`,
+    `nocommands` or `reset` (or, `narrowed_by_any_removal`, by any later `-<command>`/`-@<category>`)."""
+    every = False
+    for token in rules(access_string):
+        if token in ("+@all", "allcommands"):
+            every = True
+        elif token in ("-@all", "nocommands", "reset") or (narrowed_by_any_removal and token.startswith("-")):
+            every = False
+    return every
+
+
 def full_access(access_string: str) -> bool:
-    """Whether an access string leaves the user enabled on every key with every command (`on ~* +@all`)."""
-    tokens = rules(access_string)
-    all_keys = any(token in ("~*", "allkeys") for token in tokens)
-    all_commands = any(token in ("+@all", "allcommands") for token in tokens)
-    return enabled(access_string) and all_keys and all_commands
+    """Whether an access string leaves the user enabled with every command on every key (`on ~* +@all`).
+
+    Every key read or written is enough: `%R~* +@all` reads all data and still runs the commands that take no
+    key (FLUSHALL, FLUSHDB, SWAPDB), `%W~* +@all` overwrites and deletes every key. Commands taken away after
+    `+@all` (`-@dangerous`) still leave all the data open, so they do not change the verdict; `-@all` does.
+    """
+    reads, writes = key_reach(access_string)
+    return enabled(access_string) and (reads or writes) and _every_command(access_string, narrowed_by_any_removal=False)
 
 
 def enabled(access_string: str) -> bool:
-    """Whether the user can log in at all: the last `on`/`off` of its access string is `on`."""
+    """Whether the user can log in at all: the last `on`/`off` of its access string is `on` (`reset` is `off`)."""
     state = False
     for token in rules(access_string):
-        if token in ("on", "off"):
+        if token in ("on", "off", "reset"):
             state = token == "on"
     return state
 
 
 def unrestricted(access_string: str) -> bool:
-    """Enabled, on every key, with every command and nothing taken away after (`on ~* +@all`, no `-...`)."""
-    tokens = rules(access_string)
-    every_command = False
-    for token in tokens:
-        if token in ("+@all", "allcommands"):
-            every_command = True
-        elif token == "nocommands" or token.startswith("-"):
-            every_command = False
-    return enabled(access_string) and every_command and any(token in ("~*", "allkeys") for token in tokens)
+    """Enabled, reading and writing every key, with every command and nothing taken away after (`on ~* +@all`,
+    no `-...`). `%RW~*`, or `%R~*` with `%W~*`, is every key as `~*` is; `%R~*` alone writes no key."""
+    reads, writes = key_reach(access_string)
+    return enabled(access_string) and reads and writes and _every_command(access_string, narrowed_by_any_removal=True)
 
 
 def passwordless(props: Props) -> str | None:
@@ -362,7 +404,9 @@ CHECKS = {
     authentication.name: (
         "replication groups have `authToken`/`authTokenWo` or `userGroupIds`; serverless caches "
         "`userGroupId`; no user with `noPasswordRequired: true` or `authenticationMode.type: "
-        "no-password-required` unless it is disabled; no `default` user with `on ~* +@all`; no user group or "
+        "no-password-required` unless it is disabled; no `default` user enabled with `+@all` on every key (`~*`, "
+        "`allkeys`, `%RW~*`, or `%R~*`/`%W~*` alone: read every key or write every key), rules read in order "
+        "(`~* resetkeys` is no key); no user group or "
         "`UserGroupAssociation` listing the user id `default` (AWS's own passwordless full-access user). IAM users "
         "are fine"
     ),
@@ -374,6 +418,6 @@ CHECKS = {
     ),
     user_full_access.name: (
         "no non-default user is enabled with every command on every key (`+@all`/`allcommands` on `~*`/"
-        "`allkeys` with nothing taken away after it)"
+        "`allkeys`/`%RW~*`/`%R~*` with `%W~*`, with nothing taken away after it; `%R~*` alone writes no key)"
     ),
 }

@@ -111,6 +111,25 @@ def test_full_access_default_user_is_flagged() -> None:
         ("ON ~* +@ALL OFF", False),
         # Key patterns keep their case: `~APP:*` is not every key.
         ("ON ~APP:* +@ALL", False),
+        # Key-permission selectors reach every key too (`%R~* %W~*` reads back as `~*` on both engines); reading
+        # or writing every key with every command is full access for the user anonymous connections get.
+        ("on %RW~* +@all", True),
+        ("on %rw~* +@all", True),
+        ("on %WR~* +@all", True),
+        ("on %R~* %W~* +@all", True),
+        ("on %r~* +@all", True),
+        ("on %W~* +@all", True),
+        ("on ~** +@all", True),
+        ("on %RW~app:* +@all", False),
+        ("on %RX~* +@all", False),  # the engines refuse the rule: it grants nothing
+        # Rules apply in order: `resetkeys` (or `reset`) drops the patterns before it, `-@all` the commands.
+        ("on ~* resetkeys +@all", False),
+        ("on allkeys resetkeys +@all", False),
+        ("on resetkeys ~* +@all", True),
+        ("on ~* +@all reset", False),
+        ("on ~* +@all -@all", False),
+        ("on ~* -@all +@all", True),
+        ("on allchannels &* resetchannels ~* +@all", True),
     ],
 )
 def test_full_access(access: str, full: bool) -> None:
@@ -152,3 +171,10 @@ def test_access_string_keywords_are_read_in_any_case(access: str) -> None:
     default = with_(default_user("c", SESSIONS_TAGS), accessString=access)
     assert 'the "default" user is enabled with full access' in check(authentication, USER, default).text()
     assert check(authentication, USER, {**passwordless, "accessString": access.replace("O", "o") + " OFF"}).passed
+
+
+@pytest.mark.parametrize("access", ["on %RW~* +@all", "on %R~* %W~* +@all", "ON %rw~* +@ALL", "on %R~* +@all"])
+def test_a_default_user_reaching_every_key_through_key_permissions_is_refused(access: str) -> None:
+    default = with_(default_user("c", SESSIONS_TAGS), accessString=access)
+    assert 'the "default" user is enabled with full access' in check(authentication, USER, default).text()
+    assert check(authentication, USER, with_(default, accessString=f"{access} off")).passed

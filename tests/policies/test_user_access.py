@@ -98,10 +98,19 @@ def test_a_user_group_outside_the_stack_is_not_checkable_and_unknowns_are_adviso
 def test_full_access_users_are_reported_and_narrowed_ones_pass() -> None:
     app = iam_user("sessions-prod", {})
     assert check(user_full_access, USER, app).passed, "+@all -@dangerous takes something away"
-    for access in ("on ~* &* +@all", "on allkeys allcommands", "on ~* -@dangerous +@all", "ON ~* +@ALL"):
+    every_key = ("on %RW~* +@all", "on %rw~* +@all", "on %R~* %W~* +@all", "on %W~* allcommands %r~*")
+    for access in ("on ~* &* +@all", "on allkeys allcommands", "on ~* -@dangerous +@all", "ON ~* +@ALL", *every_key):
         outcome = check(user_full_access, USER, with_(app, accessString=access))
         assert "every command on every key" in outcome.text(), access
-    for narrow in ("on ~app:* +@all", "off ~* +@all", "on ~* +@read", "ON ~* +@ALL -FLUSHALL", "ON ~* NOCOMMANDS"):
+    narrowed = ("on %R~* +@all", "on ~* resetkeys +@all", "on ~* +@all reset", "on %RW~app:* +@all")
+    for narrow in (
+        "on ~app:* +@all",
+        "off ~* +@all",
+        "on ~* +@read",
+        "ON ~* +@ALL -FLUSHALL",
+        "ON ~* NOCOMMANDS",
+        *narrowed,
+    ):
         assert check(user_full_access, USER, with_(app, accessString=narrow)).passed, narrow
     default = check(user_full_access, USER, with_(app, userName="default", accessString="on ~* +@all"))
     assert "elasticache-authentication" in (default.not_applicable or "")
