@@ -83,6 +83,23 @@ def planned(resource: PolicyResource, subject: str = "") -> Props:
     return props
 
 
+def stored_name(name: str) -> str:
+    """A name or id as ElastiCache stores it, and so matches it, for the ones it keeps in lower case.
+
+    The ElastiCache API model (botocore `elasticache/2015-02-02/service-2.json`) says of each of these "This value
+    is stored as a lowercase string": `CreateCacheParameterGroupMessage.CacheParameterGroupName`,
+    `CreateCacheSubnetGroupMessage.CacheSubnetGroupName`, `CreateUserMessage.UserId`,
+    `CreateUserGroupMessage.UserGroupId`, `CreateReplicationGroupMessage.ReplicationGroupId`,
+    `CreateCacheClusterMessage.CacheClusterId`; the pulumi-aws docstrings say it of `SubnetGroup.name`
+    ("ElastiCache converts this name to lowercase"), `ReplicationGroup.replication_group_id` and `Cluster.cluster_id`,
+    and the provider keeps a `ParameterGroup.name` in lower case in its state (terraform-provider-aws
+    `parameter_group.go`: `StateFunc: strings.ToLower`). So a cache naming `Sessions-PG` uses the parameter group
+    `sessions-pg`, and a user group listing `Default` holds AWS's own user `default`. A `User`'s `userName` is not
+    one of them: the engines match user names byte for byte.
+    """
+    return name.lower()
+
+
 STANDALONE_CLUSTER = (
     "a standalone Redis OSS/Valkey `aws:elasticache/cluster:Cluster` is one node with no TLS, no encryption at "
     "rest, no AUTH/RBAC and no failover; create an `aws:elasticache/replicationGroup:ReplicationGroup` instead"

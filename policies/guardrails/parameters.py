@@ -24,7 +24,7 @@ from elasticache_facts.node_types import data_tiering_families, node_family
 from elasticache_facts.tags import WORKLOAD
 from elasticache_facts.tokens import PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE
 from elasticache_facts.workloads import DATA_TIERING_EVICTION, EVICTING, PROFILES, UNTAGGED_EVICTION
-from guardrails.common import DOCS, is_global_secondary, planned, settings, tags_of
+from guardrails.common import DOCS, is_global_secondary, planned, settings, stored_name, tags_of
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
 FAMILY_DEFAULT_POLICY = FAMILY_DEFAULT_EVICTION
@@ -132,12 +132,13 @@ def _eviction_policy(
             return FAMILY_DEFAULT_POLICY
         if isinstance(name, Unknown):
             return props.note(name)
-        if name not in by_name:
+        # AWS stores parameter group names in lower case (`stored_name`): `Sessions-PG` is the group `sessions-pg`.
+        if stored_name(name) not in by_name:
             props.cannot_check(
                 f"parameter group {name!r} is not managed in this stack, so its eviction policy cannot be read"
             )
             return None
-        groups = [by_name[name]]
+        groups = [by_name[stored_name(name)]]
     group = planned(groups[0])
     parameters = group.items("parameters")
     if isinstance(parameters, Unknown):
@@ -180,7 +181,7 @@ def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> No
             by_urn[resource.urn] = resource
             name = planned(resource).peek("name")
             if isinstance(name, str):
-                by_name[name] = resource
+                by_name[stored_name(name)] = resource
 
     readers: list[Props] = []
     for cache in args.resources:
@@ -260,7 +261,8 @@ CHECKS = {
     ),
     eviction_policy.name: (
         "the `maxmemory-policy` of the parameter group a replication group uses (found by property dependency"
-        " or name; the family default `volatile-lru` when the group does not set it or is a default group) "
+        " or name, in any case as AWS stores names in lower case; the family default `volatile-lru` when the group"
+        " does not set it or is a default group) "
         "fits the cache's `workload` tag; without the tag it is in the allowed set; on data tiering (r6gd) "
         "nodes it is one AWS accepts there (`noeviction`, `volatile-lru`, `allkeys-lru`). A group outside the stack"
         " is reported as not checkable"

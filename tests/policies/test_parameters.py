@@ -208,3 +208,27 @@ def test_a_global_datastore_id_the_provider_computes_at_preview_is_no_secondary(
     assert "needs `maxmemory-policy` in noeviction, but its parameter group has 'allkeys-lru'" in outcome.text()
     secondary = fed(stack("allkeys-lru", globalReplicationGroupId=UNKNOWN), "globalReplicationGroupId")
     assert check_stack(eviction_policy, secondary).passed
+
+
+@pytest.mark.parametrize(
+    ("group_name", "cache_names"),
+    [("sessions-prod-valkey8", "Sessions-Prod-Valkey8"), ("SESSIONS-prod-valkey8", "sessions-prod-valkey8")],
+)
+def test_a_parameter_group_is_found_by_name_in_any_case(group_name: str, cache_names: str) -> None:
+    """AWS stores parameter group names in lower case (botocore CreateCacheParameterGroupMessage
+    `CacheParameterGroupName`: "stored as a lowercase string"), so a cache naming `Sessions-Prod-Valkey8` uses the
+    group `sessions-prod-valkey8`: its eviction policy is judged, not reported as outside the stack."""
+    items = [replace(i, depends={}) for i in stack("allkeys-lru")]
+    items = [
+        replace(i, properties=with_(i.properties, parameterGroupName=cache_names))
+        if i.type == RG
+        else replace(i, properties=with_(i.properties, name=group_name))
+        if i.type == PG
+        else i
+        for i in items
+    ]
+    outcome = check_stack(eviction_policy, items)
+    assert "a 'sessions' cache needs `maxmemory-policy` in noeviction, but its parameter group has 'allkeys-lru'" in (
+        outcome.text()
+    )
+    assert outcome.advisory is None
