@@ -23,7 +23,7 @@ from elasticache_facts.tokens import (
     USER_GROUP,
     USER_GROUP_ASSOCIATION,
 )
-from guardrails.common import DOCS, STANDALONE_CLUSTER, engine, is_group_member, planned
+from guardrails.common import DOCS, STANDALONE_CLUSTER, engine, is_group_member, planned, stored_name
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
 BUILTIN_DEFAULT_USER = DEFAULT_USER
@@ -223,11 +223,13 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     elif args.resource_type == USER:
         _user(props, report)
     elif args.resource_type == USER_GROUP:
+        # AWS stores user ids in lower case (`stored_name`): `Default` is its own user `default`.
         ids = props.items("userIds")
-        if isinstance(ids, list) and BUILTIN_DEFAULT_USER in ids:
+        if isinstance(ids, list) and BUILTIN_DEFAULT_USER in [stored_name(i) for i in ids if isinstance(i, str)]:
             report(f"`userIds` {BUILTIN_DEFAULT_FINDING}.")
     elif args.resource_type == USER_GROUP_ASSOCIATION:
-        if props.text("userId") == BUILTIN_DEFAULT_USER:
+        user_id = props.text("userId")
+        if isinstance(user_id, str) and stored_name(user_id) == BUILTIN_DEFAULT_USER:
             report(f"`userId` {BUILTIN_DEFAULT_FINDING.replace('lists', 'is', 1)}.")
     else:
         return
@@ -263,9 +265,10 @@ authentication = ResourceValidationPolicy(
 
 
 def _ids(props: Props, key: str) -> list[str]:
+    """User and user group ids as AWS stores them, in lower case (`stored_name`), so `App` matches a user `app`."""
     values = props.peek(key)
     values = values if isinstance(values, list) else [values]
-    return [value for value in values if isinstance(value, str) and value]
+    return [stored_name(value) for value in values if isinstance(value, str) and value]
 
 
 def _linked(resource: PolicyResource, key: str, kind: str) -> list[PolicyResource]:
@@ -407,11 +410,13 @@ CHECKS = {
         "no-password-required` unless it is disabled; no `default` user enabled with `+@all` on every key (`~*`, "
         "`allkeys`, `%RW~*`, or `%R~*`/`%W~*` alone: read every key or write every key), rules read in order "
         "(`~* resetkeys` is no key); no user group or "
-        "`UserGroupAssociation` listing the user id `default` (AWS's own passwordless full-access user). IAM users "
+        "`UserGroupAssociation` listing the user id `default` in any case (AWS's own passwordless full-access user; "
+        "AWS stores user ids in lower case). IAM users "
         "are fine"
     ),
     user_group_passwordless.name: (
-        "a replication group's or serverless cache's user group (linked by property dependency or id, members by "
+        "a replication group's or serverless cache's user group (linked by property dependency or id, ids in any "
+        "case as AWS stores them in lower case, members by "
         "`userIds` or `UserGroupAssociation`) holds no enabled user with `noPasswordRequired`, "
         "`authenticationMode.type: no-password-required`, or no passwords and no IAM, and not AWS's own user "
         "`default`; a group or a member outside the stack is reported as not checkable"

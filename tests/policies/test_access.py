@@ -178,3 +178,11 @@ def test_a_default_user_reaching_every_key_through_key_permissions_is_refused(ac
     default = with_(default_user("c", SESSIONS_TAGS), accessString=access)
     assert 'the "default" user is enabled with full access' in check(authentication, USER, default).text()
     assert check(authentication, USER, with_(default, accessString=f"{access} off")).passed
+
+
+def test_the_builtin_default_user_is_refused_in_any_case() -> None:
+    # AWS stores user ids in lower case (botocore CreateUserMessage `UserId`): `Default` is its own user `default`.
+    group = with_(secure_item("sessions-users").properties, userIds=["Default", "sessions-prod-app"])
+    assert "lists the user id `default`" in check(authentication, UG, group).text()
+    association = {"userGroupId": "sessions-prod", "userId": "DEFAULT"}
+    assert "is the user id `default`" in check(authentication, USER_GROUP_ASSOCIATION, association).text()

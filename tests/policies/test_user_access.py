@@ -185,3 +185,31 @@ def test_an_upper_case_access_string_enables_a_group_member() -> None:
     loose = replaced(secure_items(), "sessions-user-app", accessString="ON ~* +@ALL", noPasswordRequired=True)
     outcome = check_stack(user_group_passwordless, loose)
     assert "holds user sessions-user-app with `noPasswordRequired: true`" in outcome.text()
+
+
+def test_ids_are_matched_in_any_case_as_aws_stores_them_in_lower_case() -> None:
+    """AWS stores user ids and user group ids in lower case (botocore CreateUserMessage `UserId`,
+    CreateUserGroupMessage `UserGroupId`: "stored as a lowercase string"): `Default` is AWS's own user `default`,
+    and a group listing `Sessions-Prod-App` holds the user `sessions-prod-app`."""
+    listed = secure_item("sessions-users")
+    listed = replace(
+        listed,
+        properties=with_(listed.properties, userIds=["Default", "sessions-prod-app"]),
+        depends={"userIds": ["sessions-user-app"]},
+    )
+    outcome = check_stack(user_group_passwordless, secure_items_with(listed, drop=("sessions-user-default",)))
+    assert "its user group sessions-users lists the user id `default`" in outcome.text()
+    joined = Item(
+        USER_GROUP_ASSOCIATION,
+        "assoc",
+        {"userGroupId": "Sessions-Prod", "userId": "DEFAULT"},
+    )
+    assert "lists the user id `default`" in check_stack(user_group_passwordless, [*secure_items(), joined]).text()
+    # Linked by ids alone, written in another case: the passwordless member is found, not called outside the stack.
+    group = secure_item("sessions-users")
+    ids = [user_id.upper() for user_id in group.properties["userIds"]]
+    unlinked = replace(group, properties=with_(group.properties, userIds=ids), depends={})
+    loose = replaced(secure_items_with(unlinked), "sessions-user-app", noPasswordRequired=True)
+    outcome = check_stack(user_group_passwordless, loose)
+    assert "holds user sessions-user-app with `noPasswordRequired: true`" in outcome.text()
+    assert outcome.advisory is None
