@@ -101,9 +101,10 @@ def _validate_engine(args: ResourceValidationArgs, report: ReportViolation) -> N
         args.not_applicable("the cluster belongs to a replication group, which is judged instead")
 
     kind = engine(props, args.resource_type)
+    if kind is MISSING and args.resource_type == GLOBAL_REPLICATION_GROUP:
+        _global_version_without_engine(args, props, report, minimums)
+        return
     if kind is MISSING:
-        if args.resource_type == GLOBAL_REPLICATION_GROUP:
-            args.not_applicable("the global datastore keeps its primary's engine and version")
         props.finish()
         return
     if is_unknown(kind):
@@ -133,6 +134,41 @@ def _validate_engine(args: ResourceValidationArgs, report: ReportViolation) -> N
     props.finish()
 
 
+def _global_version_without_engine(
+    args: ResourceValidationArgs, props: Props, report: ReportViolation, minimums: dict[str, str]
+) -> None:
+    """A `GlobalReplicationGroup` that sets `engineVersion` and no `engine`: the version is still applied.
+
+    pulumi-aws `GlobalReplicationGroup.engine_version`: "If a version is specified, the Global Replication Group
+    and all member replication groups will be upgraded to this version"; `engine`: "Default is `redis` if
+    `engine_version` is specified". The primary's engine is not on the resource, and the pack must not refuse a
+    Valkey datastore for a Redis OSS minimum (or for an allow-list without `redis`), so the version is refused only
+    when it is below the minimum of every Redis-protocol engine (`6.2` is below Redis OSS 7.0 and Valkey 7.2).
+    """
+    text = props.text("engineVersion")
+    if text is MISSING or text == "":
+        args.not_applicable("the global datastore keeps its primary's engine and version")
+    if not isinstance(text, str):
+        props.finish()
+        return
+    version = parse_version(text)
+    if version is None:
+        report(f"`engineVersion` {text!r} is not an engine version (`M.m`, e.g. 7.2).")
+        props.finish()
+        return
+    floors = {
+        name: minimums[name] for name in sorted(REDIS_PROTOCOL) if name in minimums and parse_version(minimums[name])
+    }
+    if floors and not any(version_at_least(version, parse_version(floor) or ()) for floor in floors.values()):
+        shown = ", ".join(f"{name} {floor}" for name, floor in floors.items())
+        report(
+            f"`engineVersion` {text} is below the minimum for this environment ({shown}): with no `engine` the "
+            "global datastore and every member are moved to it (Redis OSS by the provider's default). Set "
+            "`engine` and an `engineVersion` at least the minimum, or leave `engineVersion` unset."
+        )
+    props.finish()
+
+
 engine_version = ResourceValidationPolicy(
     name="elasticache-engine-version",
     description="ElastiCache runs an allowed engine (Valkey or Redis OSS by default) at a supported version.",
@@ -158,6 +194,8 @@ CHECKS = {
     ),
     engine_version.name: (
         "engine in the allow-list; `engineVersion` (serverless: the major of `majorEngineVersion`) at least "
-        "the minimum; unset = AWS's latest, passes. Also a `GlobalReplicationGroup` that sets an engine"
+        "the minimum; unset = AWS's latest, passes. Also a `GlobalReplicationGroup` that sets an engine, or an "
+        "`engineVersion` alone (the provider's default engine is then Redis OSS: refused only below every "
+        "Redis-protocol engine's minimum, so a Valkey datastore is never judged by Redis OSS's)"
     ),
 }

@@ -102,3 +102,20 @@ def test_engine_unknown_secondary_and_global_datastore() -> None:
         engine_version, GLOBAL, {"globalReplicationGroupIdSuffix": "x", "primaryReplicationGroupId": "p"}
     ).not_applicable
     assert check(engine_version, GLOBAL, {"engine": "redis", "engineVersion": "6.2"}).violations
+
+
+def test_a_global_datastore_version_without_an_engine_is_judged() -> None:
+    """pulumi-aws `GlobalReplicationGroup`: with `engineVersion` set, the datastore and all its members move to it,
+    and `engine` defaults to redis; a version below every Redis-protocol minimum is refused, a Valkey one is not."""
+    base = {"globalReplicationGroupIdSuffix": "x", "primaryReplicationGroupId": "p"}
+    old = check(engine_version, GLOBAL, {**base, "engineVersion": "6.2"})
+    assert "`engineVersion` 6.2 is below the minimum for this environment (redis 7.0, valkey 7.2)" in old.text()
+    assert "below the minimum" in check(engine_version, GLOBAL, {**base, "engineVersion": "6.x"}).text()
+    for fine in ("7.0", "7.1", "7.2", "8.0", "9.0"):
+        assert check(engine_version, GLOBAL, {**base, "engineVersion": fine}).passed, fine
+    # A Valkey-only environment does not refuse a version alone for the provider's default engine.
+    valkey_only = {"allowedEngines": ["valkey"]}
+    assert check(engine_version, GLOBAL, {**base, "engineVersion": "8.0"}, config=valkey_only).passed
+    assert "is not an engine version" in check(engine_version, GLOBAL, {**base, "engineVersion": "latest"}).text()
+    unknown = check(engine_version, GLOBAL, {**base, "engineVersion": UNKNOWN})
+    assert "`engineVersion` is not known" in (unknown.advisory or "")
