@@ -112,12 +112,12 @@ _MEMBER = re.compile(r"^(?P<group>.+?)(?P<shard>-\d{4})?-\d{3}$")
 
 
 def stored_id(cache_id: str) -> str:
-    """A replication group's id as AWS stores it, and so as its metrics' dimensions carry it (`<id>`, `<id>-001`).
+    """A cache's id as AWS stores it, and so as its metrics' dimensions carry it (`<id>`, `<id>-001`, `clusterId`).
 
-    AWS keeps replication group ids, and the member cluster ids made from them, in lower case (pulumi-aws
-    `replication_group.py`: "stored as a lowercase string"; `cluster.py`: "ElastiCache converts this name to
-    lowercase"), so a group written `Sessions-Prod` publishes `sessions-prod-001`. A serverless cache's name is
-    kept as written.
+    AWS keeps replication group ids, the member cluster ids made from them, and serverless cache names in lower
+    case (pulumi-aws `replication_group.py`: "stored as a lowercase string"; `cluster.py`: "ElastiCache converts
+    this name to lowercase"; botocore's ElastiCache model, `CreateServerlessCache` `ServerlessCacheName`: "stored
+    as a lowercase string"), so a group written `Sessions-Prod` publishes `sessions-prod-001`.
     """
     return cache_id.lower()
 
@@ -195,7 +195,7 @@ def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None
     for serverless, watched in covered:
         by_lowered.setdefault((serverless, watched.lower()), []).append(watched)
     for resource, cache_id, serverless in caches:
-        published = cache_id if serverless else stored_id(cache_id)
+        published = stored_id(cache_id)
         wanted = config["serverlessMetrics" if serverless else "nodeMetrics"]
         have = covered.get((serverless, published), set())
         missing = [str(metric) for metric in wanted if metric not in have]
@@ -285,7 +285,8 @@ CHECKS = {
         "`CacheClusterId` = a member id, `<groupId>-NNN` or `<groupId>-NNNN-NNN`, or `ReplicationGroupId` = "
         "`<groupId>`, with the group id in lower case as AWS stores it and publishes the metrics; a dimension "
         "differing only in case watches nothing and is named); every serverless cache on each metric in "
-        "`serverlessMetrics` (dimension `clusterId`); alarms are indexed by cache, so the check is linear in the "
+        "`serverlessMetrics` (dimension `clusterId`, its name in lower case, as AWS stores it); alarms are indexed by "
+        "cache, so the check is linear in the "
         "stack's size; a cache with no explicit id cannot be matched before apply (advisory line)"
     ),
     data_protection.name: (

@@ -187,6 +187,21 @@ def test_the_log_types_the_pack_can_require_are_the_api_models() -> None:
     assert set(log_types) == closed_set("elasticache", "CreateReplicationGroup", "LogDeliveryConfigurations", "LogType")
 
 
+def test_a_mixed_case_serverless_name_is_matched_as_aws_stores_it() -> None:
+    # AWS stores a serverless cache's name in lower case (botocore CreateServerlessCache ServerlessCacheName), and
+    # its metrics' clusterId carries that.
+    cache = Item(SLS, "prompts", with_(SERVERLESS_CACHE, name="Prompts-Prod"))
+    lowered = [
+        alarm(f"p-{m}", m, {"clusterId": "prompts-prod"}) for m in ("ElastiCacheProcessingUnits", "BytesUsedForCache")
+    ]
+    assert check_stack(alarms_present, [cache, *lowered]).passed
+    as_written = [
+        alarm(f"p-{m}", m, {"clusterId": "Prompts-Prod"}) for m in ("ElastiCacheProcessingUnits", "BytesUsedForCache")
+    ]
+    [message] = check_stack(alarms_present, [cache, *as_written]).violations
+    assert message.startswith("prompts (Prompts-Prod, stored by AWS as prompts-prod) has no alarm")
+
+
 def test_a_mixed_case_group_id_is_matched_as_aws_stores_it() -> None:
     # AWS stores a replication group's id in lower case, and its nodes' metrics carry `sessions-prod-001`.
     cache = Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId="Sessions-Prod"))
