@@ -13,7 +13,7 @@ from pathlib import Path
 from preflight import locations
 from preflight.diff import DELETE
 from preflight.run import PROJECT_DIR, PreflightResult
-from preflight.summaries import cache_names, policy_results
+from preflight.summaries import cache_names, policy_results, stack_level
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 LEVELS = {"mandatory": ERROR, "remediate": ERROR, "advisory": WARNING}
@@ -77,7 +77,7 @@ def findings(result: PreflightResult, project_dir: Path = PROJECT_DIR) -> list[F
         for violation in violations:
             cache = caches.get(violation["urn"])
             where = locations.for_policy(violation["policy"], cache, file, result.project, result.policy_config)
-            subject = violation["resourceName"] or "the stack"
+            subject = "the stack" if stack_level(violation) else violation["resourceName"]
             message = f"{subject}: {violation['message']}"
             if violation["remediation"]:
                 message += f"\n{violation['remediation']}"

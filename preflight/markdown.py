@@ -6,12 +6,12 @@ cut with a pointer to the JSON artifact, which holds everything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from preflight.diff import MARKS, REPLACE, UPDATE, PlanDiff
 from preflight.run import PreflightResult
-from preflight.summaries import VERDICTS, policy_results
+from preflight.summaries import VERDICTS, policy_results, stack_level
 from preflight.values import money, plural, scalar
 
 MAX_STEPS = 60
@@ -151,14 +151,14 @@ def _policies(result: PreflightResult) -> list[str]:
     for name in failed + passed:
         violations = by_policy.get(name, [])
         icon = ("❌" if ran[name] in ("mandatory", "remediate") else "⚠️") if violations else "✅"
-        where = ", ".join(sorted({f"`{v['resourceName'] or 'stack'}`" for v in violations}))
+        where = ", ".join(sorted({f"`{_subject(v)}`" for v in violations}))
         result_text = f"{icon} {plural(len(violations), 'violation')}" if violations else "✅ passed"
         lines.append(f"| `{name}` | {ran[name]} | {result_text} | {where} |")
     lines.append("")
     for name in failed:
         lines += [f"<details><summary><code>{name}</code></summary>", ""]
         for violation in by_policy[name]:
-            lines.append(f"- `{violation['resourceName'] or 'stack'}`: {_escape(violation['message'])}")
+            lines.append(f"- `{_subject(violation)}`: {_escape(violation['message'])}")
             if violation["remediation"]:
                 lines.append(f"  - fix: {_escape(violation['remediation'])}")
         lines += ["", "</details>", ""]
@@ -211,3 +211,7 @@ def _escape(text: str) -> str:
         if index % 2 == 0 or (not closed and index == len(parts) - 1):
             parts[index] = part.replace("<", "&lt;")
     return "`".join(parts)
+
+
+def _subject(violation: Mapping[str, Any]) -> str:
+    return "stack" if stack_level(violation) else str(violation["resourceName"])

@@ -15,6 +15,13 @@ SUBNET_RULE = "network.subnetIds[i] in network.appAvailabilityZones[i % n]"
 
 
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def root_stack_urn(project: str, stack: str) -> str:
+    """The root stack resource's URN (pulumi/pulumi `sdk/go/common/resource/stack.go` `DefaultRootStackURN`: type
+    `pulumi:pulumi:Stack`, named `<project>-<stack>`, no parent)."""
+    return f"urn:pulumi:{stack}::{project}::{ROOT_STACK_TYPE}::{project}-{stack}"
 
 
 def provider_urn(reference: str | None) -> str:

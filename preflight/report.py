@@ -22,6 +22,7 @@ from preflight.summaries import (
     children_by_parent,
     cost_document,
     policy_results,
+    stack_level,
     without_cost,
 )
 from preflight.values import money, plural, public, scalar
@@ -331,7 +332,9 @@ def _policies(result: PreflightResult) -> list[str]:
             severity = f" [{violation['severity']}]" if violation["severity"] else ""
             lines.append(f"    {violation['policy']}{severity}")
             where = (
-                f"{violation['resourceName']} ({violation['resourceType']})" if violation["urn"] else "the whole stack"
+                "the whole stack"
+                if stack_level(violation)
+                else f"{violation['resourceName']} ({violation['resourceType']})"
             )
             lines.append(f"      resource:    {where}")
             if violation["description"]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from elasticache_facts.tokens import COMPONENT, KMS_KEY, REPLICATION_GROUP, SERVERLESS_CACHE, USER, USER_GROUP
-from preflight.model import PlannedResource
+from preflight.model import ROOT_STACK_TYPE, PlannedResource
 from preflight.values import SECRET, num, plural, public
 
 if TYPE_CHECKING:
@@ -257,6 +257,11 @@ def _violation(diagnostic: Diagnostic) -> dict[str, Any]:
         "policyPack": diagnostic.policy_pack,
         "policyPackVersion": diagnostic.policy_pack_version,
     }
+
+
+def stack_level(violation: Mapping[str, Any]) -> bool:
+    """A result about the whole stack: filed under the root stack (`Diagnostic.urn`), or under no resource."""
+    return not violation["urn"] or violation["resourceType"] == ROOT_STACK_TYPE
 
 
 def policy_results(diagnostics: Sequence[Diagnostic]) -> dict[str, list[dict[str, Any]]]:

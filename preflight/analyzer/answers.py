@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,8 @@ class Diagnostic:
     enforcement_level: str
     """`advisory`, `mandatory`, `remediate` or `disabled`, as the pack reported it."""
     urn: str
-    """The resource it is about ("" for a stack-level result)."""
+    """The resource the engine files it under: for `Analyze`, the resource analysed; for `AnalyzeStack`, the
+    resource the policy named when it is in the stack, else the root stack (`analysis_result`)."""
     severity: str | None
     """`low` .. `critical`; the policy's own when the diagnostic carries none (as the CLI does)."""
     remediation: str
@@ -147,20 +148,32 @@ def analyzer_info(response: Any, yaml_version: str = "") -> AnalyzerInfo:
     )
 
 
-def analysis_result(response: Any, info: AnalyzerInfo, *, default_urn: str) -> AnalysisResult:
-    """An `Analyze`/`AnalyzeStack` answer, with what the CLI adds from the pack's info (severity, remediation)."""
+def analysis_result(
+    response: Any, info: AnalyzerInfo, *, default_urn: str, in_stack: Collection[str] | None = None
+) -> AnalysisResult:
+    """An `Analyze`/`AnalyzeStack` answer, with what the CLI adds from the pack's info (severity, remediation).
+
+    The URN each diagnostic is filed under is the engine's. For `Analyze` (`in_stack` None) it is always the
+    resource analysed, `default_urn`, whatever URN the pack put in the diagnostic (pulumi/pulumi
+    `pkg/resource/deploy/analyze_snapshot.go` `analyzeResource`: `events.OnPolicyViolation(r.URN, d)`). For
+    `AnalyzeStack`, `in_stack` holds the URNs of the stack's resources and `default_urn` is the root stack's: a
+    diagnostic keeps its own URN when it names a resource in the stack, and any other (none: a stack-level
+    result) goes to the root stack (`step_generator.go` `AnalyzeResources`, `resolveStackPolicyViolationURN` in
+    `analyze_snapshot.go`).
+    """
     known = {policy.name: policy for policy in info.policies}
     diagnostics = []
     for item in response.diagnostics:
         policy = known.get(item.policyName)
         severity = _SEVERITIES.get(item.severity) or (policy.severity if policy else None)
+        urn = default_urn if in_stack is None or item.urn not in in_stack else item.urn
         diagnostics.append(
             Diagnostic(
                 policy_name=item.policyName,
                 policy_pack=item.policyPackName,
                 message=item.message,
                 enforcement_level=_PROTO_TO_LEVEL.get(item.enforcementLevel, "advisory"),
-                urn=item.urn or default_urn,
+                urn=urn,
                 severity=severity,
                 remediation=policy.remediation_steps if policy else "",
                 description=item.description,

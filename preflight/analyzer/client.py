@@ -30,7 +30,7 @@ from preflight.analyzer.errors import PackCallError, PackClosedError
 from preflight.analyzer.process import ORGANIZATION, PackProcess, launch_pack
 from preflight.analyzer.relay import AnalyzeRelay, CallFailure, RelayError
 from preflight.analyzer.requests import analyze_request, analyze_stack_request
-from preflight.model import PlannedResource
+from preflight.model import PlannedResource, root_stack_urn
 
 _MAX_MESSAGE = 400 * 1024 * 1024  # what the Python policy SDK accepts
 
@@ -248,7 +248,9 @@ class PolicyPack:
     def analyze_stack_async(self, resources: Sequence[PlannedResource]) -> PendingAnalysis:
         """Send `AnalyzeStack` without waiting: the pack works through it alongside queued `Analyze` calls."""
         request = self.analyze_stack_request(resources)
-        return PendingAnalysis(self, "AnalyzeStack", self._call_async("AnalyzeStack", request), "")
+        root = root_stack_urn(self.project, self.stack)
+        in_stack = frozenset(resource.urn for resource in resources)
+        return PendingAnalysis(self, "AnalyzeStack", self._call_async("AnalyzeStack", request), root, in_stack)
 
     def analyze_stack_request(self, resources: Sequence[PlannedResource]) -> Any:
         """The `AnalyzeStackRequest` the engine sends for these resources (their state depends on `dry_run`)."""
@@ -284,11 +286,21 @@ class PolicyPack:
 class PendingAnalysis:
     """An `Analyze` or `AnalyzeStack` call on its way; `result()` waits for the pack's answer."""
 
-    def __init__(self, pack: PolicyPack, method: str, call: grpc.Future, default_urn: str) -> None:
+    def __init__(
+        self,
+        pack: PolicyPack,
+        method: str,
+        call: grpc.Future,
+        default_urn: str,
+        in_stack: frozenset[str] | None = None,
+    ) -> None:
+        """`default_urn`: the resource analysed (`Analyze`), or the root stack (`AnalyzeStack`, whose resources'
+        URNs are `in_stack`): see `answers.analysis_result`."""
         self._pack = pack
         self._method = method
         self._call = call
         self._default_urn = default_urn
+        self._in_stack = in_stack
 
     def add_done_callback(self, callback: Callable[[], None]) -> None:
         """`callback()` once the answer (or the failure) is in; at once if it already is."""
@@ -302,7 +314,7 @@ class PendingAnalysis:
             raise self._pack._call_failure(self._method, error) from error
         except grpc.FutureCancelledError as error:
             raise PackCallError(f"{self._method} was cancelled: the policy pack was stopped") from error
-        return analysis_result(response, self._pack.info(), default_urn=self._default_urn)
+        return analysis_result(response, self._pack.info(), default_urn=self._default_urn, in_stack=self._in_stack)
 
 
 class RelayedAnalysis:

@@ -441,3 +441,40 @@ def test_a_pack_that_dies_fails_the_relayed_calls_with_its_name_and_the_relay_go
         open_relay = pack.relayed(in_flight=2)
         relay_pid = open_relay._relay.pid
     assert gone(relay_pid), "closing the pack left its relay running"
+
+
+URN_PACK = """
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, StackValidationPolicy
+
+def stack(args, report):
+    report("about nothing")
+    report("about a resource", "urn:pulumi:s::p::t:m:T::in-stack")
+    report("about a read", "urn:pulumi:s::p::pulumi:pulumi:StackReference::p/s")
+
+def resource(args, report):
+    report("about another resource", "urn:pulumi:s::p::t:m:T::other")
+
+PolicyPack(
+    name="urns",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    policies=[
+        StackValidationPolicy(name="stack", description="stack", validate=stack),
+        ResourceValidationPolicy(name="resource", description="resource", validate=resource),
+    ],
+)
+"""
+
+
+def test_results_are_filed_under_the_urn_the_engine_files_them_under(tmp_path: Path) -> None:
+    """`Analyze`: the resource analysed, whatever the pack names (pulumi/pulumi analyze_snapshot.go
+    `analyzeResource`); `AnalyzeStack`: the named resource when it is in the stack, otherwise the root stack
+    (`resolveStackPolicyViolationURN`, step_generator.go `AnalyzeResources`)."""
+    resource = PlannedResource("t:m:T", "in-stack", "urn:pulumi:s::p::t:m:T::in-stack", True, {}, {})
+    with PolicyPack(fake_pack(tmp_path, URN_PACK), project="p", stack="s") as running:
+        running.configure({})
+        [analyzed] = running.analyze(resource)
+        stack = {d.message.splitlines()[-1]: d.urn for d in running.analyze_stack([resource])}
+
+    assert analyzed.urn == resource.urn
+    root = "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s"
+    assert stack == {"about nothing": root, "about a resource": resource.urn, "about a read": root}

@@ -80,7 +80,7 @@ def result(**changes) -> PreflightResult:
                 "elasticache-guardrails",
                 "Fits the budget.\nover by $12.",
                 "advisory",
-                "",
+                STACK_URN,
                 "low",
                 "",
                 "Fits the budget.",
@@ -131,7 +131,8 @@ def test_the_json_document_holds_resources_results_by_level_and_masked_exports()
     assert mandatory["resourceName"] == "orders-replication-group"
     assert mandatory["message"] == "`snapshotRetentionLimit` is 0."
     assert mandatory["remediation"] == "Set `snapshotRetentionLimit`."
-    assert document["policyResults"]["advisory"][0]["urn"] == ""
+    # A stack-level result is filed under the root stack, as the engine files it.
+    assert document["policyResults"]["advisory"][0]["urn"] == STACK_URN
     assert document["exports"] == {
         "orders": {"endpoint": "master.unit-orders.use1.cache.amazonaws.com", "port": 6379, "token": "[secret]"}
     }
