@@ -16,7 +16,7 @@ from pulumi.runtime.proto import resource_pb2
 
 from elasticache_facts import tokens
 from elasticache_facts.ports import REDIS_PORT, SERVERLESS_READER_PORT
-from preflight.model import SubnetAnswer
+from preflight.model import ROOT_STACK_TYPE, SubnetAnswer
 
 ACCOUNT_ID = "123456789012"
 _REGION_CODES = {"us-east-1": "use1", "us-east-2": "use2", "us-west-2": "usw2", "eu-west-1": "euw1"}
@@ -198,8 +198,8 @@ Registered = Callable[[Any, resource_pb2.RegisterResourceResponse], None]
 
 
 class RecordingMonitor(MockMonitor):
-    """The SDK's mock monitor, handing every `RegisterResourceRequest` with the mock's answer to `on_registered`,
-    or, without one, keeping them in `registrations`.
+    """The SDK's mock monitor, handing every `RegisterResourceRequest` with the mock's answer to `on_registered`
+    (the root stack's included), or, without one, keeping them in `registrations` (the root stack's left out).
 
     Not both: the requests carry each resource's inputs and stack trace as protobuf, about a third of a MiB per
     cache that nothing reads once `on_registered` has taken what it needs.
@@ -217,15 +217,15 @@ class RecordingMonitor(MockMonitor):
         last type, URNs no real state holds."""
         if parent:
             qualified = parent.split("::")[2]
-            if qualified.split("$")[-1] != "pulumi:pulumi:Stack":
+            if qualified.split("$")[-1] != ROOT_STACK_TYPE:
                 type_ = f"{qualified}${type_}"
         return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def RegisterResource(self, request: Any) -> resource_pb2.RegisterResourceResponse:
         response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            if self.on_registered is not None:
-                self.on_registered(request, response)
-            else:
-                self.registrations.append((request, response))
+        if self.on_registered is not None:
+            # The root stack too: the engine analyses it like any resource (`preflight.program.run_program`).
+            self.on_registered(request, response)
+        elif request.type != ROOT_STACK_TYPE:
+            self.registrations.append((request, response))
         return response

@@ -87,6 +87,21 @@ class Plan:
     providers: tuple[PlannedResource, ...] = ()
     """The default providers the engine registers for `resources` (`preflight.program.DefaultProviders`): sent
     to the policy pack like any resource, not part of the plan the report shows, as a preview hides them."""
+    root: PlannedResource | None = None
+    """The root stack resource (`pulumi:pulumi:Stack`, `<project>-<stack>`), which the program registers first
+    and every top-level resource names as its parent. Not in `resources` (the report shows it as the tree's
+    root, a diff never plans it), but sent to the policy pack as the engine sends it (`analysed`); its
+    `outputs` are the stack's outputs."""
+
+    @property
+    def analysed(self) -> tuple[PlannedResource, ...]:
+        """Every resource the engine hands the policy pack: `Analyze` for each as it is registered, and all of
+        them in `AnalyzeStack`. That is every registration, the root stack and the default providers included
+        (pulumi/pulumi `pkg/resource/deploy/step_generator.go`: `continueStepsFromImport` calls `analyzeAll` for
+        each registered resource, and `AnalyzeResources` sends every state in `deployment.news`), and no read:
+        a read (the program's StackReference to its own stack, `GenerateReadSteps`) is stored in
+        `deployment.reads`, not `news` (`step_executor.go`), and is never analysed."""
+        return (*((self.root,) if self.root is not None else ()), *self.providers, *self.resources)
 
     def of_type(self, type_token: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_token]

@@ -12,6 +12,7 @@ import runpy
 import sys
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from components.stack_config.problems import ConfigError, Problem
 from components.stack_config.secrets import MUST_BE_SECRET, plain_text_secrets
 from elasticache_facts.wire import SECRET_SIG, SIG_KEY
 from preflight.mocks import AwsMocks, RecordingMonitor
-from preflight.model import PROVIDER_TYPE_PREFIX, Plan, PlannedResource, ResourceOptions, SubnetAnswer
+from preflight.model import PROVIDER_TYPE_PREFIX, ROOT_STACK_TYPE, Plan, PlannedResource, ResourceOptions, SubnetAnswer
 from preflight.stack_files import PROJECT_DIR, StackConfig, stand_in_subnets
 
 
@@ -132,11 +133,12 @@ def run_program(
     answers = stand_in_subnets(config) if subnets is None else subnets
     mocks = AwsMocks(str(region), answers, previous_outputs)
     planned: list[PlannedResource] = []
+    roots: list[PlannedResource] = []
     defaults = DefaultProviders(config, on_resource)
 
     def registered(request: Any, response: Any) -> None:
         resource = _planned(request, response, defaults.reference(request))
-        planned.append(resource)
+        (roots if request.type == ROOT_STACK_TYPE and not request.parent else planned).append(resource)
         if on_resource is not None:
             on_resource(resource)
 
@@ -168,12 +170,17 @@ def run_program(
         raise
     if plain:
         raise ConfigError(plain)
+    # The root stack's state holds the stack's outputs when the engine analyses the stack: they are finalized
+    # (`step_executor.go` `executeRegisterResourceOutputs`, `finalizingStackOutputs`) before
+    # `deployment_executor.go` calls `AnalyzeResources`.
+    root = replace(roots[0], outputs=dict(exports)) if roots else None
     return Plan(
         project=config.project,
         stack=config.stack,
         resources=tuple(planned),
         exports=exports,
         providers=tuple(defaults.planned),
+        root=root,
     )
 
 

@@ -464,8 +464,8 @@ def _finish_analysis(
     count = len(plan.resources)
     progress.started("analysis", f"AnalyzeStack over {count} resources, and the Analyze answers still due")
     started = time.perf_counter()
-    # Every resource the engine holds, its default providers included (`step_generator.go` `AnalyzeResources`).
-    stack = pack.analyze_stack_async((*plan.providers, *plan.resources))
+    # Every resource the engine holds: the root stack and the default providers included (`Plan.analysed`).
+    stack = pack.analyze_stack_async(plan.analysed)
     diagnostics = stream.results()
     diagnostics.extend(stack.result().diagnostics)
     seconds = time.perf_counter() - started

@@ -21,7 +21,7 @@ from elasticache_facts.wire import (
     SIG_KEY,
     UNKNOWN,
 )
-from preflight.model import PROVIDER_TYPE_PREFIX, PlannedResource, ResourceOptions, provider_urn
+from preflight.model import PROVIDER_TYPE_PREFIX, ROOT_STACK_TYPE, PlannedResource, ResourceOptions, provider_urn
 
 
 def engine_properties(properties: Mapping[str, Any]) -> dict[str, Any]:
@@ -147,6 +147,10 @@ def analyze_stack_request(resources: Sequence[PlannedResource], *, dry_run: bool
 
 
 def _stack_state(resource: PlannedResource, dry_run: bool) -> dict[str, Any]:
+    if resource.type == ROOT_STACK_TYPE and not resource.parent:
+        # The root stack's state holds the stack's outputs, in a preview as after an update: `AnalyzeResources`
+        # sends each state's `Outputs`, and the stack's are finalized before it runs (`Plan.root`).
+        return dict(resource.outputs)
     if resource.type.startswith(PROVIDER_TYPE_PREFIX):
         # A provider's state holds its inputs, less `__internal`, and no `id` among them, in a preview as after
         # an update (pulumi/pulumi pkg/resource/deploy/providers/registry.go `Registry.Create`: `Properties:

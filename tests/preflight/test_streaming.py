@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 
 import preflight.program
 from preflight.analyzer import AnalysisResult, Diagnostic, PolicyPack, PolicyPackError, RelayedAnalysis
+from preflight.analyzer.requests import analyze_stack_request
 from preflight.model import PlannedResource, provider_urn
 from preflight.program import UNKNOWN_ID, run_program
 from preflight.run import _AnalysisStream, run_preflight
@@ -65,7 +66,7 @@ def test_resources_go_to_the_pack_while_the_program_still_runs(monkeypatch: pyte
 
     assert result.failures == ()
     assert result.plan is not None
-    analysed = len(result.plan.providers) + len(result.plan.resources)
+    analysed = len(result.plan.analysed)
     assert len(queued_during_program) == len(sent_during_program) == analysed
     assert all(queued_during_program), "a resource was handed over only after the program's end"
     assert all(sent_during_program), "a resource waited for the end of the program to be analysed"
@@ -90,10 +91,10 @@ def test_streaming_gives_exactly_the_diagnostics_of_one_call_per_resource_after_
         pack.configure(config)
         one_by_one = [
             d
-            for resource in (*plan.providers, *plan.resources)
+            for resource in plan.analysed
             for d in pack.analyze(resource, provider=providers.get(provider_urn(resource.provider)))
         ]
-        one_by_one += pack.analyze_stack((*plan.providers, *plan.resources))
+        one_by_one += pack.analyze_stack(plan.analysed)
 
     assert sorted(map(_key, streamed.diagnostics)) == sorted(map(_key, one_by_one))
     policies = {d.policy_name for d in streamed.diagnostics}
@@ -106,8 +107,34 @@ def test_the_program_hands_over_each_resource_once_in_registration_order() -> No
 
     plan = run_program(read_stack_config("prod"), on_resource=seen.append)
 
-    assert [resource for resource in seen if resource not in plan.providers] == list(plan.resources)
+    assert [resource for resource in seen if resource not in plan.providers] == [
+        replace(plan.root, outputs={}),  # its outputs come at the program's end
+        *plan.resources,
+    ]
     assert len({resource.urn for resource in seen}) == len(seen)
+
+
+def test_the_pack_is_handed_the_root_stack_and_no_read_as_the_engine_hands_them() -> None:
+    # pulumi/pulumi pkg/resource/deploy/step_generator.go: every registration, the root stack's included, goes
+    # through analyzeAll, and AnalyzeResources sends every state in deployment.news; a read (the program's
+    # StackReference) is stored in deployment.reads instead (step_executor.go) and never analysed.
+    seen: list[PlannedResource] = []
+
+    plan = run_program(read_stack_config("dev"), on_resource=seen.append)
+
+    root = "urn:pulumi:dev::elasticache::pulumi:pulumi:Stack::elasticache-dev"
+    assert seen[0].urn == root
+    assert seen[0].inputs == {}
+    assert seen[0].parent is None
+    assert plan.root is not None
+    assert plan.analysed[0] == plan.root
+    assert root not in {resource.urn for resource in plan.resources}  # the report's tree and the diff are as before
+    assert {resource.parent for resource in plan.resources if resource.type == "elasticache:index:Cache"} == {root}
+    assert not [resource for resource in plan.analysed if resource.type == "pulumi:pulumi:StackReference"]
+    [entry] = [entry for entry in analyze_stack_request(plan.analysed, dry_run=True).resources if entry.urn == root]
+    # Its state in AnalyzeStack holds the stack's outputs, finalized before the stack is analysed.
+    assert set(entry.properties) == set(plan.exports)
+    assert "deployedCaches" in entry.properties
 
 
 def test_each_custom_resource_uses_a_default_provider_registered_before_it_as_the_engine_does() -> None:
