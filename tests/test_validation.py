@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import shutil
@@ -13,7 +14,11 @@ import pytest
 import yaml
 
 from components import aws_rules
+from components.spec import KmsKeyChoice
 from components.stack_config import ConfigError, Problem
+from components.stack_config.parsing import _model_in
+from components.stack_config.problems import MISSING
+from components.stack_config.schema import Model, NodeCacheConfig, ServerlessCacheConfig
 from elasticache_facts import tokens
 from elasticache_facts.workloads import EvictionPolicy
 from preflight.model import SubnetAnswer
@@ -75,6 +80,94 @@ def test_missing_network_is_required(dev) -> None:
 def test_missing_workload_is_required(dev) -> None:
     message = rejected(edit_cache(dev, "sessions", workload=None), "caches.sessions.workload").message
     assert message == "required; allowed: one of cache, sessions, rate-limit, locks, agent-memory"
+
+
+def _optional_keys(model: type[Model], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The key paths of every key with a default in a block and in the blocks under it."""
+    found = []
+    for field in model.model_fields.values():
+        if field.is_required():
+            continue
+        key = (*prefix, str(field.alias))
+        found.append(key)
+        if (inner := _model_in(field.annotation)) is not None:
+            found.extend(_optional_keys(inner, key))
+    return found
+
+
+_NODE_BODY = {"workload": "sessions"}
+_SERVERLESS_BODY = {"type": "serverless", "workload": "cache", "limits": {"maxDataGb": 5, "maxEcpuPerSecond": 5000}}
+
+
+def _with_key(body: dict[str, Any], key: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """A copy of the body with the key path set (its missing parent blocks as empty maps)."""
+    body = json.loads(json.dumps(body))
+    block = body
+    for part in key[:-1]:
+        block = block.setdefault(part, {})
+    block[key[-1]] = value
+    return body
+
+
+def _without_key(body: dict[str, Any], key: tuple[str, ...]) -> dict[str, Any]:
+    body = _with_key(body, key, None)
+    block = body
+    for part in key[:-1]:
+        block = block[part]
+    del block[key[-1]]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [(_NODE_BODY, key) for key in _optional_keys(NodeCacheConfig)]
+    + [(_SERVERLESS_BODY, key) for key in _optional_keys(ServerlessCacheConfig) if key != ("type",)],
+    ids=lambda item: ".".join(item) if isinstance(item, tuple) else item.get("type", "node"),
+)
+def test_a_key_written_with_no_value_is_the_key_left_out(body: dict[str, Any], key: tuple[str, ...]) -> None:
+    """`auth:` with nothing after it (YAML null) takes the defaults, as `tags:` or `expectedLoad:` always did."""
+    assert _outcome({"c": _with_key(body, key, None)}) == _outcome({"c": _without_key(body, key)})
+
+
+def _outcome(caches: dict[str, Any]) -> object:
+    """The spec, or the problems (a serverless cache without `limits` has one either way)."""
+    try:
+        return unit_spec(caches)
+    except ConfigError as error:
+        return [str(problem) for problem in error.problems]
+
+
+@pytest.mark.parametrize("key", ["workload", "limits.maxDataGb"])
+def test_a_required_key_written_with_no_value_is_reported_as_required(dev, key: str) -> None:
+    caches = copy.deepcopy(dev.get("caches"))
+    caches["prompts"] = _with_key(caches["prompts"], tuple(key.split(".")), None)
+    problem = rejected(dev.with_values(caches=caches), f"caches.prompts.{key}")
+    assert problem.value is MISSING
+    assert problem.message.startswith("required")
+
+
+def test_stack_blocks_written_with_no_value_take_their_defaults() -> None:
+    """A production stack whose `encryption.kmsKey` has no value gets the production default key, not aws-owned."""
+    caches = {"c": _NODE_BODY}
+    spec = unit_spec(caches, encryption={"kmsKey": None}, observability={"alarms": None, "logRetentionDays": None})
+    assert spec == unit_spec(caches)
+    assert spec.caches[0].kms_key.choice is KmsKeyChoice.CREATE
+
+
+def test_auth_and_backup_with_no_value_in_a_stack_file_take_their_defaults(dev, run) -> None:
+    """As the CLI hands a hand-edited `auth:` / `backup:` to the program: null inside the cache's object."""
+    emptied = edit_cache(dev, "sessions", auth=None, backup=None)
+    nulls = copy.deepcopy(dev.get("caches"))
+    nulls["sessions"].update(auth=None, backup=None)
+    assert '"auth":null' in dev.with_values(caches=nulls).values["elasticache:caches"]
+    planned, expected = run(dev.with_values(caches=nulls)), run(emptied)
+    assert sorted((r.type, r.name) for r in planned.resources) == sorted((r.type, r.name) for r in expected.resources)
+    group = one(planned, tokens.REPLICATION_GROUP, "sessions").inputs
+    default = one(expected, tokens.REPLICATION_GROUP, "sessions").inputs
+    for key in ("snapshotWindow", "snapshotRetentionLimit", "transitEncryptionMode"):
+        assert group[key] == default[key]
+    assert group["snapshotWindow"] == "03:00-04:00"
+    assert len(planned.of_type(tokens.USER)) == len(expected.of_type(tokens.USER))
 
 
 @pytest.mark.parametrize(

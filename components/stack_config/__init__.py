@@ -203,7 +203,7 @@ def load_stack(
     if encryption is not None:
         # Production data gets a key the account controls unless the stack says otherwise: the default passes
         # the production gate (`elasticache-encryption-at-rest.requireCustomerManagedKey`).
-        chosen = "kmsKey" in (values.get("encryption") or {})
+        chosen = "kms_key" in encryption.model_fields_set
         kms_value = encryption.kms_key if chosen or not production else KmsKeyChoice.CREATE.value
         stack_kms = resolve_kms_key(kms_value, "encryption.kmsKey", region, problems)
 

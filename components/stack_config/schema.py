@@ -9,7 +9,17 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, SecretStr, Tag, TypeAdapter
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SecretStr,
+    Tag,
+    TypeAdapter,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from components import aws_rules
@@ -82,6 +92,23 @@ def _unit(unit: str, **constraints: Any) -> Any:
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_value_is_left_out(cls, data: Any) -> Any:
+        """A key of the block written with no value (`auth:` in YAML, which is null) is the key left out.
+
+        That is what a top-level key with no value already means: the CLI hands `elasticache:tags:` to the
+        program as `null` (pulumi/pulumi sdk/go/common/resource/config/object.go: `unmarshalObject` keeps YAML
+        null as a nil object, `MarshalString` writes it as JSON `null`), which the loader reads as unset. A nested
+        null reaches the program as a JSON null inside the object; `pulumi config set --path` cannot store one,
+        so it comes from a hand edit that emptied the key. Either way the key takes its default, and a required
+        key is reported as required. An unknown key stays, to be refused by name.
+        """
+        if not isinstance(data, dict):
+            return data
+        keys = {field.alias or name for name, field in cls.model_fields.items()}
+        return {key: value for key, value in data.items() if value is not None or key not in keys}
 
 
 class NetworkConfig(Model):
@@ -198,9 +225,11 @@ DEFAULT_CACHE_TYPE = "node"
 
 
 def cache_type_of(value: Any) -> str | None:
-    """The variant a cache body selects: its `type`, node when left out; None when it is no map at all."""
+    """The variant a cache body selects: its `type`, node when left out (or written with no value); None when it
+    is no map at all."""
     if isinstance(value, dict):
-        return value.get("type", DEFAULT_CACHE_TYPE)
+        kind = value.get("type")
+        return DEFAULT_CACHE_TYPE if kind is None else kind
     if isinstance(value, CacheBaseConfig):
         return value.type  # type: ignore[attr-defined]
     return None
