@@ -8,12 +8,13 @@ problem by its field path, raised before the component or any child is registere
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from components import acl, aws_rules, naming
 from components.spec import AuthMode, CacheArgs, KmsKeyChoice, TokenUpdateStrategy, TransitEncryptionMode
 from components.stack_config.encryption import KMS_KEY_ARN
 from components.stack_config.node import judge_parameter
-from components.stack_config.schema import SNS_TOPIC
+from components.stack_config.schema import NETWORK_FORMATS, PATTERN_HINTS, SNS_TOPIC
 from elasticache_facts.workloads import DATA_TIERING_EVICTION
 
 # A hand-built args may hold the plain strings of these closed sets: compared by value (a str Enum equals its
@@ -21,6 +22,7 @@ from elasticache_facts.workloads import DATA_TIERING_EVICTION
 TOKEN_UPDATE_STRATEGIES = tuple(strategy.value for strategy in TokenUpdateStrategy)
 TRANSIT_ENCRYPTION_MODES = tuple(mode.value for mode in TransitEncryptionMode)
 _SNS_TOPIC = re.compile(SNS_TOPIC)
+_NETWORK_NAMES = {field: f"network.{field}" for field in aws_rules.NETWORK_LISTS}
 
 
 class InvalidCacheArgs(ValueError):
@@ -48,6 +50,7 @@ def check(args: CacheArgs) -> list[str]:
     if (args.node is None) == (args.serverless is None):
         add("node / serverless", "set exactly one of them")
         return found
+    zones = _check_network(args, add)
 
     if (why := aws_rules.check_snapshot_window(args.backup.window)) is not None:
         add("backup.window", why)
@@ -187,4 +190,40 @@ def check(args: CacheArgs) -> list[str]:
     for index, layout in enumerate(node.layouts):
         if len(layout.azs) != node.nodes_per_shard:
             add(f"node.layouts[{index}]", f"one AZ per node ({node.nodes_per_shard}): the primary and each replica")
+        if zones is not None and (bare := sorted(set(layout.azs) - zones)):
+            # CreateReplicationGroup places nodes only in AZs of the subnet group's subnets.
+            add(
+                f"node.layouts[{index}]",
+                f"places a node in {', '.join(bare)}, where no cache subnet is (they are in "
+                f"{', '.join(sorted(zones)) or 'none'}); allowed: AZs of network.subnet_ids",
+            )
     return found
+
+
+def _check_network(args: CacheArgs, add: Callable[[str, str], None]) -> set[str] | None:
+    """The network rules the loader applies (`aws_rules.check_network`), and the formats of its schema; the AZs of
+    the cache subnets, or None while one is not known."""
+    network = args.network
+    for field, pattern in NETWORK_FORMATS.items():
+        value = getattr(network, field)
+        for index, item in [(None, value)] if isinstance(value, str) else enumerate(value):
+            if not re.match(pattern, item):
+                path = f"network.{field}" + ("" if index is None else f"[{index}]")
+                add(path, f"{item!r} is not in the expected format; allowed: {PATTERN_HINTS[pattern]}")
+    unknown = False
+    for index, subnet in enumerate(network.subnet_ids):
+        if subnet not in network.subnet_azs and subnet not in network.subnet_ids[:index]:
+            unknown = True
+            add(
+                f"network.subnet_ids[{index}]",
+                f"{subnet!r} has no AZ in network.subnet_azs, so where its nodes may go cannot be told; allowed: "
+                "every subnet of subnet_ids with its AZ in subnet_azs: add the AZ AWS reports for it",
+            )
+    lists = {field: getattr(network, field) for field in aws_rules.NETWORK_LISTS}
+    subnet_azs = None if unknown or not network.subnet_ids else network.subnet_azs
+    for problem in aws_rules.check_network(args.region, lists, subnet_azs, _NETWORK_NAMES):
+        if problem.index is None:
+            add(f"network.{problem.field}", problem.why)
+        else:
+            add(f"network.{problem.field}[{problem.index}]", f"{problem.value!r} {problem.why}")
+    return None if subnet_azs is None else {subnet_azs[subnet] for subnet in network.subnet_ids}

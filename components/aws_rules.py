@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from elasticache_facts.engines import NODE_VERSIONS, SERVERLESS_MAJORS, Engine
 from elasticache_facts.node_types import REFUSED_FAMILIES, catalog, data_tiering_families, node_family
@@ -312,3 +314,83 @@ def check_secret(value: str) -> str | None:
     if not _TOKEN_CHARS.match(value):
         return f"may contain only letters, digits and {_TOKEN_SPECIALS}"
     return None
+
+
+NETWORK_LISTS = {
+    "subnet_ids": "cache subnet",
+    "app_security_group_ids": "app security group",
+    "app_availability_zones": "app AZ",
+}
+"""The network's lists (`spec.Network` field -> what one item is), none of them empty, no item twice."""
+
+
+@dataclass(frozen=True)
+class NetworkProblem:
+    field: str
+    """A `spec.Network` field (`subnet_ids`); the caller names it as its user writes it."""
+    index: int | None
+    """The item the problem is about; None for the whole list."""
+    value: object
+    why: str
+
+
+def check_network(
+    region: str,
+    lists: Mapping[str, Sequence[str]],
+    subnet_azs: Mapping[str, str] | None,
+    names: Mapping[str, str],
+) -> list[NetworkProblem]:
+    """What AWS (and the component) refuses in a cache's network, the subnets' AZs being known or not (None).
+
+    - Each list has an item: CreateCacheSubnetGroup requires `SubnetIds`, the cache port is opened to the app
+      security groups only (none: no client can connect), and the app AZs place the nodes.
+    - No item twice: the subnet group and the security group ids are sets (terraform-provider-aws `TypeSet`), so a
+      subnet listed twice is silently one; an app security group listed twice is two identical ingress rules,
+      which EC2 refuses (`InvalidPermission.Duplicate`); an app AZ twice would place two nodes in one zone.
+    - Each app AZ is one of the region's and holds a cache subnet: a node can only be placed in an AZ of the subnet
+      group's subnets (CreateReplicationGroup `PreferredCacheClusterAZs`: "you can only locate clusters in
+      Availability Zones associated with the subnets in the selected subnet group").
+
+    `names` maps each field to the caller's name for it (`network.subnetIds`), which the fixes name.
+    """
+    found: list[NetworkProblem] = []
+    refused_azs: set[int] = set()
+    for field, item in NETWORK_LISTS.items():
+        items = lists[field]
+        if not items:
+            found.append(NetworkProblem(field, None, [], f"empty; allowed: at least one {item}: add one"))
+        for index, value in enumerate(items):
+            if value in items[:index]:
+                found.append(
+                    NetworkProblem(field, index, value, f"listed twice; allowed: each {item} once: remove this one")
+                )
+                if field == "app_availability_zones":
+                    refused_azs.add(index)
+    for index, az in enumerate(lists["app_availability_zones"]):
+        if region and not az.startswith(region):
+            found.append(
+                NetworkProblem(
+                    "app_availability_zones",
+                    index,
+                    az,
+                    f"not an AZ of the region {region}; allowed: one of its AZs, such as {region}a",
+                )
+            )
+            refused_azs.add(index)
+    subnets = lists["subnet_ids"]
+    if not subnets or subnet_azs is None or any(subnet not in subnet_azs for subnet in subnets):
+        return found  # no subnet, or one whose AZ is unknown: which app AZs lack a subnet cannot be said
+    zones = {subnet_azs[subnet] for subnet in subnets}
+    for index, az in enumerate(lists["app_availability_zones"]):
+        if index not in refused_azs and az not in zones:
+            in_azs = ", ".join(sorted(zones)) or "none"
+            found.append(
+                NetworkProblem(
+                    "app_availability_zones",
+                    index,
+                    az,
+                    f"no cache subnet in this AZ (cache subnets are in {in_azs}): add a private subnet of {az} "
+                    f"to {names['subnet_ids']}, or drop the AZ",
+                )
+            )
+    return found

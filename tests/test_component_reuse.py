@@ -161,6 +161,87 @@ def test_a_serverless_cache_without_a_description_is_accepted(component_mocks):
     assert serverless["description"] == ""
 
 
+def _with_network(args: CacheArgs, **changes: Any) -> CacheArgs:
+    return dataclasses.replace(args, network=dataclasses.replace(args.network, **changes))
+
+
+def test_a_network_aws_or_the_loader_refuses_is_refused(component_mocks):
+    # Unchecked: a subnet group and an ingress rule per listed item registered as given: an app AZ without a cache
+    # subnet (AWS places no node there), a subnet twice, an app security group twice (two identical ingress rules,
+    # which EC2 refuses), an AZ of another region.
+    base = valid()
+    network = base.network
+    kept = network.subnet_ids[:2]
+    args = _with_network(
+        base,
+        subnet_ids=(*kept, kept[0]),
+        subnet_azs={subnet: network.subnet_azs[subnet] for subnet in kept},
+        app_security_group_ids=network.app_security_group_ids * 2,
+    )
+    problems = refused(component_mocks, args)
+    assert problems == [
+        "network.subnet_ids[2]: 'subnet-0aaaaaaaaaaaaaaa1' listed twice; allowed: each cache subnet once: remove this "
+        "one",
+        "network.app_security_group_ids[1]: 'sg-0ccccccccccccccc1' listed twice; allowed: each app security group "
+        "once: remove this one",
+        "network.app_availability_zones[2]: 'us-east-1c' no cache subnet in this AZ (cache subnets are in us-east-1a, "
+        "us-east-1b): add a private subnet of us-east-1c to network.subnet_ids, or drop the AZ",
+        "node.layouts[0]: places a node in us-east-1c, where no cache subnet is (they are in us-east-1a, us-east-1b); "
+        "allowed: AZs of network.subnet_ids",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"subnet_ids": ()}, ["network.subnet_ids: empty; allowed: at least one cache subnet: add one"]),
+        (
+            {"app_security_group_ids": ()},
+            ["network.app_security_group_ids: empty; allowed: at least one app security group: add one"],
+        ),
+        (
+            {"app_availability_zones": ("us-east-1a", "eu-west-1a")},
+            [
+                "network.app_availability_zones[1]: 'eu-west-1a' not an AZ of the region us-east-1; allowed: one of "
+                "its AZs, such as us-east-1a"
+            ],
+        ),
+        (
+            {"app_availability_zones": ("us-east-1a", "us-east-1b", "us-east-1a")},
+            [
+                "network.app_availability_zones[2]: 'us-east-1a' listed twice; allowed: each app AZ once: remove "
+                "this one"
+            ],
+        ),
+        (
+            {"vpc_id": "vpc-1"},
+            ["network.vpc_id: 'vpc-1' is not in the expected format; allowed: a VPC id: vpc- and 8 or 17 hex digits"],
+        ),
+    ],
+)
+def test_empty_duplicate_or_malformed_network_lists_are_refused(component_mocks, changes, expected):
+    base = valid()
+    problems = refused(component_mocks, _with_network(base, **changes))
+    assert problems[: len(expected)] == expected
+
+
+def test_a_subnet_without_a_known_az_is_refused(component_mocks):
+    base = valid()
+    subnet_azs = dict(base.network.subnet_azs)
+    subnet_azs.pop(base.network.subnet_ids[0])
+    [problem] = refused(component_mocks, _with_network(base, subnet_azs=subnet_azs))
+    assert problem.startswith("network.subnet_ids[0]: 'subnet-0aaaaaaaaaaaaaaa1' has no AZ in network.subnet_azs")
+
+
+def test_a_serverless_cache_s_network_is_held_to_the_same_rules(component_mocks):
+    base = valid(workload="cache", type="serverless", limits={"maxDataGb": 10, "maxEcpuPerSecond": 5000})
+    args = _with_network(base, app_security_group_ids=base.network.app_security_group_ids * 2)
+    assert refused(component_mocks, args) == [
+        "network.app_security_group_ids[1]: 'sg-0ccccccccccccccc1' listed twice; allowed: each app security group "
+        "once: remove this one"
+    ]
+
+
 def test_an_access_string_elasticache_refuses_is_refused(component_mocks):
     # Unchecked: users registered with an access string holding a password and reset, which AWS refuses in
     # CreateUser (RBAC access strings take no passwords and no reset), and a rule for a command no engine has.

@@ -522,6 +522,12 @@ def test_subnet_in_another_vpc_or_unknown(dev) -> None:
     assert "no such subnet" in found["network.subnetIds[1]"]
 
 
+def test_a_security_group_or_subnet_listed_twice_names_the_fix(dev) -> None:
+    config = edit(dev, "network", lambda n: {**n, "appSecurityGroupIds": n["appSecurityGroupIds"] * 2})
+    problem = rejected(config, "network.appSecurityGroupIds[1]")
+    assert problem.message == "listed twice; allowed: each app security group once: remove this one"
+
+
 def test_app_az_outside_the_region(dev) -> None:
     config = edit(dev, "network", lambda n: {**n, "appAvailabilityZones": ["us-east-1a", "eu-west-1b"]})
     assert "region us-east-1" in rejected(config, "network.appAvailabilityZones[1]").message

@@ -63,6 +63,13 @@ PATTERN_HINTS = {
     SNS_TOPIC: "an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>",
 }
 """What each id format looks like, in words, for the messages."""
+NETWORK_FORMATS = {
+    "vpc_id": _VPC,
+    "subnet_ids": _SUBNET,
+    "app_security_group_ids": _SECURITY_GROUP,
+    "app_availability_zones": _AZ,
+}
+"""The format of each `spec.Network` field's ids (`args_check` holds hand-built args to them too)."""
 
 
 def cli_scalar_as_text(value: Any, *, booleans: bool = False) -> Any:
