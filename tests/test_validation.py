@@ -528,6 +528,19 @@ def test_a_security_group_or_subnet_listed_twice_names_the_fix(dev) -> None:
     assert problem.message == "listed twice; allowed: each app security group once: remove this one"
 
 
+@pytest.mark.parametrize("value", ["IP", "dns", "tls-dynamc", None])
+def test_a_misspelt_endpoint_type_is_never_offered_the_refused_ip(value: Any) -> None:
+    """`ip` is a value the family takes but the loader refuses (node.REFUSED_VALUES): no message suggests it."""
+    body = {"workload": "cache", "parameters": {"cluster-preferred-endpoint-type": value}}
+    with pytest.raises(ConfigError) as raised:
+        unit_spec({"c": body})
+    [problem] = raised.value.problems
+    assert problem.path == "caches.c.parameters.cluster-preferred-endpoint-type"
+    assert "allowed: one of tls-dynamic" in problem.message
+    assert "ip," not in problem.message
+    assert "'ip'" not in problem.message
+
+
 def test_app_az_outside_the_region(dev) -> None:
     config = edit(dev, "network", lambda n: {**n, "appAvailabilityZones": ["us-east-1a", "eu-west-1b"]})
     assert "region us-east-1" in rejected(config, "network.appAvailabilityZones[1]").message
@@ -883,7 +896,7 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
         parameters(**{"cluster-preferred-endpoint-type": "dns"}),
         {},
         "caches.c.parameters.cluster-preferred-endpoint-type",
-        "allowed: one of ip, tls-dynamic",
+        "allowed: one of tls-dynamic",
     ),
     (
         "param-endpoint-ip",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -69,20 +70,27 @@ def judge_parameter(engine: Engine, engine_version: str, key: str, value: Any) -
             "parameter"
         )
     if isinstance(value, (dict, list)) or value is None:
-        allowed = parameter.describe_allowed() if parameter else "a string, a number or yes/no"
+        allowed = _usable(parameter).describe_allowed() if parameter else "a string, a number or yes/no"
         return None, f"not a single value; allowed: {allowed}"
     if parameter is None:
         if not _PARAMETER_NAME.match(key):
             return None, "parameter names are lowercase words and hyphens"
         return _plain(value), None
     if (text := _render(parameter, value)) is None:
-        message = f"not a value {family} takes for {key}; allowed: {parameter.describe_allowed()}"
+        usable = _usable(parameter)
+        message = f"not a value {family} takes for {key}; allowed: {usable.describe_allowed()}"
         if parameter.kind == "choice" and isinstance(value, str):
-            message += did_you_mean(value, parameter.values)
+            message += did_you_mean(value, usable.values)
         return None, message
     if (key, text) in REFUSED_VALUES:
         return None, REFUSED_VALUES[(key, text)]
     return text, None
+
+
+def _usable(parameter: Parameter) -> Parameter:
+    """The parameter with the values of `REFUSED_VALUES` left out of its choices: a message never suggests one."""
+    values = tuple(value for value in parameter.values if (parameter.name, value) not in REFUSED_VALUES)
+    return dataclasses.replace(parameter, values=values)
 
 
 def _render(parameter: Parameter, value: str | int | float | bool) -> str | None:
