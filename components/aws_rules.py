@@ -367,7 +367,8 @@ def check_network(
                 if field == "app_availability_zones":
                     refused_azs.add(index)
     for index, az in enumerate(lists["app_availability_zones"]):
-        if region and not az.startswith(region):
+        # An AZ's name is its region's and one letter (`us-east-1a`): `us-east-10a` is not one of us-east-1's.
+        if region and az[:-1] != region:
             found.append(
                 NetworkProblem(
                     "app_availability_zones",

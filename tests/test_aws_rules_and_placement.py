@@ -66,3 +66,13 @@ def test_shards_rotate_replicas_over_the_other_azs() -> None:
 def test_uncovered_azs() -> None:
     layouts = placement.shard_layouts(["a", "b", "c"], 1, 1)
     assert placement.uncovered_azs(["a", "b", "c"], layouts) == ["c"]
+
+
+@pytest.mark.parametrize(("az", "refused"), [("us-east-1a", False), ("us-east-10a", True), ("us-east-1", True)])
+def test_an_app_az_is_its_region_and_one_letter(az: str, refused: bool) -> None:
+    lists = {"subnet_ids": ["subnet-1"], "app_security_group_ids": ["sg-1"], "app_availability_zones": [az]}
+    names = {field: f"network.{field}" for field in lists}
+
+    found = aws_rules.check_network("us-east-1", lists, None, names)
+
+    assert [problem.value for problem in found if "not an AZ of the region" in problem.why] == ([az] if refused else [])
