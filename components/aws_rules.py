@@ -191,6 +191,8 @@ def check_tag_key(key: object) -> str | None:
 
 
 def check_tag_value(value: object) -> str | None:
+    if value is None:
+        return "no value; allowed: a string of at most 256 characters (an empty one is quoted: '')"
     if not isinstance(value, str) or len(value) > 256:
         return "tag values are strings of at most 256 characters"
     if (why := check_tag_characters(value)) is not None:

@@ -1372,6 +1372,20 @@ def test_plain_password_beside_a_secure_token_is_found_in_the_stack_file(dev) ->
     )
 
 
+def test_a_secret_written_with_no_value_is_missing_not_plain_text(dev) -> None:
+    # A hand-edited `app:` holds no credential: it needs setting, not encrypting and rotating.
+    config = edit_cache(dev, "sessions", auth={"mode": "password", "users": ["app"]})
+    found = [p for p in problems_of(config.with_values(cacheSecrets={"sessions": {"passwords": {"app": None}}}))]
+    [problem] = [p for p in found if p.path == "cacheSecrets.sessions.passwords.app"]
+    assert problem.message.startswith("no value; allowed: a secret: set it with pulumi config set --secret --path")
+    assert "plain text" not in problem.message
+
+
+def test_an_entry_written_with_no_value_says_so(dev) -> None:
+    problem = rejected(edit_cache(dev, "sessions", tags={"team": None}), "caches.sessions.tags.team")
+    assert problem.message.startswith("no value"), problem.message
+
+
 def test_a_key_written_twice_in_a_json_value_is_refused(dev) -> None:
     caches = json.dumps(dev.get("caches"))
     doubled = caches[:-1] + ', "sessions": {"workload": "cache"}}'

@@ -31,6 +31,7 @@ from components.stack_config.schema import (
     Model,
     cache_type_of,
 )
+from components.stack_config.secrets import SET_SECRET
 
 _Part = str | int
 M = typing.TypeVar("M", bound=Model)
@@ -208,8 +209,13 @@ def _describe(model: type[BaseModel], item: Any, parts: list[_Part], path: str, 
         pattern = (item.get("ctx") or {}).get("pattern", "")
         allowed = PATTERN_HINTS.get(pattern, allowed or f"matching {pattern}")
     what = _WHAT.get(kind)
+    if value is None and kind in _TYPE_ERRORS:
+        # A key written with nothing after its colon: the YAML null a hand edit leaves, not a value of a wrong type.
+        what = "no value"
     if what is None:
         what = str(item["msg"]).removeprefix("Input should be ").removeprefix("Value error, ")
+    if value is None and secret and not allowed:
+        allowed = f"a secret: set it with {SET_SECRET} '{path}' (it prompts for the value), or remove the key"
     message = what + (f"; allowed: {allowed}" if allowed else "")
     choices = _choices(field)
     if choices and isinstance(value, str):
@@ -242,6 +248,9 @@ _WHAT = {
     "string_too_short": "empty",
     "too_short": "too few items",
 }
+
+
+_TYPE_ERRORS = frozenset(kind for kind in _WHAT if kind.endswith("_type"))
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:

@@ -32,12 +32,13 @@ def plain_text_secrets(values: Mapping[str, Any], is_secure: Callable[[str], boo
         )
         for key in MUST_BE_SECRET
         if key in values
-        for path in _leaves(values[key], key)
-        if not is_secure(path)
+        for path, leaf in _leaves(values[key], key)
+        # A leaf written with no value holds no credential to leak; the schema reports it as having no value.
+        if leaf is not None and not is_secure(path)
     ]
 
 
-def _leaves(value: Any, path: str) -> Iterator[str]:
+def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     if isinstance(value, dict):
         for key, item in value.items():
             yield from _leaves(item, f"{path}.{key}")
@@ -45,4 +46,4 @@ def _leaves(value: Any, path: str) -> Iterator[str]:
         for index, item in enumerate(value):
             yield from _leaves(item, f"{path}[{index}]")
     else:
-        yield path
+        yield path, value
