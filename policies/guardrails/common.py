@@ -90,7 +90,8 @@ def stored_name(name: str) -> str:
     is stored as a lowercase string": `CreateCacheParameterGroupMessage.CacheParameterGroupName`,
     `CreateCacheSubnetGroupMessage.CacheSubnetGroupName`, `CreateUserMessage.UserId`,
     `CreateUserGroupMessage.UserGroupId`, `CreateReplicationGroupMessage.ReplicationGroupId`,
-    `CreateCacheClusterMessage.CacheClusterId`; the pulumi-aws docstrings say it of `SubnetGroup.name`
+    `CreateCacheClusterMessage.CacheClusterId`, `CreateServerlessCacheRequest.ServerlessCacheName`; the pulumi-aws
+    docstrings say it of `SubnetGroup.name`
     ("ElastiCache converts this name to lowercase"), `ReplicationGroup.replication_group_id` and `Cluster.cluster_id`,
     and the provider keeps a `ParameterGroup.name` in lower case in its state (terraform-provider-aws
     `parameter_group.go`: `StateFunc: strings.ToLower`). So a cache naming `Sessions-PG` uses the parameter group

@@ -20,7 +20,7 @@ from pulumi_policy import (
 from elasticache_facts.engines import REDIS_PROTOCOL
 from elasticache_facts.metrics import GROUP_DIMENSION, NAMESPACE, NODE_DIMENSION, SERVERLESS_DIMENSION
 from elasticache_facts.tokens import METRIC_ALARM, REPLICATION_GROUP, SERVERLESS_CACHE
-from guardrails.common import DOCS, engine, planned, settings
+from guardrails.common import DOCS, engine, planned, settings, stored_name
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
 # -- log delivery ----------------------------------------------------------------------------------------------
@@ -111,17 +111,6 @@ ALARM_SCHEMA = PolicyConfigSchema(
 _MEMBER = re.compile(r"^(?P<group>.+?)(?P<shard>-\d{4})?-\d{3}$")
 
 
-def stored_id(cache_id: str) -> str:
-    """A cache's id as AWS stores it, and so as its metrics' dimensions carry it (`<id>`, `<id>-001`, `clusterId`).
-
-    AWS keeps replication group ids, the member cluster ids made from them, and serverless cache names in lower
-    case (pulumi-aws `replication_group.py`: "stored as a lowercase string"; `cluster.py`: "ElastiCache converts
-    this name to lowercase"; botocore's ElastiCache model, `CreateServerlessCache` `ServerlessCacheName`: "stored
-    as a lowercase string"), so a group written `Sessions-Prod` publishes `sessions-prod-001`.
-    """
-    return cache_id.lower()
-
-
 def _candidate_groups(member: str) -> list[str]:
     match = _MEMBER.match(member)
     if match is None:
@@ -195,7 +184,7 @@ def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None
     for serverless, watched in covered:
         by_lowered.setdefault((serverless, watched.lower()), []).append(watched)
     for resource, cache_id, serverless in caches:
-        published = stored_id(cache_id)
+        published = stored_name(cache_id)  # as its metrics' dimensions carry it: `<id>-001`, `clusterId`
         wanted = config["serverlessMetrics" if serverless else "nodeMetrics"]
         have = covered.get((serverless, published), set())
         missing = [str(metric) for metric in wanted if metric not in have]
