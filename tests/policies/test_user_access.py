@@ -136,15 +136,20 @@ def test_over_grpc(pack: PolicyPack) -> None:
     assert not advisory.mandatory, "advisory by default"
 
 
-def test_the_builtin_default_user_in_a_cache_s_user_group_is_a_violation() -> None:
-    """AWS's own user `default` (on ~* +@all, no password) lets every connection in with full access."""
+def _group_listing_builtin(default_id: str) -> list[Item]:
+    """The secure stack with its own default user dropped and the sessions user group listing `default_id`."""
     listed = secure_item("sessions-users")
     listed = replace(
         listed,
-        properties=with_(listed.properties, userIds=["default", "sessions-prod-app"]),
+        properties=with_(listed.properties, userIds=[default_id, "sessions-prod-app"]),
         depends={"userIds": ["sessions-user-app"]},
     )
-    outcome = check_stack(user_group_passwordless, secure_items_with(listed, drop=("sessions-user-default",)))
+    return secure_items_with(listed, drop=("sessions-user-default",))
+
+
+def test_the_builtin_default_user_in_a_cache_s_user_group_is_a_violation() -> None:
+    """AWS's own user `default` (on ~* +@all, no password) lets every connection in with full access."""
+    outcome = check_stack(user_group_passwordless, _group_listing_builtin("default"))
     assert "its user group sessions-users lists the user id `default`" in outcome.text()
     joined = Item(
         USER_GROUP_ASSOCIATION,
@@ -191,13 +196,7 @@ def test_ids_are_matched_in_any_case_as_aws_stores_them_in_lower_case() -> None:
     """AWS stores user ids and user group ids in lower case (botocore CreateUserMessage `UserId`,
     CreateUserGroupMessage `UserGroupId`: "stored as a lowercase string"): `Default` is AWS's own user `default`,
     and a group listing `Sessions-Prod-App` holds the user `sessions-prod-app`."""
-    listed = secure_item("sessions-users")
-    listed = replace(
-        listed,
-        properties=with_(listed.properties, userIds=["Default", "sessions-prod-app"]),
-        depends={"userIds": ["sessions-user-app"]},
-    )
-    outcome = check_stack(user_group_passwordless, secure_items_with(listed, drop=("sessions-user-default",)))
+    outcome = check_stack(user_group_passwordless, _group_listing_builtin("Default"))
     assert "its user group sessions-users lists the user id `default`" in outcome.text()
     joined = Item(
         USER_GROUP_ASSOCIATION,
