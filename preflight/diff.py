@@ -3,10 +3,12 @@
 The steps are the ones `pulumi preview` would show, with its marks (`RawPrefix` in pulumi/pulumi
 `pkg/resource/deploy/step.go`: `+ ` create, `~ ` update, `+-` replace, `- ` delete), worked out without the
 engine: by URN, comparing each resource's inputs with the previous ones and asking `preflight.replacement`
-which changed inputs force a replacement. As the engine does, it skips the inputs a resource's
-`ignoreChanges` names, and an input that flows from another resource's output (a property dependency) is
-taken as unchanged while that resource stays: the deployed value is the one it will get (a planned value under
-the mocks is a stand-in id), and as unknown ("known after apply") when that resource is created or replaced.
+which changed inputs force a replacement. An input that flows from another resource's output (a property
+dependency) is taken as unchanged while that resource stays: the deployed value is the one it will get (a
+planned value under the mocks is a stand-in id), and as unknown ("known after apply") when that resource is
+created or replaced. Then, as the engine does before it diffs (`processIgnoreChanges` in
+`step_generator.go`), each path a resource's `ignoreChanges` names (`tags.team`, `a[0].b`, `a[*].b`) is reset
+to its previous value, or removed when the previous inputs lack it (`preflight.property_path`).
 
 Per cache: created, updated, replaced or deleted; a replaced or deleted cache loses its data (unless it is
 retained on delete). The cache-level reasons come from the program's own `replacing_edits`, so they name the
@@ -28,6 +30,7 @@ from components import naming
 from components.deployed_state import DEPLOYED_CACHES_OUTPUT, parse_deployed, replacing_edits
 from components.spec import DeployedCache
 from elasticache_facts.tokens import COMPONENT
+from preflight import property_path
 from preflight.model import Plan, PlannedResource
 from preflight.previous import Previous, PreviousResource
 from preflight.replacement import DATA_HOLDERS, forcing
@@ -226,7 +229,14 @@ def _step(
 
 def _changes(resource: PlannedResource, old: PreviousResource, ops: Mapping[str, str | None]) -> tuple[Change, ...]:
     new_inputs = public(resource.inputs)
-    ignored = set(resource.options.ignore_changes)
+    for key, sources in resource.property_dependencies.items():
+        if key in new_inputs and sources:
+            # The value is another resource's output: the deployed one while that resource stays.
+            replaced = any(ops.get(source) in (CREATE, REPLACE) for source in sources)
+            new_inputs[key] = KNOWN_AFTER_APPLY if replaced else old.inputs.get(key)
+    # Then, as the engine does before it diffs, each `ignoreChanges` path is reset to its old value (or removed,
+    # when the old inputs lack it): no change there, unless an element was added or removed along the path.
+    new_inputs, _ = property_path.ignore_changes(resource.options.ignore_changes, old.inputs, new_inputs)
     # An input the new plan leaves out is a change too (to unset), unless the provider filled it in with a schema
     # default: the bridge lists those in the state's `__defaults` (pulumi-terraform-bridge
     # `pkg/reservedkeys/keys.go`), and a plan's own inputs hold none.
@@ -235,15 +245,8 @@ def _changes(resource: PlannedResource, old: PreviousResource, ops: Mapping[str,
     new_inputs = {**removed, **new_inputs}
     changes = []
     for key in sorted(new_inputs):
-        if key in ignored or key.startswith("__"):
-            continue
-        sources = resource.property_dependencies.get(key, ())
-        if sources:
-            # The value is another resource's output: the deployed one while that resource stays.
-            if any(ops.get(source) in (CREATE, REPLACE) for source in sources):
-                changes.append(Change(key, old.inputs.get(key), KNOWN_AFTER_APPLY))
-            continue
-        changes += _value_changes(key, old.inputs.get(key), new_inputs[key])
+        if not key.startswith("__"):
+            changes += _value_changes(key, old.inputs.get(key), new_inputs[key])
     return tuple(changes)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 from components.stack_config import ConfigError
 from elasticache_facts.tokens import REPLICATION_GROUP, SECURITY_GROUP, SERVERLESS_CACHE
 from elasticache_facts.wire import SECRET_SIG, SIG_KEY, is_secret
-from preflight.diff import CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, UPDATE, PlanDiff, diff_plan
+from preflight.diff import CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, UPDATE, Change, PlanDiff, diff_plan
 from preflight.model import Plan
 from preflight.previous import Previous, read_previous
 from preflight.program import run_program
@@ -406,3 +407,58 @@ def test_a_cache_id_change_replaces_the_cache_resource(dev: StackConfig, tmp_pat
     diff = against(dev, edited, "preflight", tmp_path)
     assert step(diff, REPLICATION_GROUP, "sessions").replaced_by == ("replicationGroupId",)
     assert step(diff, SERVERLESS_CACHE, "prompts").replaced_by == ("name",)
+
+
+def ignoring(plan: Plan, type_: str, name: str, *paths: str) -> Plan:
+    """`plan` with the resource of `type_` named `name` given these `ignoreChanges` paths."""
+    resources = tuple(
+        replace(r, options=replace(r.options, ignore_changes=paths)) if (r.type, r.name) == (type_, name) else r
+        for r in plan.resources
+    )
+    return replace(plan, resources=resources)
+
+
+@pytest.mark.parametrize("path", ["tags.costCentre", 'tags["costCentre"]', "tags.*"])
+@pytest.mark.parametrize("kind", ["preflight", "stack-export"])
+def test_an_ignore_changes_path_into_a_map_keeps_the_previous_value(
+    dev: StackConfig, kind: str, path: str, tmp_path: Path
+) -> None:
+    previous = previous_of(run_program(dev), kind, tmp_path)
+    edited = dev.with_values(tags={**dev.get("tags"), "costCentre": "cc-2000"})
+    plan = run_program(edited, previous_outputs=previous.outputs)
+    diff = diff_plan(previous, ignoring(plan, REPLICATION_GROUP, "sessions-replication-group", path))
+
+    assert REPLICATION_GROUP not in {s.type for s in diff.steps if s.cache == "sessions"}
+    assert step(diff, SERVERLESS_CACHE, "prompts").changes == (Change("tags.costCentre", "cc-1042", "cc-2000"),)
+
+
+@pytest.mark.parametrize(
+    ("path", "changed"),
+    [
+        ("preferredCacheClusterAzs[0]", False),
+        ("preferredCacheClusterAzs[*]", False),
+        ("*", False),
+        ("preferredCacheClusterAzs[2]", True),
+    ],
+)
+def test_an_ignore_changes_path_into_a_list_keeps_the_previous_element(
+    dev: StackConfig, path: str, changed: bool, tmp_path: Path
+) -> None:
+    """Unless the path names an element only one side has: the engine cannot add or remove one, and keeps
+    the new value."""
+    plan = run_program(dev)
+    document = preflight_document(plan)
+    [entry] = [e for e in document["resources"] if e["name"] == "sessions-replication-group"]
+    azs = entry["inputs"]["preferredCacheClusterAzs"]
+    entry["inputs"]["preferredCacheClusterAzs"] = ["us-east-1c", *azs[1:]]
+    path_ = tmp_path / "before.json"
+    path_.write_text(json.dumps(document))
+    previous = read_previous(path_, "dev")
+    edited = edit_cache(dev, "sessions", replicas=2) if changed else dev
+    after = run_program(edited, previous_outputs=previous.outputs)
+    diff = diff_plan(
+        previous, ignoring(after, REPLICATION_GROUP, "sessions-replication-group", path, "numCacheClusters")
+    )
+
+    keys = [c.key for s in diff.steps if s.type == REPLICATION_GROUP for c in s.changes]
+    assert keys == (["preferredCacheClusterAzs"] if changed else [])
