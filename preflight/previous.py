@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from elasticache_facts.tokens import STACK_REFERENCE
-from elasticache_facts.wire import SIG_KEY, is_secret
+from elasticache_facts.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret, secret
 from preflight.values import SECRET, public
 
 ROOT_STACK = "pulumi:pulumi:Stack"
@@ -47,6 +47,10 @@ class PreviousResource:
     parent: str | None = None
     protect: bool = False
     retain_on_delete: bool = False
+    deployed_inputs: Mapping[str, Any] | None = None
+    """From a stack export only: the state's inputs in the SDK's wire form, what the engine resets the inputs an
+    `ignoreChanges` path names to (`preflight.property_path`). A secret the export holds encrypted
+    (`ciphertext`) is a secret whose value is unknown: the preflight cannot decrypt it."""
 
 
 @dataclass(frozen=True)
@@ -192,9 +196,28 @@ def _from_export(document: Mapping[str, Any], source: str) -> Previous:
                 parent=entry.get("parent") or None,
                 protect=bool(entry.get("protect", False)),
                 retain_on_delete=bool(entry.get("retainOnDelete", False)),
+                deployed_inputs=_wire_value(entry.get("inputs") or {}),
             )
         )
     return Previous(source, "stack-export", outputs, tuple(resources))
+
+
+def _wire_value(value: Any) -> Any:
+    """A state value in the SDK's wire form: a secret `{<sig>: <secret sig>, "plaintext": <JSON>}` becomes
+    `{<sig>: <secret sig>, "value": ...}` (`secretPropertyValueFromPlaintext` in `deployment.go`), an encrypted
+    one a secret of unknown value."""
+    if isinstance(value, Mapping):
+        if value.get(SIG_KEY) == SECRET_SIG and ("ciphertext" in value or "plaintext" in value):
+            if isinstance(value.get("plaintext"), str):
+                try:
+                    return secret(_wire_value(json.loads(value["plaintext"])))
+                except ValueError:
+                    pass
+            return secret(UNKNOWN)
+        return {str(key): _wire_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_wire_value(item) for item in value]
+    return value
 
 
 def _state_value(value: Any) -> Any:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from preflight import property_path
 from preflight.model import PROVIDER_TYPE_PREFIX, Plan, PlannedResource, provider_urn
 from preflight.stack_files import PROJECT_DIR
 
@@ -218,7 +219,13 @@ def run_preflight(
         stream = _AnalysisStream(pack)
         boot.start(pack, on_ready=stream.open)
         outputs = previous.outputs if previous is not None else None
-        plan, program_failure = _run_program(config, subnets, project_dir, progress, timings, stream.submit, outputs)
+        held = _ignoring_changes(previous)
+        submit = stream.submit
+        plan, program_failure = _run_program(
+            config, subnets, project_dir, progress, timings, lambda resource: submit(held(resource)), outputs
+        )
+        if plan is not None:
+            plan = replace(plan, resources=tuple(held(resource) for resource in plan.resources))
         pack_failure = boot.wait()
         timings["pack"] = boot.seconds
         failures = tuple(f for f in (program_failure, pack_failure) if f is not None)
@@ -334,6 +341,32 @@ def _run_program(
     else:
         progress.finished("program", "program failed", seconds, ok=False)
     return plan, failure
+
+
+def _ignoring_changes(previous: Previous | None) -> Callable[[PlannedResource], PlannedResource]:
+    """Each resource as the engine hands it to the pack and plans it: with every `ignoreChanges` path reset to
+    the deployed value, or removed where the deployed inputs lack it, when the resource exists in the state
+    (`continueStepsFromImport` in pulumi/pulumi `pkg/resource/deploy/step_generator.go` calls
+    `processIgnoreChanges` before the provider's `Check` and `analyzeAll`; `AnalyzeStack` then sees those inputs
+    in the planned state). Only a stack export holds deployed inputs (`PreviousResource.deployed_inputs`): an
+    earlier preflight's document holds a plan's, secrets masked, so against it the pack gets the program's
+    values and only the diff resets the paths (`preflight.diff`)."""
+    resources = (previous.resources if previous is not None else None) or ()
+    deployed = {
+        resource.urn: resource.deployed_inputs for resource in resources if resource.deployed_inputs is not None
+    }
+    done: dict[str, PlannedResource] = {}
+
+    def held(resource: PlannedResource) -> PlannedResource:
+        old = deployed.get(resource.urn)
+        if old is None or not resource.options.ignore_changes:
+            return resource
+        if resource.urn not in done:
+            inputs, _ = property_path.ignore_changes(resource.options.ignore_changes, old, resource.inputs)
+            done[resource.urn] = replace(resource, inputs=inputs)
+        return done[resource.urn]
+
+    return held
 
 
 def _diff(previous: Previous | None, plan: Plan) -> PlanDiff | None:

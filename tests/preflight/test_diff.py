@@ -18,13 +18,14 @@ import pytest
 
 from components.stack_config import ConfigError
 from elasticache_facts.tokens import REPLICATION_GROUP, SECURITY_GROUP, SERVERLESS_CACHE
-from elasticache_facts.wire import SECRET_SIG, SIG_KEY, is_secret
+from elasticache_facts.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret, secret
+from preflight.analyzer import RelayedAnalysis
 from preflight.diff import CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, UPDATE, Change, PlanDiff, diff_plan
-from preflight.model import Plan
+from preflight.model import Plan, PlannedResource
 from preflight.previous import Previous, read_previous
 from preflight.program import run_program
 from preflight.report import stack_document
-from preflight.run import PreflightResult
+from preflight.run import PreflightResult, run_preflight
 from preflight.stack_files import StackConfig, read_stack_config
 from preflight.values import public
 from tests.conftest import edit_cache
@@ -462,3 +463,89 @@ def test_an_ignore_changes_path_into_a_list_keeps_the_previous_element(
 
     keys = [c.key for s in diff.steps if s.type == REPLICATION_GROUP for c in s.changes]
     assert keys == (["preferredCacheClusterAzs"] if changed else [])
+
+
+def test_an_export_holds_the_deployed_inputs_in_wire_form_an_encrypted_secret_unknown(
+    dev: StackConfig, tmp_path: Path
+) -> None:
+    document = stack_export(run_program(dev))
+    [entry] = [e for e in document["deployment"]["resources"] if e["type"] == SERVERLESS_CACHE]
+    entry["inputs"]["tags"]["plain"] = {SIG_KEY: SECRET_SIG, "plaintext": '"shown"'}
+    entry["inputs"]["tags"]["sealed"] = {SIG_KEY: SECRET_SIG, "ciphertext": "v1:AAAA"}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document))
+    [resource] = [r for r in read_previous(path, "dev").resources or () if r.type == SERVERLESS_CACHE]
+
+    assert resource.deployed_inputs is not None
+    assert resource.deployed_inputs["tags"]["plain"] == secret("shown")
+    assert resource.deployed_inputs["tags"]["sealed"] == secret(UNKNOWN)
+    assert resource.inputs["tags"]["plain"] == resource.inputs["tags"]["sealed"] == "[secret]"
+
+
+def sending(monkeypatch: pytest.MonkeyPatch) -> list[PlannedResource]:
+    """Every resource the run hands the pack for `Analyze`, as sent."""
+    sent: list[PlannedResource] = []
+    real_send = RelayedAnalysis.send
+
+    def recording_send(
+        self: RelayedAnalysis, resource: PlannedResource, *, provider: PlannedResource | None = None
+    ) -> None:
+        sent.append(resource)
+        real_send(self, resource, provider=provider)
+
+    monkeypatch.setattr(RelayedAnalysis, "send", recording_send)
+    return sent
+
+
+def against_edited_serverless(dev: StackConfig, kind: str, tmp_path: Path, edit: Callable[[dict], None]) -> Previous:
+    document = DOCUMENTS[kind](run_program(dev))
+    entries = document["deployment"]["resources"] if kind == "stack-export" else document["resources"]
+    [entry] = [e for e in entries if e["type"] == SERVERLESS_CACHE]
+    edit(entry["inputs"])
+    path = tmp_path / f"{kind}.json"
+    path.write_text(json.dumps(document))
+    return read_previous(path, "dev")
+
+
+def test_against_an_export_the_pack_sees_the_deployed_value_of_an_ignored_input(
+    dev: StackConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The serverless cache ignores changes to `subnetIds`: the engine resets them to the deployed ones before
+    the pack's `Analyze`, and its planned state (`AnalyzeStack`, the diff) holds them too."""
+    deployed = ["subnet-0deployed0000001", "subnet-0deployed0000002"]
+    previous = against_edited_serverless(
+        dev, "stack-export", tmp_path, lambda inputs: inputs.update(subnetIds=deployed)
+    )
+    sent = sending(monkeypatch)
+
+    result = run_preflight("dev", previous=previous)
+
+    assert result.failures == ()
+    assert result.plan is not None
+    assert result.diff is not None
+    [analysed] = [r for r in sent if r.type == SERVERLESS_CACHE]
+    assert analysed.inputs["subnetIds"] == deployed
+    [planned] = result.plan.of_type(SERVERLESS_CACHE)
+    assert planned.inputs["subnetIds"] == deployed
+    assert SERVERLESS_CACHE not in {s.type for s in result.diff.steps}
+
+
+@pytest.mark.parametrize(("kind", "reported"), [("stack-export", True), ("preflight", False)])
+def test_an_ignored_input_the_deployed_resource_lacks_is_not_sent_to_the_pack(
+    dev: StackConfig, kind: str, reported: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine removes an ignored path the old inputs lack (`PropertyPath.reset`): the pack finds the
+    serverless cache without subnets. An earlier preflight's document is no deployed state: the pack judges the
+    program's own subnets, and only the diff holds the previous value."""
+    previous = against_edited_serverless(dev, kind, tmp_path, lambda inputs: inputs.pop("subnetIds"))
+    sent = sending(monkeypatch)
+
+    result = run_preflight("dev", previous=previous)
+
+    assert result.failures == ()
+    assert result.diff is not None
+    [analysed] = [r for r in sent if r.type == SERVERLESS_CACHE]
+    assert ("subnetIds" not in analysed.inputs) is reported
+    unset = [d for d in result.diagnostics if d.policy_name == "elasticache-subnet-group" and d.urn == analysed.urn]
+    assert bool(unset) is reported
+    assert SERVERLESS_CACHE not in {s.type for s in result.diff.steps}
