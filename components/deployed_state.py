@@ -75,14 +75,18 @@ def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[Replaci
     if before.type != after.type:
         # Nothing else compares between a node-based and a serverless cache.
         return [*edits, ReplacingEdit("type", f"was {before.type}")]
-    if after.type == "node" and before.engine == "valkey" and after.engine == "redis":
+    if before.engine == "valkey" and after.engine == "redis":
+        # Both kinds: the provider replaces a replication group moved back to Redis OSS (terraform-provider-aws
+        # `replication_group.go`, customizeDiffEngineForceNewOnDowngrade), and a serverless cache's engine is
+        # RequiresReplace but for redis -> valkey (`serverless_cache.go`; hashicorp/terraform-provider-aws
+        # PR #42208 made only that way in place, and issue #45204 shows valkey 7 -> redis 7 replacing the cache).
         edits.append(ReplacingEdit("engine", "was valkey; moving back to Redis OSS is not in place"))
-    elif (before.engine == after.engine or after.type == "serverless") and aws_rules.version_older(
+    if (before.engine == after.engine or after.type == "serverless") and aws_rules.version_older(
         after.engine_version, before.engine_version
     ):
-        # A serverless cache's major version is compared across engines too: valkey 8 -> redis 7 changes the
-        # engine in place but downgrades the major version, which replaces the cache (aws-elasticache-rules.md,
-        # "Which input changes replace the resource"; terraform-provider-aws `serverless_cache.go`).
+        # A serverless cache's major version is compared across engines too: valkey 8 -> redis 7 also downgrades
+        # the major version, which replaces the cache whatever the engine (aws-elasticache-rules.md, "Which input
+        # changes replace the resource"; terraform-provider-aws `serverless_cache.go`).
         key = "majorEngineVersion" if after.type == "serverless" else "engineVersion"
         edits.append(ReplacingEdit(key, f"downgrades {before.engine_version}"))
     if before.port != after.port:

@@ -53,7 +53,9 @@ def replacements(before: Plan, after: Plan) -> list[str]:
                 continue
             if previous.inputs.get(key) != resource.inputs.get(key):
                 found.append(f"{resource.name}.{key}: {previous.inputs.get(key)!r} -> {resource.inputs.get(key)!r}")
-        if resource.type == REPLICATION_GROUP and previous.inputs["engine"] == "valkey" != resource.inputs["engine"]:
+        if resource.type in (REPLICATION_GROUP, SERVERLESS_CACHE) and (
+            previous.inputs["engine"] == "valkey" != resource.inputs["engine"]
+        ):
             found.append(f"{resource.name}.engine: valkey -> {resource.inputs['engine']}")
     return found
 
@@ -219,6 +221,20 @@ def test_replacing_edit_is_refused_with_an_explanation(edit_name: str, stack_con
     assert path in problems, problems
     assert "replacing the cache" in problems[path]
     assert "allowReplacement: true" in problems[path]
+
+
+def test_a_serverless_cache_moved_back_to_redis_is_refused(dev) -> None:
+    # Same major version, so only the engine: the provider replaces a serverless cache on valkey -> redis
+    # (hashicorp/terraform-provider-aws issue #45204), as it does a replication group.
+    base = edit_cache(dev, "prompts", majorEngineVersion="7")
+    changed = edit_cache(dev, "prompts", engine="redis", majorEngineVersion="7")
+    with pytest.raises(ConfigError) as raised:
+        run_program(changed, previous_outputs=first_deploy(base).exports)
+    problems = {p.path: p.message for p in raised.value.problems}
+    assert list(problems) == ["caches.prompts.engine"]
+    assert "replacing the cache" in problems["caches.prompts.engine"]
+    allowed = edit_cache(changed, "prompts", allowReplacement=True)
+    assert "prompts-serverless.engine: valkey -> redis" in redeploy(base, allowed)
 
 
 @pytest.mark.parametrize("edit_name", ["valkey to redis", "port change", "kms key change"])

@@ -370,7 +370,20 @@ def test_a_serverless_major_downgrade_across_engines_is_refused(dev: StackConfig
         run_program(
             edit_cache(dev, "prompts", engine="redis", majorEngineVersion="7"), previous_outputs=previous.outputs
         )
-    assert [p.path for p in refused.value.problems] == ["caches.prompts.majorEngineVersion"]
+    # Two reasons, each a replacement alone: valkey -> redis, and the major version going down.
+    assert [p.path for p in refused.value.problems] == ["caches.prompts.engine", "caches.prompts.majorEngineVersion"]
+
+
+def test_a_serverless_cache_moved_back_to_redis_is_replaced(dev: StackConfig, tmp_path: Path) -> None:
+    """The provider replaces a serverless cache whose engine changes other than redis -> valkey
+    (hashicorp/terraform-provider-aws PR #42208; issue #45204: valkey 7 -> redis 7 replaces it)."""
+    before = edit_cache(dev, "prompts", majorEngineVersion="7")
+    after = edit_cache(dev, "prompts", engine="redis", majorEngineVersion="7", allowReplacement=True)
+    diff = against(before, after, "preflight", tmp_path)
+    assert step(diff, SERVERLESS_CACHE, "prompts").replaced_by == ("engine",)
+    prompts = cache(diff, "prompts")
+    assert (prompts.op, prompts.data_loss) == (REPLACE, True)
+    assert "caches.prompts.engine: was valkey; moving back to Redis OSS is not in place" in prompts.reasons[0]
 
 
 def test_an_input_left_out_is_a_change_and_a_dropped_key_replaces_the_group(dev: StackConfig, tmp_path: Path) -> None:
