@@ -93,16 +93,37 @@ def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[Replaci
         edits.append(ReplacingEdit("port", f"was {before.port}"))
     if before.kms_key != after.kms_key:
         edits.append(ReplacingEdit("kmsKey", f"changes the at-rest key from {before.kms_key}"))
-    if before.sharded != after.sharded:
-        edits.append(
-            ReplacingEdit(
-                "shards",
-                f"turns cluster mode {'on' if after.sharded else 'off'}",
-                "or migrate through cluster mode compatible by hand",
-            )
-        )
     if before.data_tiering != after.data_tiering:
         edits.append(ReplacingEdit("nodeType", "toggles data tiering"))
     if before.network_type != after.network_type:
         edits.append(ReplacingEdit("", f"changes the network type from {before.network_type}"))
     return edits
+
+
+def impossible_edits(before: DeployedCache, after: DeployedCache) -> list[ReplacingEdit]:
+    """Every edit from `before` to `after` that neither AWS nor the provider can apply, replacement or not:
+    `allowReplacement` does not let these through.
+
+    Cluster mode on or off is one: `cluster_mode`, `num_node_groups` and `replicas_per_node_group` are not
+    ForceNew in terraform-provider-aws `internal/service/elasticache/replication_group.go`, so the provider
+    modifies the group in place, and AWS turns cluster mode on only through `compatible` and never off again
+    (aws-elasticache-rules.md, "Replication group"; botocore `ModifyReplicationGroup` `ClusterMode`). A preview
+    shows an update and `pulumi up` fails at AWS, with the cache as it was.
+    """
+    if before.type != "node" or after.type != "node" or before.sharded == after.sharded:
+        return []
+    if after.sharded:
+        reason = (
+            "turns cluster mode on, which AWS applies only through cluster mode compatible, by hand, and which "
+            "the provider would try in place rather than by replacing the cache"
+        )
+    else:
+        reason = "turns cluster mode off, which AWS never does for a replication group, in place or by the provider"
+    return [
+        ReplacingEdit(
+            "shards",
+            reason,
+            "keep shards as deployed, or add the new cache under another caches.<name> key, move the data and "
+            "remove this one; allowReplacement does not apply",
+        )
+    ]

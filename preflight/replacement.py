@@ -91,7 +91,6 @@ CONFIG_KEY_INPUTS = {
         "": "replicationGroupId",
         "kmsKey": "kmsKeyId",
         "port": "port",
-        "shards": "clusterMode",
         "nodeType": "dataTieringEnabled",
     },
     SERVERLESS_CACHE: {"": "name", "kmsKey": "kmsKeyId"},

@@ -185,7 +185,6 @@ REFUSED_EDITS: dict[str, tuple[str, Callable[[StackConfig], StackConfig], str]] 
     ),
     "port change": ("prod", lambda c: edit_cache(c, "sessions", port=6380), "caches.sessions.port"),
     "kms key change": ("prod", lambda c: edit_cache(c, "sessions", kmsKey="aws-owned"), "caches.sessions.kmsKey"),
-    "cluster mode on": ("prod", lambda c: edit_cache(c, "sessions", shards=2), "caches.sessions.shards"),
     "node to serverless": (
         "dev",
         lambda c: edit_cache(
@@ -235,6 +234,26 @@ def test_a_serverless_cache_moved_back_to_redis_is_refused(dev) -> None:
     assert "replacing the cache" in problems["caches.prompts.engine"]
     allowed = edit_cache(changed, "prompts", allowReplacement=True)
     assert "prompts-serverless.engine: valkey -> redis" in redeploy(base, allowed)
+
+
+@pytest.mark.parametrize("allow_replacement", [False, True])
+@pytest.mark.parametrize("turned", ["on", "off"])
+def test_cluster_mode_on_or_off_is_refused_even_when_replacement_is_allowed(
+    turned: str, allow_replacement: bool, prod
+) -> None:
+    # The provider modifies the group in place for cluster mode, which AWS refuses (on only through
+    # compatible, off never): no replacement follows, so allowReplacement cannot let it through.
+    flat, sharded = prod, edit_cache(prod, "sessions", shards=2)
+    base, changed = (flat, sharded) if turned == "on" else (sharded, flat)
+    changed = edit_cache(changed, "sessions", allowReplacement=allow_replacement)
+    with pytest.raises(ConfigError) as raised:
+        run_program(changed, previous_outputs=first_deploy(base).exports)
+    problems = {p.path: p.message for p in raised.value.problems}
+    assert list(problems) == ["caches.sessions.shards"], problems
+    message = problems["caches.sessions.shards"]
+    assert f"turns cluster mode {turned}" in message
+    assert "allowReplacement does not apply" in message
+    assert "allowReplacement: true" not in message
 
 
 @pytest.mark.parametrize("edit_name", ["valkey to redis", "port change", "kms key change"])

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 
 from components import aws_rules, naming
-from components.deployed_state import replacing_edits
+from components.deployed_state import impossible_edits, replacing_edits
 from components.spec import AuthMode, CacheArgs, DeployedCache, KmsKey, KmsKeyChoice, StackSpec
 from components.stack_config import pulumi_config
 from components.stack_config.caches import resolve_cache
@@ -224,8 +224,8 @@ def load_stack(
         if spec is None:
             continue
         before = (deployed or {}).get(name)
-        if before is not None and not cache.allow_replacement:
-            _refuse_replacement(f"caches.{name}", before, spec, problems)
+        if before is not None:
+            _refuse_replacement(f"caches.{name}", before, spec, problems, allowed=cache.allow_replacement)
         specs.append(spec)
     rbac = {spec.name: (spec.cache_id, spec.auth.users) for spec in specs if spec.auth.mode is not AuthMode.TOKEN}
     for key, other, derived in naming.colliding_user_ids(rbac):
@@ -285,8 +285,11 @@ def _parse_secrets(value: Any, problems: Problems) -> dict[str, CacheSecretsConf
     return parsed
 
 
-def _refuse_replacement(path: str, before: DeployedCache, spec: CacheArgs, problems: Problems) -> None:
-    """An edit that AWS can only apply by replacing the cache is refused unless the cache allows it."""
+def _refuse_replacement(
+    path: str, before: DeployedCache, spec: CacheArgs, problems: Problems, *, allowed: bool
+) -> None:
+    """An edit that AWS can only apply by replacing the cache is refused unless the cache allows it; one that
+    AWS cannot apply at all is refused whatever the cache allows."""
     after = spec.deployed()
     why = (
         "AWS can only apply this by replacing the cache: an outage and an empty cache. Revert it, or set "
@@ -303,6 +306,10 @@ def _refuse_replacement(path: str, before: DeployedCache, spec: CacheArgs, probl
         "shards": spec.node.shards if spec.node else None,
         "nodeType": spec.node.node_type if spec.node else None,
     }
+    for edit in impossible_edits(before, after):
+        problems.add(f"{path}.{edit.key}", values[edit.key], f"{edit.reason}: {edit.hint}")
+    if allowed:
+        return
     for edit in replacing_edits(before, after):
         key = f"{path}.{edit.key}" if edit.key else path
         problems.add(key, values[edit.key], f"{edit.reason}; {why}" + (f" ({edit.hint})" if edit.hint else ""))
