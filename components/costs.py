@@ -16,6 +16,7 @@ from components.stack_config.schema import ExpectedLoadConfig
 from elasticache_facts.node_types import catalog
 from elasticache_facts.workloads import PROFILES, SERVERLESS_WORKLOADS
 from pricing import (
+    DEFAULT_HEADROOM,
     Estimate,
     Load,
     PriceTable,
@@ -148,6 +149,9 @@ def cache_cost(table: PriceTable, args: CacheArgs, production: bool = False) -> 
     replicas = node.replicas if node else 1
     current = node.node_type if node else "serverless"
     burstable, why_not_burstable = _burstable(args, production)
+    # The right size holds the data within what the cache's own `reserved-memory-percent` leaves, as the
+    # capacity check judges it: with the default headroom the advice could name a node type the loader refuses.
+    headroom = 1 - capacity.reserved_memory_percent(node.parameters) / 100 if node else DEFAULT_HEADROOM
     advice = advise(
         table,
         args.region,
@@ -157,6 +161,7 @@ def cache_cost(table: PriceTable, args: CacheArgs, production: bool = False) -> 
         (node.shards or 1) if node else 1,
         current,
         retention_days=args.backup.retention_days,
+        headroom=headroom,
         burstable=burstable,
         why_not_burstable=why_not_burstable,
     )

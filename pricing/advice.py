@@ -165,7 +165,7 @@ def advise(
     """
     replicas = whole_number("replicas", replicas, 0)
     shards = whole_number("shards", shards, 1)
-    finite("headroom", headroom, positive=True)
+    finite("headroom", headroom)  # 0: `reserved-memory-percent` 100 leaves no memory for data
     name = engine_key(engine)
     nodes = shards * (replicas + 1)
     serverless = estimate_serverless(table, region, name, load, retention_days)

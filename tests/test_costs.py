@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.stack_config import ConfigError
 from tests.conftest import edit_cache
 
 HOURS = 730
@@ -95,3 +96,16 @@ def test_dev_sessions_may_be_advised_burstable_and_the_why_line_gives_the_figure
     assert advice["rightSize"]["nodeType"] == "cache.t4g.micro"
     assert advice["why"].startswith("serverless would cost less (at 20 req/s serverless costs $")
     assert "2 x cache.t4g.micro $18.69" in advice["why"]  # 2 x 0.0128 x 730 = 18.688
+
+
+def test_the_right_size_holds_the_data_within_the_cache_s_reserved_memory_percent(prod, run) -> None:
+    # prod sessions: 4 GB. With reserved-memory-percent 50, cache.m6g.large (the right size at the default 25)
+    # holds 6.38 GiB x 0.5 x 1.0737 = 3.4 GB, which the loader refuses for 4 GB; the cheapest non-T type that
+    # holds it is cache.r6g.large (13.07 GiB x 0.5 x 1.0737 = 7.0 GB), 0.1648 $/h (0.8 x Redis OSS 0.206).
+    config = edit_cache(prod, "sessions", parameters={"reserved-memory-percent": 50})
+    advice = run(config).exports["sessions"]["monthlyCost"]["advice"]
+    assert advice["rightSize"]["nodeType"] == "cache.r6g.large"
+    assert advice["rightSize"]["usd"] == round(3 * 0.1648 * HOURS + 13 * 4 * BACKUP_GB_MONTH, 2)
+    run(edit_cache(config, "sessions", nodeType="cache.r6g.large"))  # the loader takes the advised size
+    with pytest.raises(ConfigError, match=r"cache\.m6g\.large .*holds 3\.4 GB"):
+        run(edit_cache(config, "sessions", nodeType="cache.m6g.large"))
