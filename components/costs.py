@@ -152,6 +152,15 @@ def cache_cost(table: PriceTable, args: CacheArgs, production: bool = False) -> 
     # The right size holds the data within what the cache's own `reserved-memory-percent` leaves, as the
     # capacity check judges it: with the default headroom the advice could name a node type the loader refuses.
     headroom = 1 - capacity.reserved_memory_percent(node.parameters) / 100 if node else DEFAULT_HEADROOM
+    # A serverless cache is billed at least its minimums whatever its load, so its advice prices them as its
+    # estimate does; its maxima stay out: without an expected load the advice says it cannot compare rather
+    # than compare a ceiling (the loader refuses an expected load beyond them).
+    limits = args.serverless
+    floors = (
+        ServerlessLimits(min_data_gb=limits.min_data_gb, min_ecpu_per_second=limits.min_ecpu_per_second)
+        if limits is not None
+        else None
+    )
     advice = advise(
         table,
         args.region,
@@ -164,6 +173,7 @@ def cache_cost(table: PriceTable, args: CacheArgs, production: bool = False) -> 
         headroom=headroom,
         burstable=burstable,
         why_not_burstable=why_not_burstable,
+        limits=floors,
     )
     recommendation, reasons, why = advice.recommendation, list(advice.reasons), advice.why
     if recommendation != "node-based" and args.workload not in SERVERLESS_WORKLOADS:

@@ -8,7 +8,19 @@ from typing import Any
 
 from elasticache_facts.node_types import REFUSED_FAMILIES, catalog
 from pricing.capacity import DEFAULT_RESERVED_MEMORY_PERCENT
-from pricing.estimate import GB_PER_GIB, Estimate, Line, Load, engine_key, engine_name, finite, money, num, whole_number
+from pricing.estimate import (
+    GB_PER_GIB,
+    Estimate,
+    Line,
+    Load,
+    ServerlessLimits,
+    engine_key,
+    engine_name,
+    finite,
+    money,
+    num,
+    whole_number,
+)
 from pricing.nodes import estimate_node_based
 from pricing.serverless import ecpus_per_request, estimate_serverless
 from pricing.table import PAYMENTS, TERMS, Price, PriceTable
@@ -152,6 +164,7 @@ def advise(
     headroom: float = DEFAULT_HEADROOM,
     burstable: bool = True,
     why_not_burstable: str = "",
+    limits: ServerlessLimits | None = None,
 ) -> Advice:
     """Price `load` serverless and on the smallest node type that fits it (replicas and shards as configured).
 
@@ -161,14 +174,16 @@ def advise(
     wins, and reserved nodes (listed for 1 and 3 years) cut it further, which is where steady loads land.
 
     `burstable` False leaves T-class node types out of the node-based option (`why_not_burstable` says why,
-    among the reasons).
+    among the reasons). `limits` are the usage limits the serverless option is priced with: a serverless cache's
+    own, so that its minimums are billed in the comparison as they are on its bill.
     """
     replicas = whole_number("replicas", replicas, 0)
     shards = whole_number("shards", shards, 1)
     finite("headroom", headroom)  # 0: `reserved-memory-percent` 100 leaves no memory for data
     name = engine_key(engine)
     nodes = shards * (replicas + 1)
-    serverless = estimate_serverless(table, region, name, load, retention_days)
+    limits = limits or ServerlessLimits()
+    serverless = estimate_serverless(table, region, name, load, retention_days, limits)
     reasons: list[str] = []
 
     node_type: str | None = None
@@ -195,7 +210,7 @@ def advise(
     elif current:
         current_estimate = estimate_node_based(table, region, name, current, nodes, retention_days, load, shards=shards)
 
-    break_even = _break_even(table, region, name, load, serverless, node_based)
+    break_even = _break_even(table, region, name, load, serverless, node_based, limits)
     reserved = _reserved(table, region, name, node_type, nodes, node_based)
     recommendation = "unknown"
     if break_even is not None and break_even > 0:
@@ -251,7 +266,13 @@ def advise(
 
 
 def _break_even(
-    table: PriceTable, region: str, engine: str, load: Load, serverless: Estimate, node_based: Estimate
+    table: PriceTable,
+    region: str,
+    engine: str,
+    load: Load,
+    serverless: Estimate,
+    node_based: Estimate,
+    limits: ServerlessLimits,
 ) -> float | None:
     ecpu = table.serverless_ecpu(region, engine)
     fixed_lines = [line for line in serverless.lines if line.label != "ECPUs"]
@@ -260,7 +281,11 @@ def _break_even(
     fixed = sum(line.usd or 0.0 for line in fixed_lines)
     per_request_per_second = ecpus_per_request(table, load.item_kb) * 3600 * table.hours_per_month.value / 1e6
     monthly_per_rps = per_request_per_second * ecpu.value
-    return max(0.0, (node_based.monthly_usd - fixed) / monthly_per_rps)
+    even = max(0.0, (node_based.monthly_usd - fixed) / monthly_per_rps)
+    if limits.min_ecpu_per_second and even * ecpus_per_request(table, load.item_kb) < limits.min_ecpu_per_second:
+        # Below the configured minimum ECPU/s the bill stays at the minimum: serverless is cheaper at no rate.
+        return 0.0
+    return even
 
 
 def _reserved(

@@ -109,3 +109,17 @@ def test_the_right_size_holds_the_data_within_the_cache_s_reserved_memory_percen
     run(edit_cache(config, "sessions", nodeType="cache.r6g.large"))  # the loader takes the advised size
     with pytest.raises(ConfigError, match=r"cache\.m6g\.large .*holds 3\.4 GB"):
         run(edit_cache(config, "sessions", nodeType="cache.m6g.large"))
+
+
+def test_the_advice_for_a_serverless_cache_bills_its_minimums_as_its_estimate_does(dev, run) -> None:
+    limits = {"maxDataGb": 5, "maxEcpuPerSecond": 5000, "minDataGb": 3, "minEcpuPerSecond": 1000}
+    prompts = run(edit_cache(dev, "prompts", limits=limits)).exports["prompts"]["monthlyCost"]
+    # 3 GB billed (0.5 expected) x 0.084 x 730 + 1,000 ECPU/s (80 expected) x 2.628 million x 0.0023 + one 0.5 GB
+    # snapshot: 183.96 + 6.04 + 0.04, against 2 x cache.t4g.small at 37.38.
+    assert prompts["usd"] == pytest.approx(
+        3 * VALKEY_GB_HOUR * HOURS + 1000 * 3600 * HOURS / 1e6 * 0.0023 + 0.5 * 0.085, abs=0.01
+    )
+    advice = prompts["advice"]
+    assert f"as configured (serverless (Valkey, us-east-1)): ${prompts['usd']:,.2f}/month" in advice["reasons"]
+    assert advice["recommendation"] == "node-based"
+    assert advice["breakEvenRequestsPerSecond"] == 0

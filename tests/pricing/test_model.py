@@ -243,6 +243,23 @@ def test_break_even_arithmetic() -> None:
     assert busy.recommendation == "node-based"
 
 
+def test_a_serverless_cache_s_minimums_are_billed_in_its_advice_and_its_break_even() -> None:
+    load = Load(data_gb=0.1, requests_per_second=200)
+    floors = ServerlessLimits(min_ecpu_per_second=5000)
+    advice = advise(TABLE, "us-east-1", "valkey", load, replicas=1, current="serverless", limits=floors)
+    # Serverless bills at least 5,000 ECPU/s: 6.13 storage + 0.01 backup + 5000 x 2.628 x 0.0023 = 36.36 $/month,
+    # more than 2 x cache.t4g.micro (18.69) at any rate, since no rate bills fewer ECPUs than the minimum.
+    assert advice.serverless.monthly_usd == pytest.approx(0.1 * 0.084 * 730 + 0.1 * 0.085 + 5000 * ECPU_MONTH * 0.0023)
+    assert advice.current is not None
+    assert advice.current.monthly_usd == advice.serverless.monthly_usd
+    assert advice.recommendation == "node-based"
+    assert advice.break_even_requests_per_second == 0  # without the floor: (18.69 - 6.14) / 0.006 = 2,076 req/s
+    # A minimum below the break-even rate leaves it where it was.
+    low = advise(TABLE, "us-east-1", "valkey", load, replicas=1, limits=ServerlessLimits(min_ecpu_per_second=1000))
+    plain = advise(TABLE, "us-east-1", "valkey", load, replicas=1)
+    assert low.break_even_requests_per_second == pytest.approx(plain.break_even_requests_per_second)
+
+
 def test_when_serverless_storage_alone_costs_more_nodes_win_at_any_rate() -> None:
     advice = advise(TABLE, "us-east-1", "valkey", Load(data_gb=2, requests_per_second=10), replicas=1)
     assert advice.break_even_requests_per_second == 0
