@@ -28,17 +28,26 @@ def node_backups(
         return Line("backups", None, table.why_no_backup_price(region), (free,))
     size = load.backup_gb
     at_most = False
+    spec = table.node_spec(node_type)
+    family = node_family(node_type)
+    # A snapshot holds what the nodes hold: at most the memory of one node per shard (not on data tiering, whose
+    # nodes keep data on SSD too).
+    bound = None if spec is None or family in table.data_tiering_families else shards * spec.memory_gib * GB_PER_GIB
     if size is None:
-        spec = table.node_spec(node_type)
-        family = node_family(node_type)
-        if spec is None or family in table.data_tiering_families:
+        if bound is None:
             why = "no snapshot or data size given"
             if family in table.data_tiering_families:
                 why += f" ({node_type} keeps data on SSD too, so its memory does not bound a snapshot)"
             return Line("backups", None, f"{plural(billed, 'billed snapshot')}: {why}", (free, price))
-        size = shards * spec.memory_gib * GB_PER_GIB
+        size = bound
         at_most = True
         size_text = f"at most {num(size)} GB ({plural(shards, 'shard')} x {num(spec.memory_gib)} GiB of {node_type})"
+    elif bound is not None and spec is not None and size > bound:
+        size_text = (
+            f"{num(bound)} GB ({num(size)} GB expected, held to {plural(shards, 'shard')} x {num(spec.memory_gib)} "
+            f"GiB of {node_type}: a snapshot holds no more than the nodes)"
+        )
+        size = bound
     else:
         size_text = f"{num(size)} GB"
     return Line(
@@ -68,6 +77,10 @@ def serverless_backups(
         why = "no snapshot or data size given"
         return Line("backups", None, f"{plural(retention_days, 'snapshot')} kept: {why}", (price,))
     size_text = f"at most {num(size)} GB (the data limit)" if at_most else f"{num(size)} GB"
+    if limits.max_data_gb is not None and size > limits.max_data_gb:
+        # AWS evicts beyond `maxDataGb` (the storage line holds the data to it), so no snapshot is larger.
+        size_text = f"{num(limits.max_data_gb)} GB ({num(size)} GB expected, held to the data limit)"
+        size = limits.max_data_gb
     return Line(
         "backups",
         retention_days * size * price.value,

@@ -28,7 +28,8 @@ def estimate_node_based(
     `nodes` counts every node (`num_cache_clusters`, or shards x (replicas + 1)); `retention_days` is
     `snapshot_retention_limit` (one automatic snapshot kept per day). One snapshot per node-based cache is
     stored free, so retention of 0 or 1 day costs nothing; beyond that each extra snapshot is billed at its
-    size: `load.snapshot_gb`, else `load.data_gb`, else at most the memory of one node per shard.
+    size: `load.snapshot_gb`, else `load.data_gb`, else at most the memory of one node per shard (which also
+    holds a larger expected size: a snapshot holds no more than the nodes).
 
     A Redis OSS `engine_version` past its end of standard support on `today` (default: the current date) adds
     the Extended Support premium (`pricing.support`).

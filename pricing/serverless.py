@@ -32,7 +32,7 @@ def estimate_serverless(
     requests/s x max(1, item KB) (one ECPU per KB moved, at least one per request), at least the configured
     minimum. Each part without an expected figure is priced at the usage limit instead (`at_most`) when
     `limits` gives one, and is unknown otherwise. Serverless caches have no free snapshot: `retention_days`
-    daily snapshots of the data size are all billed.
+    daily snapshots of the data size (at most `maxDataGb`, beyond which AWS evicts) are all billed.
     """
     load = load or NO_LOAD
     limits = limits or ServerlessLimits()

@@ -88,6 +88,19 @@ def test_backups_without_a_data_size_are_bounded_by_node_memory() -> None:
     assert "SSD" in tiered.line("backups").detail
 
 
+def test_no_snapshot_is_billed_larger_than_the_cache_holds() -> None:
+    # 20 GB expected on one cache.r7g.large (13.07 GiB = 14.03 GB): a snapshot holds what the node holds.
+    node = estimate_node_based(TABLE, "us-east-1", "valkey", "cache.r7g.large", 2, 7, Load(data_gb=20))
+    assert node.line("backups").usd == pytest.approx(6 * 13.07 * GB_PER_GIB * 0.085)  # 7.16, not 6 x 20 x 0.085
+    assert "20 GB expected, held to 1 shard x 13.07 GiB of cache.r7g.large" in node.line("backups").detail
+    # Serverless: the storage line holds 20 GB to the 10 GB limit (AWS evicts beyond it), and so do the snapshots.
+    limits = ServerlessLimits(max_data_gb=10, max_ecpu_per_second=5000)
+    serverless = estimate_serverless(TABLE, "us-east-1", "valkey", Load(data_gb=20, requests_per_second=10), 7, limits)
+    assert serverless.line("data stored").usd == pytest.approx(10 * 0.084 * 730)
+    assert serverless.line("backups").usd == pytest.approx(7 * 10 * 0.085)  # 5.95, not 7 x 20 x 0.085
+    assert "20 GB expected, held to the data limit" in serverless.line("backups").detail
+
+
 def test_an_unknown_node_type_is_unknown_not_zero() -> None:
     estimate = estimate_node_based(TABLE, "us-east-1", "valkey", "cache.x9.large", 2, retention_days=7)
     assert estimate.line("nodes").usd is None
