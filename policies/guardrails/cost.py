@@ -18,7 +18,8 @@ backups at its nodes' memory: "at most" figures, never guesses.
 The region is the stack's own, as the program prices it: the resource's `region`, else its provider's, else
 the stack config's `aws:region` (the CLI hands the pack the stack's config as `PULUMI_CONFIG`, read through
 `guardrails.stack_config`, which cites where the CLI sets it), else the policy's optional `region` setting.
-Without any of them the cache is not priced and says why; no region's prices ever stand in for another's. A
+Without any of them, or when the cache's or its provider's `region` is not known until apply, the cache is not
+priced and says why; no region's prices ever stand in for another's. A
 cache or part the model cannot price (a region or node type without data, a value not known until apply) is
 named in the result, not counted as zero in silence.
 """
@@ -140,6 +141,10 @@ def _region(props: Props, resource: PolicyResource, stack: str | None, configure
     provider = getattr(resource, "provider", None)
     if provider is not None:
         region = Props(provider.props).text("region")
+        if is_unknown(region):
+            # Set from another resource's output: the cache runs in that region, not in the stack's.
+            props.cannot_check("its provider's `region` is not known until apply; checked again at `pulumi up`")
+            return region, "its provider's `region`"
         if isinstance(region, str) and region.strip():
             return region.strip(), "its provider's `region`"
     if stack:

@@ -265,6 +265,15 @@ def test_the_region_is_the_cache_s_then_its_provider_s_then_the_stack_s() -> Non
     assert "no node prices for region il-central-1" in message
 
 
+def test_a_provider_region_not_known_until_apply_is_not_taken_for_the_stack_s() -> None:
+    r6g = items_with("sessions-replication-group", nodeType="cache.r6g.large")
+    kind, message = run_with_provider(r6g, {"region": UNKNOWN}, {"monthlyBudgetUsd": 1.0})
+    assert kind == "advisory"
+    assert "Priced in" not in message
+    assert "sessions-replication-group: its provider's `region` is not known until apply" in message
+    assert "prompts-serverless: its provider's `region` is not known until apply" in message
+
+
 def test_without_any_region_nothing_is_priced_in_a_borrowed_one() -> None:
     in_region(None)
     kind, message = run_with_provider(secure_items(), None, {"monthlyBudgetUsd": 1.0})
