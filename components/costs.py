@@ -12,6 +12,7 @@ from typing import Any
 
 from components import aws_rules
 from components.spec import CacheArgs, NodeBased, Serverless
+from components.stack_config.defaults import default_replicas
 from components.stack_config.schema import ExpectedLoadConfig
 from elasticache_facts.node_types import catalog
 from elasticache_facts.workloads import PROFILES, SERVERLESS_WORKLOADS
@@ -146,7 +147,9 @@ def cache_cost(table: PriceTable, args: CacheArgs, production: bool = False) -> 
     estimate = _estimate(table, args, load)
     cost = _compact(estimate)
     node = args.node
-    replicas = node.replicas if node else 1
+    # A serverless cache's node-based alternative gets the replicas the loader would give it (a node in every app
+    # AZ), not fewer nodes than the program allows.
+    replicas = node.replicas if node else default_replicas(args.network.app_availability_zones)
     current = node.node_type if node else "serverless"
     burstable, why_not_burstable = _burstable(args, production)
     # The right size holds the data within what the cache's own `reserved-memory-percent` leaves, as the

@@ -123,3 +123,13 @@ def test_the_advice_for_a_serverless_cache_bills_its_minimums_as_its_estimate_do
     assert f"as configured (serverless (Valkey, us-east-1)): ${prompts['usd']:,.2f}/month" in advice["reasons"]
     assert advice["recommendation"] == "node-based"
     assert advice["breakEvenRequestsPerSecond"] == 0
+
+
+def test_a_serverless_cache_s_node_based_alternative_has_a_node_in_every_app_az(prod, dev, run) -> None:
+    # prod has three app AZs: the loader gives a node-based cache 2 replicas, so the alternative to dev's prompts
+    # cache (0.5 GB) there is 3 x cache.t4g.small (0.0256 $/h), not the 2 nodes it is in dev's two AZs.
+    caches = {**prod.get("caches"), "prompts": dev.get("caches")["prompts"]}
+    advice = run(prod.with_values(caches=caches)).exports["prompts"]["monthlyCost"]["advice"]
+    assert advice["rightSize"]["subject"] == "3 x cache.t4g.small (Valkey, node-based, us-east-1)"
+    assert advice["rightSize"]["usd"] == round(3 * 0.0256 * HOURS, 2)
+    assert run(dev).exports["prompts"]["monthlyCost"]["advice"]["rightSize"]["subject"].startswith("2 x ")

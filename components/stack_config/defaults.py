@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from components.spec import KmsKeyChoice
 
 PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production", "prd"})
@@ -16,3 +18,8 @@ DEFAULT_LOG_RETENTION_DAYS = {True: 30, False: 7}
 DEFAULT_KMS_KEY = KmsKeyChoice.AWS_OWNED
 HOT_CACHE_EVICTIONS_PER_5_MINUTES = 10_000
 """Eviction alarm threshold of a `cache` workload, which evicts by design; other workloads alarm on any."""
+
+
+def default_replicas(app_azs: Sequence[str]) -> int:
+    """Replicas per shard when `replicas` is left out: a node in every app AZ, and at least one replica."""
+    return max(1, len(app_azs) - 1)

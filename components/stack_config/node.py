@@ -9,7 +9,7 @@ from typing import Any
 from components import aws_rules, placement
 from components.spec import NodeBased
 from components.stack_config.context import CacheContext
-from components.stack_config.defaults import DEFAULT_NODE_TYPE
+from components.stack_config.defaults import DEFAULT_NODE_TYPE, default_replicas
 from components.stack_config.parsing import did_you_mean
 from elasticache_facts.engines import Engine, parameter_group_family
 from elasticache_facts.parameters import KEYSPACE_EVENT_CLASSES, KEYSPACE_EVENTS, Parameter, family_parameters
@@ -151,7 +151,7 @@ def resolve_node(ctx: CacheContext, engine_version: str) -> NodeBased | None:
 
     network = ctx.stack.network
     app_azs = network.app_availability_zones if network else ()
-    replicas = config.replicas if config.replicas is not None else max(1, len(app_azs) - 1)
+    replicas = config.replicas if config.replicas is not None else default_replicas(app_azs)
     shards = config.shards
     layouts: tuple[placement.ShardLayout, ...] = ()
     if production and replicas < 1:
