@@ -5,8 +5,8 @@ estimate can show. The derivation rules live here and nowhere else:
 
 - a Valkey node price is the table's row, read or derived: the reference CSV derives Valkey rows as 0.8 x the
   Redis OSS row of the same region and node type only for the families where a Valkey price was read somewhere,
-  and `build_table` checks that arithmetic; no other Valkey price is made up here, and families that exist for
-  Valkey only never take a Redis OSS price;
+  and `build_table` checks that arithmetic; no other Valkey price is made up here, and the families without
+  Redis OSS (Valkey and Memcached only) never take a Redis OSS price;
 - Memcached is priced as Redis OSS (same region and node type, or same region for serverless), marked derived;
 - a reserved-node price is the published effective price when the table has one, else the on-demand price
   less the generic discount for that term and payment option, marked derived;
@@ -167,7 +167,8 @@ class PriceTable:
 
     @property
     def valkey_only_families(self) -> tuple[str, ...]:
-        """Families with no Redis OSS node type (m8g, r8g, c8gn), from the node-type catalog."""
+        """Families with no Redis OSS node type (m8g, r8g, c8gn: Valkey and Memcached only), from the node-type
+        catalog."""
         return _families_without_redis()
 
     @property
@@ -268,8 +269,8 @@ class PriceTable:
         if family is None:
             return f"{node_type!r} is not a node type (cache.<family>.<size>)"
         valkey_only = family in self.valkey_only_families
-        if valkey_only and name != "valkey":
-            return f"{node_type} is offered for Valkey only: no {ENGINE_NAMES[name]} price exists"
+        if valkey_only and name == "redis":
+            return f"{node_type} is {_offered_for(node_type)}: no Redis OSS price exists"
         row = self._published("onDemand", region, name, node_type)
         if row is not None and "value" in row:
             return _price(row)
@@ -291,7 +292,7 @@ class PriceTable:
             return f"no node prices for region {region} in the table (regions with node prices: {known})"
         if node_type not in self.data.get("nodeTypes", {}) and not valkey_only:
             return f"unknown node type {node_type}: no price for it in any region"
-        extra = " (Valkey-only family: no Redis OSS price can stand in)" if valkey_only else ""
+        extra = f" ({_offered_for(node_type)}: no Redis OSS price can stand in)" if valkey_only else ""
         if engine == "valkey" and self._published(section, region, "redis", node_type):
             extra = (
                 " (the table has its Redis OSS price, but derives Valkey prices only for the families where a "
@@ -361,6 +362,14 @@ class PriceTable:
         # Serverless Valkey is not a fixed fraction of Redis OSS (0.084 vs 0.125 $/GB-hour in us-east-1), so no
         # Valkey figure is derived from a Redis OSS one.
         return f"no {ENGINE_NAMES[name]} serverless price for {region} in the table (known: {known or 'none'})"
+
+
+def _offered_for(node_type: str) -> str:
+    """`offered for Memcached and Valkey only` for a family without Redis OSS, from the node-type catalog (AWS
+    runs m8g, r8g and c8gn for Memcached too: shared/reference/engine-versions.md, node-type restrictions)."""
+    node = catalog().get(node_type)
+    engines = sorted(node.engines) if node is not None else ["valkey"]
+    return f"offered for {' and '.join(ENGINE_NAMES.get(engine, engine) for engine in engines)} only"
 
 
 @functools.cache

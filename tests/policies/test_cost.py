@@ -178,7 +178,10 @@ def test_the_known_total_over_budget_fails_even_when_something_is_unpriced() -> 
     items = items_with("sessions-replication-group", nodeType="cache.r8g.large", engine="redis")
     [message] = check_stack(monthly_budget, items, config={"monthlyBudgetUsd": 500}).violations
     assert f"about ${PROMPTS:,.2f}/month" in message
-    assert "Not priced: sessions-replication-group: nodes: cache.r8g.large is offered for Valkey only" in message
+    assert (
+        "Not priced: sessions-replication-group: nodes: cache.r8g.large is offered for Memcached and Valkey only"
+        in message
+    )
 
 
 def test_unknown_at_preview_is_advisory_never_a_crash() -> None:

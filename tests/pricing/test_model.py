@@ -112,7 +112,7 @@ def test_an_unknown_node_type_is_unknown_not_zero() -> None:
 def test_a_valkey_only_type_without_a_valkey_price() -> None:
     estimate = estimate_node_based(TABLE, "us-east-1", "valkey", "cache.r8g.large", 2)
     assert estimate.line("nodes").usd is None
-    assert "Valkey-only" in estimate.line("nodes").detail
+    assert "offered for Memcached and Valkey only: no Redis OSS price can stand in" in estimate.line("nodes").detail
 
 
 def test_a_region_without_data() -> None:

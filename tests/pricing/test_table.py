@@ -189,8 +189,19 @@ def test_no_valkey_price_is_made_up_where_the_csv_derived_none() -> None:
 
 def test_valkey_only_families_never_take_a_redis_price() -> None:
     assert TABLE.node_hourly("us-east-1", "valkey", "cache.r8g.large") is None
-    assert "Valkey-only family" in TABLE.why_no_node_price("us-east-1", "valkey", "cache.r8g.large")
-    assert "offered for Valkey only" in TABLE.why_no_node_price("us-east-1", "redis", "cache.m8g.xlarge")
+    offered = "offered for Memcached and Valkey only"  # engine-versions.md: m8g, r8g, c8gn run no Redis OSS
+    assert f"({offered}: no Redis OSS price can stand in)" in TABLE.why_no_node_price(
+        "us-east-1", "valkey", "cache.r8g.large"
+    )
+    assert TABLE.why_no_node_price("us-east-1", "redis", "cache.m8g.xlarge") == (
+        f"cache.m8g.xlarge is {offered}: no Redis OSS price exists"
+    )
+    # Memcached runs on them, but its price follows Redis OSS's, which they lack: not priced, and not said to be
+    # unoffered.
+    assert TABLE.node_hourly("us-east-1", "memcached", "cache.r8g.large") is None
+    assert TABLE.why_no_node_price("us-east-1", "memcached", "cache.r8g.large") == (
+        f"no Memcached price for cache.r8g.large in us-east-1 ({offered}: no Redis OSS price can stand in)"
+    )
     # Even a table that (wrongly) held a Redis OSS row for one would not lend it to Valkey.
     data = json.loads(TABLE_PATH.read_text())
     data["onDemand"]["us-east-1"]["redis"]["cache.r8g.large"] = dict(
