@@ -166,7 +166,14 @@ class ExpectedLoad:
     def as_tags(self) -> dict[str, str]:
         """Tags that let any cost tool (the policy pack's budget policy among them) price the same load."""
         values = {tag: getattr(self, field) for tag, field in EXPECTED_LOAD.items()}
-        return {tag: f"{value:g}" for tag, value in values.items() if value is not None}
+        return {tag: _tag_number(value) for tag, value in values.items() if value is not None}
+
+
+def _tag_number(value: float) -> str:
+    """`value` as text that reads back as the same float (`3000`, `0.2`, `1234.5678`), so the budget policy prices
+    the figure the program exports; `:g` keeps 6 significant digits (1234567 -> `1.23457e+06`)."""
+    text = repr(float(value))
+    return text.removesuffix(".0")
 
 
 @dataclass(frozen=True)

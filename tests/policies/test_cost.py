@@ -11,7 +11,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,9 +34,10 @@ from pulumi_policy.proxy import UnknownValueError
 from preflight.analyzer import PolicyPack
 from preflight.model import Plan, PlannedResource
 from preflight.program import run_program
-from preflight.stack_files import read_stack_config
+from preflight.stack_files import StackConfig, read_stack_config
 from pricing import GB_PER_GIB, Load, ServerlessLimits, estimate_node_based, estimate_serverless, load_table
 from sdk_internals import not_applicable_error
+from tests.conftest import edit_cache
 from tests.policies import harness
 from tests.policies.harness import DROP, UNKNOWN, Item, Outcome, with_
 from tests.policies.secure import CLUSTER, RG, SHARDED_GROUP, SLS, secure_items
@@ -457,6 +458,20 @@ def test_the_pack_judges_the_figure_the_program_exports(plans: dict[str, Plan], 
     assert float(found.group(1).replace(",", "")) == pytest.approx(exported["usd"], abs=0.011)
     for usd in exported["caches"].values():
         assert f"${usd:,.2f} (" in message
+
+
+def test_the_pack_prices_the_exported_load_to_the_last_digit(dev: StackConfig, run: Callable[..., Plan]) -> None:
+    # Tags written with 6 significant digits read back as 1234.57 GB and 1,234,570 req/s: $0.15 a month more
+    # than the program exports for this serverless cache.
+    load = {"averageDataGb": 1234.5678, "requestsPerSecond": 1234567}
+    limits = {"maxDataGb": 5000, "maxEcpuPerSecond": 15_000_000}
+    plan = run(edit_cache(dev, "prompts", limits=limits, expectedLoad=load))
+    [serverless] = [resource for resource in plan.resources if resource.type == SLS]
+    assert serverless.inputs["tags"]["expectedDataGb"] == "1234.5678"
+    assert serverless.inputs["tags"]["expectedRequestsPerSecond"] == "1234567"
+    exported = plan.exports["monthlyCost"]
+    [(_, message)] = budget_results(list(plan.resources), "dev", budget=0.01)
+    assert f"costs about ${exported['usd']:,.2f}/month" in message
 
 
 def test_a_redis_oss_version_in_extended_support_is_flagged_with_its_end_and_surcharge() -> None:
