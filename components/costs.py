@@ -217,5 +217,7 @@ def stack_cost(per_cache: dict[str, CacheCost]) -> dict[str, Any]:
     return {
         "usd": round(sum(cost.monthly_usd for cost in per_cache.values()), 2),
         "complete": all(cost.complete for cost in per_cache.values()),
+        # A total with a ceiling in it is a ceiling too.
+        "atMost": any(cost.export["atMost"] for cost in per_cache.values()),
         "caches": {name: cost.export["usd"] for name, cost in per_cache.items()},
     }

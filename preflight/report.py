@@ -193,7 +193,8 @@ def _cost_table(cost: Mapping[str, Any]) -> list[str]:
                 money(cache["sameAzSavingUsd"]) if cache["sameAzSavingUsd"] is not None else "-",
             )
         )
-    total = money(cost["monthlyUsd"]) + ("" if cost["complete"] else " + unpriced")
+    total = money(cost["monthlyUsd"]) + (" at most" if cost.get("atMost") else "")
+    total += "" if cost["complete"] else " + unpriced"
     rows.append(("total", total, "", "", "", "", ""))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["Monthly cost (on demand, from pricing/prices.json):"]

@@ -304,7 +304,12 @@ def cost_document(exports: Mapping[str, Any]) -> dict[str, Any] | None:
                 "sameAzSavingUsd": cross.get("savingUsd"),
             }
         )
-    return {"monthlyUsd": total.get("usd"), "complete": total.get("complete"), "caches": caches}
+    return {
+        "monthlyUsd": total.get("usd"),
+        "complete": total.get("complete"),
+        "atMost": total.get("atMost"),
+        "caches": caches,
+    }
 
 
 def without_cost(exports: Any) -> Any:

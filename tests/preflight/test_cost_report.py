@@ -96,3 +96,22 @@ def test_program_preflight_and_budget_policy_show_one_figure_for_a_stack_outside
         table
     )
     assert "0.084" not in budget.message  # us-east-1's serverless rate is never borrowed
+
+
+def test_a_total_with_a_ceiling_in_it_is_shown_as_a_ceiling(project: Path) -> None:
+    # dev's prompts cache without its expected load is priced at its usage limits: at most, and so is the total.
+    stack_file = project / "Pulumi.dev.yaml"
+    text = stack_file.read_text()
+    load = text[text.index("      expectedLoad:") : text.index("      auth:")]
+    stack_file.write_text(text.replace(load, "", 1))
+    result = run_preflight("dev", project_dir=project)
+    assert result.plan is not None
+    exports = result.plan.exports
+    assert exports["prompts"]["monthlyCost"]["atMost"] is True
+    assert exports["monthlyCost"]["atMost"] is True
+    table = render_text(result, unicode=False)
+    total_row = next(line for line in table.splitlines() if line.strip().startswith("total"))
+    assert f"${exports['monthlyCost']['usd']:,.2f} at most" in total_row
+    document = json.loads(render_json([result], all_stacks=False))
+    assert document["cost"]["atMost"] is True
+    assert run_program(read_stack_config("dev")).exports["monthlyCost"]["atMost"] is False
