@@ -254,8 +254,11 @@ class Cache(pulumi.ComponentResource):
         )
         low, high = SERVERLESS_PORTS if args.serverless else (args.port, args.port)
         for index, app_group in enumerate(args.network.app_security_group_ids):
+            # Named by the source group, not its place in the list: under a positional name, dropping the first
+            # app group would rewrite rule 0 in place (ModifySecurityGroupRules) into a copy of rule 1, which EC2
+            # refuses as a duplicate. The alias keeps the rules of stacks planned under positional names.
             aws.vpc.SecurityGroupIngressRule(
-                f"{self._name}-ingress-{index}",
+                f"{self._name}-ingress-{app_group}",
                 security_group_id=group.id,
                 referenced_security_group_id=app_group,
                 ip_protocol="tcp",
@@ -263,7 +266,9 @@ class Cache(pulumi.ComponentResource):
                 to_port=high,
                 description=f"Cache port (TLS) from application security group {app_group}",
                 tags=dict(args.tags),
-                opts=self._child,
+                opts=pulumi.ResourceOptions.merge(
+                    self._child, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{self._name}-ingress-{index}")])
+                ),
             )
         return group
 

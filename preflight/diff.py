@@ -31,6 +31,7 @@ from components.deployed_state import DEPLOYED_CACHES_OUTPUT, parse_deployed, re
 from components.spec import DeployedCache
 from elasticache_facts.tokens import COMPONENT
 from preflight import property_path
+from preflight.aliases import deployed_urn
 from preflight.model import Plan, PlannedResource
 from preflight.previous import Previous, PreviousResource
 from preflight.replacement import DATA_HOLDERS, forcing
@@ -160,6 +161,7 @@ def _steps(
 ) -> tuple[list[Step], int]:
     before = {resource.urn: resource for resource in old}
     after = {resource.urn: resource for resource in new}
+    deployed = _deployed_by_urn_or_alias(before, after)
     cache_of = {**cache_names(old), **cache_names(new)}
     ops: dict[str, str | None] = {}
     steps: dict[str, Step] = {}
@@ -171,7 +173,7 @@ def _steps(
         resource = after[urn]
         for dependency in resource.dependencies:
             visit(dependency, path | {urn})
-        step = _step(resource, before.get(urn), cache_of.get(urn), ops, replacing)
+        step = _step(resource, deployed.get(urn), cache_of.get(urn), ops, replacing)
         ops[urn] = step.op if step else None
         if step is not None:
             steps[urn] = step
@@ -179,8 +181,9 @@ def _steps(
 
     for urn in after:
         visit(urn)
+    kept = {previous.urn for previous in deployed.values()}
     for urn, resource in before.items():
-        if urn not in after:
+        if urn not in kept:
             steps[urn] = Step(
                 DELETE,
                 urn,
@@ -193,6 +196,19 @@ def _steps(
     unchanged = sum(1 for urn in after if ops.get(urn) is None)
     ordered = sorted(steps.values(), key=lambda step: (step.cache or "", step.type != COMPONENT, step.name))
     return ordered, unchanged
+
+
+def _deployed_by_urn_or_alias(
+    before: Mapping[str, PreviousResource], after: Mapping[str, PlannedResource]
+) -> dict[str, PreviousResource]:
+    """The deployed resource each planned one continues (`preflight.aliases.deployed_urn`): a deployed resource
+    found through an alias is renamed, not deleted and created again."""
+    found = {}
+    for urn, resource in after.items():
+        old = deployed_urn(urn, resource.options.aliases, before)
+        if old is not None:
+            found[urn] = before[old]
+    return found
 
 
 def _step(

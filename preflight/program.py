@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pulumi
 from pulumi.runtime import rpc, set_all_config, set_mocks, settings
 from pulumi.runtime.stack import run_pulumi_func
 
@@ -23,6 +24,7 @@ import sdk_internals
 from components.stack_config.problems import ConfigError, Problem
 from components.stack_config.secrets import MUST_BE_SECRET, plain_text_secrets
 from elasticache_facts.wire import SECRET_SIG, SIG_KEY
+from preflight.aliases import alias_urns
 from preflight.mocks import AwsMocks, RecordingMonitor
 from preflight.model import PROVIDER_TYPE_PREFIX, ROOT_STACK_TYPE, Plan, PlannedResource, ResourceOptions, SubnetAnswer
 from preflight.stack_files import PROJECT_DIR, StackConfig, stand_in_subnets
@@ -203,6 +205,14 @@ def _planned(request: Any, response: Any, default_provider: str | None = None) -
             delete_before_replace=bool(request.deleteBeforeReplace),
             ignore_changes=tuple(request.ignoreChanges),
             additional_secret_outputs=tuple(request.additionalSecretOutputs),
+            aliases=alias_urns(
+                request.aliases,
+                name=request.name,
+                type_=request.type,
+                parent=request.parent,
+                project=pulumi.get_project(),
+                stack=pulumi.get_stack(),
+            ),
             custom_timeouts={
                 k: v
                 for k, v in (

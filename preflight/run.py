@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from preflight import property_path
+from preflight.aliases import deployed_urn
 from preflight.model import PROVIDER_TYPE_PREFIX, Plan, PlannedResource, provider_urn
 from preflight.stack_files import PROJECT_DIR
 
@@ -358,7 +359,8 @@ def _ignoring_changes(previous: Previous | None) -> Callable[[PlannedResource], 
     done: dict[str, PlannedResource] = {}
 
     def held(resource: PlannedResource) -> PlannedResource:
-        old = deployed.get(resource.urn)
+        urn = deployed_urn(resource.urn, resource.options.aliases, deployed)
+        old = deployed[urn] if urn is not None else None
         if old is None or not resource.options.ignore_changes:
             return resource
         if resource.urn not in done:

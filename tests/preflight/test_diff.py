@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from components.stack_config import ConfigError
-from elasticache_facts.tokens import REPLICATION_GROUP, SECURITY_GROUP, SERVERLESS_CACHE
+from elasticache_facts.tokens import INGRESS_RULE, REPLICATION_GROUP, SECURITY_GROUP, SERVERLESS_CACHE
 from elasticache_facts.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret, secret
 from preflight.analyzer import RelayedAnalysis
 from preflight.diff import CREATE, DELETE, KNOWN_AFTER_APPLY, REPLACE, UPDATE, Change, PlanDiff, diff_plan
@@ -28,7 +28,7 @@ from preflight.report import stack_document
 from preflight.run import PreflightResult, run_preflight
 from preflight.stack_files import StackConfig, read_stack_config
 from preflight.values import public
-from tests.conftest import edit_cache
+from tests.conftest import edit, edit_cache
 
 KINDS = ("preflight", "stack-outputs", "stack-export")
 
@@ -335,6 +335,48 @@ def test_a_protected_cache_replacement_is_refused_by_the_engine(tmp_path: Path, 
     assert group.protected
     assert group in diff.refused
     assert cache(diff, "ratelimit").data_loss
+
+
+def ingress_steps(diff: PlanDiff) -> list[tuple[str, str]]:
+    return sorted((s.op, s.name) for s in diff.steps if s.type == INGRESS_RULE)
+
+
+def test_an_app_security_group_dropped_from_the_front_deletes_only_its_own_rule(
+    tmp_path: Path, sdk_state: None
+) -> None:
+    """Rules are named by their source group: dropping the first one must not rewrite the rule after it into a
+    copy of another (EC2 refuses a duplicate rule), only delete its own."""
+    prod = read_stack_config("prod")
+    first, second = prod.get("network")["appSecurityGroupIds"]
+    edited = edit(prod, "network", lambda network: {**network, "appSecurityGroupIds": [second]})
+    diff = against(prod, edited, "stack-export", tmp_path)
+
+    caches = sorted(prod.get("caches"))
+    assert ingress_steps(diff) == [(DELETE, f"{name}-ingress-{first}") for name in caches]
+
+
+def test_rules_deployed_under_positional_names_are_renamed_through_their_aliases_not_recreated(
+    tmp_path: Path, sdk_state: None
+) -> None:
+    """A stack deployed when the rules were named by position (`<cache>-ingress-0`, `-1`): the aliases carry
+    each rule over to its new name, as the engine's `getOldResource` matches them, with nothing to change."""
+    prod = read_stack_config("prod")
+    plan = run_program(prod)
+    text = json.dumps(stack_export(plan))
+    rules = [resource for resource in plan.resources if resource.type == INGRESS_RULE]
+    groups = prod.get("network")["appSecurityGroupIds"]
+    assert len(rules) == len(prod.get("caches")) * len(groups)
+    for rule in rules:
+        cache_name, group = rule.name.split("-ingress-")
+        positional = rule.urn.replace(f"::{rule.name}", f"::{cache_name}-ingress-{groups.index(group)}")
+        assert rule.options.aliases == (positional,)
+        text = text.replace(json.dumps(rule.urn), json.dumps(positional))
+    path = tmp_path / "export.json"
+    path.write_text(text)
+    previous = read_previous(path, "prod")
+
+    diff = diff_plan(previous, run_program(prod, previous_outputs=previous.outputs))
+    assert [(s.op, s.name) for s in diff.steps] == []
 
 
 def test_previous_documents_of_no_known_shape_or_another_stack_are_refused(dev: StackConfig, tmp_path: Path) -> None:
