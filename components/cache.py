@@ -453,8 +453,13 @@ class Cache(pulumi.ComponentResource):
             tags={**tags, **args.expected_load.as_tags()},
             **topology,
             **access,
-            # Placement is create-time only in AWS; a later shard or replica count change must not read as a
-            # change of the original shards' placement (that would replace the whole cache).
+            # Placement is create-time only in AWS, and the provider replaces the group when the configured
+            # node groups differ from those it reads back from AWS (`ForceNewIf("node_group_configuration")`,
+            # `hasSignificantNodeGroupConfigChanges` in terraform-provider-aws `replication_group.go`): their count,
+            # replica counts and the `slots` AWS assigns, which the inputs never carry. Ignored as a whole property,
+            # the bridge drops that replacement flag (pulumi-terraform-bridge `pkg/tfshim/sdk-v2`
+            # `processIgnoreChanges`); a narrower path would let every update after a shard or replica change
+            # replace the cache.
             opts=pulumi.ResourceOptions.merge(
                 self._protected(),
                 pulumi.ResourceOptions(ignore_changes=["nodeGroupConfigurations"], depends_on=topic_ready),
