@@ -19,6 +19,10 @@ so it can select one node or all of the account's, not one group's members; and 
 Insights alarms per Region by default
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-limits.html).
 
+The alarms read no series by `ReplicationGroupId`: CloudWatch publishes it only for the metrics in
+`elasticache_facts.metrics.GROUP_METRICS` (two eviction-risk percentages, UNCERTAIN), and an alarm by group on any
+other metric never gets a data point; `AlarmSpec` refuses one.
+
 ElastiCache names the members of a replication group after the group (`<id>-001`, or `<id>-0001-001` per shard
 when sharded: the observed convention the reference records), so the alarms can be defined before the nodes
 exist.
@@ -29,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.spec import CacheArgs, NodeBased
-from elasticache_facts.metrics import NAMESPACE, NODE_DIMENSION, SERVERLESS_DIMENSION
+from elasticache_facts.metrics import GROUP_DIMENSION, GROUP_METRICS, NAMESPACE, NODE_DIMENSION, SERVERLESS_DIMENSION
 
 GB = 10**9  # the serverless data limit is in decimal gigabytes; alarming a little early is the safe side
 FIVE_MINUTES = 300
@@ -51,6 +55,14 @@ class AlarmSpec:
     """The dimension values watched: the member cluster ids (node-based) or the cache's name (serverless)."""
     description: str
     treat_missing_data: str = "missing"
+
+    def __post_init__(self) -> None:
+        if self.dimension == GROUP_DIMENSION and self.metric not in GROUP_METRICS:
+            raise ValueError(
+                f"alarm {self.slug!r}: {self.metric} is published per node only, so an alarm on it by "
+                f"{GROUP_DIMENSION} never gets data; allowed by group: {', '.join(sorted(GROUP_METRICS))}; "
+                f"read each node's {NODE_DIMENSION} instead"
+            )
 
     @property
     def aggregated(self) -> bool:

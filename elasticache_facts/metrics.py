@@ -15,3 +15,18 @@ NODE_DIMENSION = "CacheClusterId"
 GROUP_DIMENSION = "ReplicationGroupId"
 SERVERLESS_DIMENSION = "clusterId"
 """A serverless cache's series carry the cache's name."""
+
+# UNCERTAIN, as the reference marks it: no AWS table of which metrics carry `ReplicationGroupId` was read. The
+# evidence is public Terraform and sample code querying these two with it, and Application Auto Scaling's
+# predefined metric `ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage`, built on them (SDK enums; "Basics"
+# in ../shared/reference/elasticache-metrics.md, after aws-samples/sample-elasticache-operations-review@8ece8ba5
+# references/metrics-catalog.md). Every other node-based metric (EngineCPUUtilization,
+# DatabaseMemoryUsagePercentage, Evictions, ...) is published per node only, under `CacheClusterId`
+# [,`CacheNodeId`], so an alarm filtered by `ReplicationGroupId` on one of them never gets a data point.
+GROUP_METRICS = frozenset(
+    {
+        "DatabaseMemoryUsageCountedForEvictPercentage",
+        "DatabaseCapacityUsageCountedForEvictPercentage",
+    }
+)
+"""The node-based metrics CloudWatch also publishes per replication group (dimension `ReplicationGroupId`)."""

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from components.cache import _topic_policy
+from components.observability import AlarmSpec
 from components.stack_config import ConfigError
 from elasticache_facts import tokens
 from elasticache_facts.tokens import (
@@ -445,6 +446,15 @@ def test_the_first_replica_adds_no_alarm(dev) -> None:
     assert len(one(after, REPLICATION_GROUP, "sessions").outputs["memberClusters"]) == 2
     assert alarm_names(after) == alarm_names(before)
     assert "sessions-alarm-replication-lag" in alarm_names(before)
+
+
+@pytest.mark.parametrize("metric", ["EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "Evictions"])
+def test_an_alarm_by_group_on_a_metric_published_per_node_is_refused(metric: str) -> None:
+    """CloudWatch publishes these per node only: an alarm on them by ReplicationGroupId would never get data."""
+    spec = dict(statistic="Maximum", threshold=1, period=60, evaluation_periods=3, sources=("g",), description="d")
+    with pytest.raises(ValueError, match=f"{metric} is published per node only"):
+        AlarmSpec(slug="s", metric=metric, dimension="ReplicationGroupId", **spec)
+    AlarmSpec(slug="s", metric="DatabaseMemoryUsageCountedForEvictPercentage", dimension="ReplicationGroupId", **spec)
 
 
 def test_more_than_ten_nodes_take_one_alarm_per_metric_per_ten_nodes(prod, run) -> None:

@@ -18,7 +18,7 @@ from pulumi_policy import (
 )
 
 from elasticache_facts.engines import REDIS_PROTOCOL
-from elasticache_facts.metrics import GROUP_DIMENSION, NAMESPACE, NODE_DIMENSION, SERVERLESS_DIMENSION
+from elasticache_facts.metrics import GROUP_DIMENSION, GROUP_METRICS, NAMESPACE, NODE_DIMENSION, SERVERLESS_DIMENSION
 from elasticache_facts.tokens import METRIC_ALARM, REPLICATION_GROUP, SERVERLESS_CACHE
 from guardrails.common import DOCS, engine, planned, settings, stored_name
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
@@ -137,8 +137,9 @@ def _watched_metrics(alarm: Props) -> list[tuple[Any, Any, Any]]:
     ]
 
 
-def _index_alarm(alarm: Props, covered: dict[tuple[bool, str], set[str]]) -> None:
-    """Adds what a notifying alarm watches to `covered`: (serverless?, cache id) -> metric names."""
+def _index_alarm(alarm: Props, covered: dict[tuple[bool, str], set[str]], blind: dict[str, set[str]]) -> None:
+    """Adds what a notifying alarm watches to `covered`: (serverless?, cache id) -> metric names; and to `blind`
+    (group id -> metric names) what it reads by `ReplicationGroupId` that CloudWatch publishes per node only."""
     actions = alarm.present("alarmActions")
     if not (actions is True or isinstance(actions, Unknown)):
         return
@@ -153,6 +154,12 @@ def _index_alarm(alarm: Props, covered: dict[tuple[bool, str], set[str]]) -> Non
         member = dims.get(NODE_DIMENSION)
         if isinstance(member, str):
             groups += _candidate_groups(member)
+        # A series is named by its whole set of dimensions: with `ReplicationGroupId` among them, a metric AWS
+        # publishes per node only has no series to read, whatever else the alarm names.
+        if GROUP_DIMENSION in dims and metric not in GROUP_METRICS:
+            for group_id in groups:
+                blind.setdefault(group_id, set()).add(metric)
+            continue
         for group_id in groups:
             covered.setdefault((False, group_id), set()).add(metric)
 
@@ -161,10 +168,11 @@ def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None
     config = settings(args, ALARM_SCHEMA)
     readers: list[Props] = []
     covered: dict[tuple[bool, str], set[str]] = {}
+    blind: dict[str, set[str]] = {}
     caches: list[tuple[PolicyResource, str, bool]] = []
     for resource in args.resources:
         if resource.resource_type == METRIC_ALARM:
-            _index_alarm(planned(resource, f"alarm {resource.name}"), covered)
+            _index_alarm(planned(resource, f"alarm {resource.name}"), covered, blind)
             continue
         if resource.resource_type not in (REPLICATION_GROUP, SERVERLESS_CACHE):
             continue
@@ -197,6 +205,14 @@ def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None
                 if near
                 else ""
             )
+            unpublished = [] if serverless else [metric for metric in missing if metric in blind.get(published, ())]
+            if unpublished:
+                hint += (
+                    f" Alarms read {', '.join(unpublished)} by `{GROUP_DIMENSION}`, which CloudWatch publishes only "
+                    f"for {', '.join(sorted(GROUP_METRICS))}: they never get data. Read each node's "
+                    f"`{NODE_DIMENSION}` instead (`{published}-001`, ..., or `{published}-0001-001`, ... when "
+                    "sharded); one metric math alarm takes the maximum over up to 10."
+                )
             report(
                 f"{resource.name} ({shown}) has no alarm that notifies anyone on {', '.join(missing)}: the first "
                 "sign of a full or saturated cache would be the application's errors. Add CloudWatch alarms with "
@@ -271,9 +287,11 @@ CHECKS = {
     alarms_present.name: (
         "every replication group has a CloudWatch alarm with `alarmActions` on each metric in `nodeMetrics` "
         "for one of its nodes: a plain alarm or a metric math alarm whose `metricQueries` read it (dimension "
-        "`CacheClusterId` = a member id, `<groupId>-NNN` or `<groupId>-NNNN-NNN`, or `ReplicationGroupId` = "
-        "`<groupId>`, with the group id in lower case as AWS stores it and publishes the metrics; a dimension "
-        "differing only in case watches nothing and is named); every serverless cache on each metric in "
+        "`CacheClusterId` = a member id, `<groupId>-NNN` or `<groupId>-NNNN-NNN`, or, for the metrics CloudWatch "
+        f"publishes per group ({', '.join(f'`{metric}`' for metric in sorted(GROUP_METRICS))}), "
+        "`ReplicationGroupId` = `<groupId>`, with the group id in lower case as AWS stores it and publishes the "
+        "metrics; a dimension differing only in case, or `ReplicationGroupId` on a metric published per node only, "
+        "watches nothing and is named); every serverless cache on each metric in "
         "`serverlessMetrics` (dimension `clusterId`, its name in lower case, as AWS stores it); alarms are indexed by "
         "cache, so the check is linear in the "
         "stack's size; a cache with no explicit id cannot be matched before apply (advisory line)"

@@ -206,12 +206,39 @@ def test_a_mixed_case_group_id_is_matched_as_aws_stores_it() -> None:
     # AWS stores a replication group's id in lower case, and its nodes' metrics carry `sessions-prod-001`.
     cache = Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId="Sessions-Prod"))
     assert check_stack(alarms_present, [cache, *node_alarms("sessions-prod")]).passed
-    by_group = [
-        alarm(f"g-{m}", m, {"ReplicationGroupId": "sessions-prod"})
-        for m in ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage")
-    ]
-    assert check_stack(alarms_present, [cache, *by_group]).passed
+    by_group = [alarm("g", "DatabaseMemoryUsageCountedForEvictPercentage", {"ReplicationGroupId": "sessions-prod"})]
+    config = {"nodeMetrics": ["DatabaseMemoryUsageCountedForEvictPercentage"]}
+    assert check_stack(alarms_present, [cache, *by_group], config=config).passed
     # CloudWatch matches dimensions exactly: an alarm on the id as written watches a series AWS never publishes.
     [message] = check_stack(alarms_present, [cache, *node_alarms("Sessions-Prod")]).violations
     assert message.startswith("sessions (Sessions-Prod, stored by AWS as sessions-prod) has no alarm")
     assert "Alarms name it `Sessions-Prod`, but CloudWatch matches dimensions exactly" in message
+
+
+def test_an_alarm_by_group_on_a_metric_published_per_node_covers_nothing() -> None:
+    """CloudWatch publishes EngineCPUUtilization and DatabaseMemoryUsagePercentage per node (`CacheClusterId`)
+    only, so an alarm reading them by `ReplicationGroupId` never gets a data point (elasticache-metrics.md)."""
+    cache = Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId="sessions-prod"))
+    per_node = ("EngineCPUUtilization", "DatabaseMemoryUsagePercentage")
+    by_group = [alarm(f"g-{m}", m, {"ReplicationGroupId": "sessions-prod"}) for m in per_node]
+    [message] = check_stack(alarms_present, [cache, *by_group]).violations
+    assert message.startswith(
+        "sessions (sessions-prod) has no alarm that notifies anyone on EngineCPUUtilization, "
+        "DatabaseMemoryUsagePercentage:"
+    )
+    assert (
+        "Alarms read EngineCPUUtilization, DatabaseMemoryUsagePercentage by `ReplicationGroupId`, which CloudWatch "
+        "publishes only for DatabaseCapacityUsageCountedForEvictPercentage, "
+        "DatabaseMemoryUsageCountedForEvictPercentage: they never get data." in message
+    )
+    # Naming a node as well does not help: the series with both dimensions is not published either.
+    both = [
+        alarm(f"b-{m}", m, {"ReplicationGroupId": "sessions-prod", "CacheClusterId": "sessions-prod-001"})
+        for m in per_node
+    ]
+    assert check_stack(alarms_present, [cache, *both]).violations
+    # One of the two on a node still leaves the other flagged.
+    mixed = [alarm("n", "EngineCPUUtilization", {"CacheClusterId": "sessions-prod-001"}), by_group[1]]
+    [message] = check_stack(alarms_present, [cache, *mixed]).violations
+    assert "has no alarm that notifies anyone on DatabaseMemoryUsagePercentage:" in message
+    assert "Alarms read DatabaseMemoryUsagePercentage by `ReplicationGroupId`" in message
