@@ -33,7 +33,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.spec import CacheArgs, NodeBased
-from elasticache_facts.metrics import GROUP_DIMENSION, GROUP_METRICS, NAMESPACE, NODE_DIMENSION, SERVERLESS_DIMENSION
+from elasticache_facts.metrics import (
+    DATA_TIERING_METRICS,
+    GROUP_DIMENSION,
+    GROUP_METRICS,
+    NAMESPACE,
+    NODE_DIMENSION,
+    SERVERLESS_DIMENSION,
+)
 
 GB = 10**9  # the serverless data limit is in decimal gigabytes; alarming a little early is the safe side
 FIVE_MINUTES = 300
@@ -128,13 +135,15 @@ def node_alarms(args: CacheArgs) -> list[AlarmSpec]:
         f"engine CPU above {limits.engine_cpu_percent:g}% for 3 minutes (the engine is single-threaded: "
         "scale up or out)",
     )
+    memory = "DatabaseMemoryUsagePercentage"
+    # A data tiering node keeps data on SSD too: only the capacity metric says how full it is.
     alarm(
         "memory",
-        "DatabaseMemoryUsagePercentage",
+        DATA_TIERING_METRICS[memory] if node.data_tiering else memory,
         "Average",
         limits.memory_percent,
-        f"memory above {limits.memory_percent:g}% for 3 minutes ({args.workload.value}: "
-        f"{node.eviction_policy.value} decides what happens when it is full)",
+        f"{'memory and SSD' if node.data_tiering else 'memory'} above {limits.memory_percent:g}% for 3 minutes "
+        f"({args.workload.value}: {node.eviction_policy.value} decides what happens when it is full)",
     )
     alarm(
         "evictions",

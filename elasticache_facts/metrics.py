@@ -30,3 +30,13 @@ GROUP_METRICS = frozenset(
     }
 )
 """The node-based metrics CloudWatch also publishes per replication group (dimension `ReplicationGroupId`)."""
+
+# On a data tiering node (r6gd) a cache holds data on SSD as well as in memory. The capacity percentages count
+# the SSD ("On r6gd these include SSD": aws-samples/sample-elasticache-operations-review@8ece8ba5
+# references/metrics-catalog.md, built on AWS "Metrics for Valkey and Redis OSS"; the node-based alarm table of
+# ../shared/reference/elasticache-metrics.md), so they, not the memory percentages, say how full such a node is.
+DATA_TIERING_METRICS = {
+    "DatabaseMemoryUsagePercentage": "DatabaseCapacityUsagePercentage",
+    "DatabaseMemoryUsageCountedForEvictPercentage": "DatabaseCapacityUsageCountedForEvictPercentage",
+}
+"""Each memory metric's counterpart that tracks a data tiering node's whole capacity, memory and SSD."""

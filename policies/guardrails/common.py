@@ -13,9 +13,10 @@ from typing import Any
 
 from pulumi_policy import PolicyConfigSchema, PolicyResource, ResourceValidationArgs, StackValidationArgs
 
+from elasticache_facts.node_types import data_tiering_families
 from elasticache_facts.node_types import node_family as _family
 from elasticache_facts.tokens import REPLICATION_GROUP
-from guardrails.props import MISSING, Props, is_unknown
+from guardrails.props import MISSING, Props, Unknown, is_unknown
 
 DOCS = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg"
 
@@ -137,6 +138,16 @@ def show_version(version: tuple[int, ...]) -> str:
 def node_family(node_type: str) -> str | None:
     """`cache.r7g.large` -> `r7g` (any case, spaces around); None when it is not a `cache.<family>.<size>` name."""
     return _family(node_type.strip().lower())
+
+
+def data_tiering(props: Props) -> bool | Unknown:
+    """Whether the group runs on data tiering nodes (r6gd: AWS turns it on for them and only them)."""
+    node_type = props.peek("nodeType")
+    if isinstance(node_type, Unknown):
+        return node_type
+    if isinstance(node_type, str) and node_family(node_type) in data_tiering_families():
+        return True
+    return props.boolean("dataTieringEnabled") is True
 
 
 def tags_of(props: Props, provider_props: Mapping[str, Any] | None = None) -> Any:

@@ -18,9 +18,16 @@ from pulumi_policy import (
 )
 
 from elasticache_facts.engines import REDIS_PROTOCOL
-from elasticache_facts.metrics import GROUP_DIMENSION, GROUP_METRICS, NAMESPACE, NODE_DIMENSION, SERVERLESS_DIMENSION
+from elasticache_facts.metrics import (
+    DATA_TIERING_METRICS,
+    GROUP_DIMENSION,
+    GROUP_METRICS,
+    NAMESPACE,
+    NODE_DIMENSION,
+    SERVERLESS_DIMENSION,
+)
 from elasticache_facts.tokens import METRIC_ALARM, REPLICATION_GROUP, SERVERLESS_CACHE
-from guardrails.common import DOCS, engine, planned, settings, stored_name
+from guardrails.common import DOCS, data_tiering, engine, planned, settings, stored_name
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
 # -- log delivery ----------------------------------------------------------------------------------------------
@@ -93,7 +100,11 @@ ALARM_SCHEMA = PolicyConfigSchema(
             "type": "array",
             "items": {"type": "string"},
             "default": ["EngineCPUUtilization", "DatabaseMemoryUsagePercentage"],
-            "description": "Metrics each replication group needs an alarm on (dimension CacheClusterId of a node).",
+            "description": (
+                "Metrics each replication group needs an alarm on (dimension CacheClusterId of a node); on data "
+                "tiering nodes (r6gd) a memory metric's capacity counterpart (DatabaseCapacityUsagePercentage) "
+                "stands for it."
+            ),
         },
         "serverlessMetrics": {
             "type": "array",
@@ -169,7 +180,7 @@ def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None
     readers: list[Props] = []
     covered: dict[tuple[bool, str], set[str]] = {}
     blind: dict[str, set[str]] = {}
-    caches: list[tuple[PolicyResource, str, bool]] = []
+    caches: list[tuple[PolicyResource, str, bool, bool]] = []
     for resource in args.resources:
         if resource.resource_type == METRIC_ALARM:
             _index_alarm(planned(resource, f"alarm {resource.name}"), covered, blind)
@@ -185,17 +196,21 @@ def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None
         if cache_id is MISSING:
             reader.cannot_check("no explicit id, so its alarms cannot be matched to it before apply")
             continue
-        caches.append((resource, str(cache_id), serverless))
+        # A node type known only at apply may be r6gd: its capacity metrics count as well.
+        tiered = not serverless and data_tiering(reader) is not False
+        caches.append((resource, str(cache_id), serverless, tiered))
     # CloudWatch matches a dimension value exactly: an alarm on `Sessions-Prod-001` watches a series AWS never
     # publishes. Such near misses are named, not counted.
     by_lowered: dict[tuple[bool, str], list[str]] = {}
     for serverless, watched in covered:
         by_lowered.setdefault((serverless, watched.lower()), []).append(watched)
-    for resource, cache_id, serverless in caches:
+    for resource, cache_id, serverless, tiered in caches:
         published = stored_name(cache_id)  # as its metrics' dimensions carry it: `<id>-001`, `clusterId`
         wanted = config["serverlessMetrics" if serverless else "nodeMetrics"]
         have = covered.get((serverless, published), set())
-        missing = [str(metric) for metric in wanted if metric not in have]
+        # On data tiering nodes the capacity counterpart of a memory metric is the one that counts the SSD too.
+        alternative = DATA_TIERING_METRICS if tiered else {}
+        missing = [str(metric) for metric in wanted if metric not in have and alternative.get(str(metric)) not in have]
         if missing:
             shown = cache_id if published == cache_id else f"{cache_id}, stored by AWS as {published}"
             near = [other for other in by_lowered.get((serverless, published.lower()), []) if other != published]
@@ -213,8 +228,14 @@ def _validate_alarms(args: StackValidationArgs, report: ReportViolation) -> None
                     f"`{NODE_DIMENSION}` instead (`{published}-001`, ..., or `{published}-0001-001`, ... when "
                     "sharded); one metric math alarm takes the maximum over up to 10."
                 )
+            shown_missing = [
+                f"{metric} (or {alternative[metric]}, which on data tiering nodes counts the SSD too)"
+                if metric in alternative
+                else metric
+                for metric in missing
+            ]
             report(
-                f"{resource.name} ({shown}) has no alarm that notifies anyone on {', '.join(missing)}: the first "
+                f"{resource.name} ({shown}) has no alarm that notifies anyone on {', '.join(shown_missing)}: the first "
                 "sign of a full or saturated cache would be the application's errors. Add CloudWatch alarms with "
                 f"`alarmActions` for these metrics.{hint}",
                 resource.urn,
@@ -291,7 +312,10 @@ CHECKS = {
         f"publishes per group ({', '.join(f'`{metric}`' for metric in sorted(GROUP_METRICS))}), "
         "`ReplicationGroupId` = `<groupId>`, with the group id in lower case as AWS stores it and publishes the "
         "metrics; a dimension differing only in case, or `ReplicationGroupId` on a metric published per node only, "
-        "watches nothing and is named); every serverless cache on each metric in "
+        "watches nothing and is named; on data tiering nodes, r6gd, or a node type unknown until apply, an alarm on "
+        "a memory metric's capacity counterpart, which counts the SSD too, stands for it: "
+        + ", ".join(f"`{capacity}` for `{memory}`" for memory, capacity in DATA_TIERING_METRICS.items())
+        + "); every serverless cache on each metric in "
         "`serverlessMetrics` (dimension `clusterId`, its name in lower case, as AWS stores it); alarms are indexed by "
         "cache, so the check is linear in the "
         "stack's size; a cache with no explicit id cannot be matched before apply (advisory line)"

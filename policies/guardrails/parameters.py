@@ -20,11 +20,10 @@ from pulumi_policy import (
 )
 
 from elasticache_facts.engines import FAMILY_DEFAULT_EVICTION
-from elasticache_facts.node_types import data_tiering_families, node_family
 from elasticache_facts.tags import WORKLOAD
 from elasticache_facts.tokens import PARAMETER_GROUP, REPLICATION_GROUP, SERVERLESS_CACHE
 from elasticache_facts.workloads import DATA_TIERING_EVICTION, EVICTING, PROFILES, UNTAGGED_EVICTION
-from guardrails.common import DOCS, is_global_secondary, planned, settings, stored_name, tags_of
+from guardrails.common import DOCS, data_tiering, is_global_secondary, planned, settings, stored_name, tags_of
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
 FAMILY_DEFAULT_POLICY = FAMILY_DEFAULT_EVICTION
@@ -153,16 +152,6 @@ def _eviction_policy(
     return FAMILY_DEFAULT_POLICY
 
 
-def _data_tiering(props: Props) -> bool | Unknown:
-    """Whether the group runs on data tiering nodes (r6gd: AWS turns it on for them and only them)."""
-    node_type = props.peek("nodeType")
-    if isinstance(node_type, Unknown):
-        return node_type
-    if isinstance(node_type, str) and node_family(node_type) in data_tiering_families():
-        return True
-    return props.boolean("dataTieringEnabled") is True
-
-
 def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> None:
     config = settings(args, EVICTION_SCHEMA)
     # Configuring one workload must not drop the others: configured entries replace the defaults' per workload.
@@ -194,7 +183,7 @@ def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> No
         policy = _eviction_policy(cache, props, by_urn, by_name)
         if policy is None or is_unknown(policy):
             continue
-        tiering = _data_tiering(props)
+        tiering = data_tiering(props)
         if isinstance(tiering, Unknown):
             props.note(tiering)
         elif tiering and policy not in DATA_TIERING_EVICTION:

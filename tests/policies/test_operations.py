@@ -242,3 +242,29 @@ def test_an_alarm_by_group_on_a_metric_published_per_node_covers_nothing() -> No
     [message] = check_stack(alarms_present, [cache, *mixed]).violations
     assert "has no alarm that notifies anyone on DatabaseMemoryUsagePercentage:" in message
     assert "Alarms read DatabaseMemoryUsagePercentage by `ReplicationGroupId`" in message
+
+
+def test_on_data_tiering_nodes_the_capacity_metric_is_the_memory_signal() -> None:
+    """On r6gd DatabaseCapacityUsagePercentage counts the SSD as well (elasticache-metrics.md): an alarm on it
+    stands for DatabaseMemoryUsagePercentage; without either, the cache is still flagged."""
+    tiered = Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId="x", nodeType="cache.r6gd.xlarge"))
+    plain = Item(RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId="x", nodeType="cache.r7g.large"))
+    cpu = alarm("c", "EngineCPUUtilization", {"CacheClusterId": "x-001"})
+    capacity = alarm("m", "DatabaseCapacityUsagePercentage", {"CacheClusterId": "x-001"})
+    memory = alarm("m", "DatabaseMemoryUsagePercentage", {"CacheClusterId": "x-001"})
+    assert check_stack(alarms_present, [tiered, cpu, capacity]).passed
+    assert check_stack(alarms_present, [tiered, cpu, memory]).passed
+    [message] = check_stack(alarms_present, [tiered, cpu]).violations
+    assert (
+        "has no alarm that notifies anyone on DatabaseMemoryUsagePercentage (or DatabaseCapacityUsagePercentage, "
+        "which on data tiering nodes counts the SSD too):" in message
+    )
+    # Elsewhere the memory metric is the one asked for.
+    [message] = check_stack(alarms_present, [plain, cpu, capacity]).violations
+    assert "has no alarm that notifies anyone on DatabaseMemoryUsagePercentage:" in message
+    # A node type computed from another resource's output, known only at apply, may be r6gd.
+    sizing = Item("random:index/randomShuffle:RandomShuffle", "sizing", {"inputs": ["cache.r6gd.xlarge"]})
+    unknown = Item(
+        RG, "sessions", with_(REPLICATION_GROUP, replicationGroupId="x", nodeType=UNKNOWN), {"nodeType": ["sizing"]}
+    )
+    assert check_stack(alarms_present, [sizing, unknown, cpu, capacity]).passed

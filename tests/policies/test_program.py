@@ -19,7 +19,8 @@ from elasticache_facts import tokens
 from preflight.analyzer import Diagnostic, PolicyPack
 from preflight.model import Plan, PlannedResource
 from preflight.program import run_program
-from preflight.stack_files import read_stack_config
+from preflight.stack_files import StackConfig, read_stack_config
+from tests.conftest import edit_cache
 from tests.policies.harness import DROP, with_
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -238,3 +239,21 @@ def test_the_advisory_on_dev_names_the_config_key_that_fixes_it(
     [advisory] = judge(packs["dev"], plans["dev"].resources)
     assert advisory.policy_name == "elasticache-data-protection"
     assert advisory.message.endswith("In the stack config: set `caches.prompts.protect: true`.")
+
+
+def test_an_r6gd_cache_s_memory_alarm_reads_the_capacity_that_counts_the_ssd(
+    run: Callable[..., Plan], prod: StackConfig, packs: dict[str, PolicyPack]
+) -> None:
+    """On data tiering nodes DatabaseCapacityUsagePercentage counts the SSD as well (elasticache-metrics.md); the
+    program alarms on it, and the pack takes that alarm as the cache's memory signal."""
+    plan = run(edit_cache(prod, "sessions", nodeType="cache.r6gd.xlarge"))
+    [memory] = [
+        alarm
+        for alarm in plan.of_type(tokens.METRIC_ALARM)
+        if alarm.parent is not None and alarm.parent.endswith("::sessions") and "-memory-" in alarm.inputs["name"]
+    ]
+    assert {q["metric"]["metricName"] for q in memory.inputs["metricQueries"] if "metric" in q} == {
+        "DatabaseCapacityUsagePercentage"
+    }
+    assert "memory and SSD above 85%" in memory.inputs["alarmDescription"]
+    assert [d.message for d in judge(packs["prod"], plan.resources) if d.policy_name == "elasticache-alarms"] == []
