@@ -13,7 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from elasticache_facts.engines import NODE_VERSIONS, SERVERLESS_MAJORS, Engine
-from elasticache_facts.node_types import REFUSED_FAMILIES, catalog, data_tiering_families, node_family
+from elasticache_facts.node_types import (
+    COSTLIER_THAN,
+    REFUSED_FAMILIES,
+    catalog,
+    data_tiering_families,
+    node_family,
+    refused_because,
+)
 
 MAX_REPLICAS = 5
 MAX_SHARDS = 500
@@ -110,7 +117,12 @@ def check_node_type(node_type: str, engine: Engine | None = None) -> str | None:
     runs `engine`; the message names the closest node type that would do."""
     family = node_family(node_type)
     if family in REFUSED_FAMILIES:
-        return f"{family} is a previous-generation family; allowed: a current one such as t4g, m7g or r7g"
+        if family in COSTLIER_THAN:
+            return (
+                f"{refused_because(family)}; allowed: {COSTLIER_THAN[family]} or another current family not refused "
+                "for cost, such as t4g, m7g or r7g"
+            )
+        return f"{refused_because(family)}; allowed: a current one such as t4g, m7g or r7g"
     usable = sorted(
         name
         for name, known in catalog().items()

@@ -90,6 +90,25 @@ def burstable_families() -> frozenset[str]:
     return _families("burstable")
 
 
+COSTLIER_THAN = {"m4": "m6g", "r4": "r6g"}
+"""Families AWS lists as current generation that the program refuses for cost: each size costs more per node-hour
+than the same size of the Graviton family named, which has as many vCPUs, in every region and engine the price
+table prices both (tests/test_facts.py). Per GiB that holds for r4 only: an m4 node has more memory than its m6g
+namesake, and in some regions costs less per GiB."""
+
 REFUSED_FAMILIES = ("t1", "t2", "m1", "m2", "m3", "m4", "r3", "r4", "c1")
-"""Families neither the program nor (by default) the pack accepts: AWS's previous generation (catalog), plus m4 and
-r4, which AWS still lists as current but which cost more per GB than their Graviton successors."""
+"""Families neither the program nor (by default) the pack accepts: AWS's previous generation (catalog), plus the
+current ones of `COSTLIER_THAN`."""
+
+
+def refused_because(family: str) -> str | None:
+    """Why a family of `REFUSED_FAMILIES` is refused, as a message says it; None for a family not refused here."""
+    if family in COSTLIER_THAN:
+        successor = COSTLIER_THAN[family]
+        return (
+            f"{family} is refused for cost: AWS still lists it as current generation, but each {family} size costs "
+            f"more per hour than the {successor} of the same size, which has as many vCPUs"
+        )
+    if family in previous_generation_families():
+        return f"{family} is a previous-generation family"
+    return None

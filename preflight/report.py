@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from elasticache_facts.node_types import COSTLIER_THAN
 from elasticache_facts.tokens import COMPONENT
 from preflight import diff as plan_diff
 from preflight.model import SUBNET_RULE, PlannedResource
@@ -158,7 +159,8 @@ COST_LEGEND = (
     "monthly: on demand, as configured; 'at most': priced at usage limits or node memory for want of an expected "
     "load; '+ unpriced': parts without a price, named below",
     "advice: the cheaper way to run the expected load, serverless or node-based (why: the figures behind it)",
-    "right-size: the cheapest current-generation node type that holds the expected data, with its monthly cost",
+    f"right-size: the cheapest current-generation node type (not {' or '.join(COSTLIER_THAN)}, refused for cost) that "
+    "holds the expected data, with its monthly cost",
     "reserved saves: the most a 1- or 3-year reservation of the right-size nodes saves a month against on demand",
     "break-even: the average request rate below which serverless costs less than the right-size nodes",
     "same-AZ saves: cross-AZ transfer a month saved by nodes in the readers' AZs against placement left to AWS",

@@ -115,8 +115,9 @@ class Advice:
 
 
 def advisable(node_type: str, *, burstable: bool = True) -> bool:
-    """A node type advice may propose: current generation (not a family the program refuses), memory-sized
-    (no data tiering, whose price buys SSD capacity), and burstable (T) only when `burstable`."""
+    """A node type advice may propose: current generation and of a family the program takes (not m4 or r4, refused
+    for cost), memory-sized (no data tiering, whose price buys SSD capacity), and burstable (T) only when
+    `burstable`."""
     node = catalog().get(node_type)
     if node is None or not node.current or node.family in REFUSED_FAMILIES or node.data_tiering:
         return False

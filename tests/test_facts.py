@@ -55,6 +55,34 @@ def test_refused_families_cover_every_previous_generation() -> None:
     assert {"t3", "t4g"} <= node_types.burstable_families()
 
 
+def test_the_families_refused_for_cost_are_current_and_dearer_than_their_successors_of_the_same_size() -> None:
+    """AWS lists m4 and r4 as current generation; the claim the messages make about their price must hold."""
+    catalog = node_types.catalog()
+    assert set(node_types.REFUSED_FAMILIES) == node_types.previous_generation_families() | set(node_types.COSTLIER_THAN)
+    table = load_table()
+    for old, successor in node_types.COSTLIER_THAN.items():
+        assert all(t.current for t in catalog.values() if t.family == old), old
+        assert "previous" not in (node_types.refused_because(old) or "")
+        compared = 0
+        for region in table.regions():
+            for engine in ("redis", "valkey"):
+                for name in table.node_types(region, engine):
+                    size = name.split(".")[2]
+                    if node_types.node_family(name) != old or f"cache.{successor}.{size}" not in catalog:
+                        continue
+                    newer = f"cache.{successor}.{size}"
+                    old_price, new_price = (
+                        table.node_hourly(region, engine, name),
+                        table.node_hourly(region, engine, newer),
+                    )
+                    if old_price is None or new_price is None:
+                        continue
+                    assert table.node_spec(name).vcpu == table.node_spec(newer).vcpu, name
+                    assert old_price.value > new_price.value, (region, engine, name, newer)
+                    compared += 1
+        assert compared > 10, old
+
+
 def test_the_programs_default_node_types_are_real_current_ones() -> None:
     for name in DEFAULT_NODE_TYPE.values():
         entry = node_types.catalog()[name]

@@ -231,7 +231,12 @@ def test_serverless_major_version(dev) -> None:
 
 
 @pytest.mark.parametrize(
-    ("node_type", "hint"), [("r7g.large", "cache.<family>.<size>"), ("cache.t2.micro", "previous-generation")]
+    ("node_type", "hint"),
+    [
+        ("r7g.large", "cache.<family>.<size>"),
+        ("cache.t2.micro", "t2 is a previous-generation family"),
+        ("cache.r4.large", "r4 is refused for cost: AWS still lists it as current generation"),
+    ],
 )
 def test_node_type_format_and_generation(dev, node_type: str, hint: str) -> None:
     assert hint in rejected(edit_cache(dev, "sessions", nodeType=node_type), "caches.sessions.nodeType").message
@@ -726,7 +731,7 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
     ("size-typo", node(nodeType="cache.r7g.larg"), {}, "caches.c.nodeType", "did you mean 'cache.r7g.large'?"),
     ("size-not-in-family", node(nodeType="cache.t4g.xlarge"), {}, "caches.c.nodeType", "allowed: micro, small, medium"),
     ("previous-generation", node(nodeType="cache.t2.micro"), {}, "caches.c.nodeType", "allowed: a current one"),
-    ("refused-m4", node(nodeType="cache.m4.large"), {}, "caches.c.nodeType", "allowed: a current one"),
+    ("refused-m4", node(nodeType="cache.m4.large"), {}, "caches.c.nodeType", "allowed: m6g or another current"),
     ("no-cache-prefix", node(nodeType="r7g.large"), {}, "caches.c.nodeType", "did you mean 'cache.r7g.large'?"),
     ("no-size", node(nodeType="cache.r7g"), {}, "caches.c.nodeType", "allowed: cache.<family>.<size>"),
     ("upper-case", node(nodeType="CACHE.R7G.LARGE"), {}, "caches.c.nodeType", "allowed: cache.<family>.<size>"),

@@ -1,4 +1,5 @@
-"""Node types: no previous-generation instance families, optionally only an allowed list."""
+"""Node types: no refused instance family (AWS's previous generation, and m4 and r4 for cost), optionally only an
+allowed list."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from elasticache_facts.node_types import REFUSED_FAMILIES
+from elasticache_facts.node_types import COSTLIER_THAN, REFUSED_FAMILIES, refused_because
 from elasticache_facts.tokens import CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
 from guardrails.common import DOCS, is_global_secondary, is_group_member, node_family, settings
 from guardrails.props import Props
@@ -21,7 +22,14 @@ SCHEMA = PolicyConfigSchema(
             "type": "array",
             "items": {"type": "string"},
             "default": list(REFUSED_FAMILIES),
-            "description": "Previous-generation instance families: slower, dearer per GB, some without TLS.",
+            "description": (
+                "Instance families refused. Default: AWS's previous generation, plus "
+                + " and ".join(
+                    f"{old} (current, but dearer per hour than {new} of the same size)"
+                    for old, new in COSTLIER_THAN.items()
+                )
+                + "."
+            ),
         },
         "allowedNodeTypes": {
             "type": "array",
@@ -56,9 +64,10 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if family is None:
         report(f"`{key}` {node_type!r} is not an ElastiCache node type (`cache.<family>.<size>`).")
     elif family in refused:
+        why = refused_because(family) or f"{family} is in this pack's `refusedFamilies`"
         report(
-            f"`{key}` {node_type!r} is a previous-generation family ({family}); use a current one (e.g. "
-            "`cache.t4g.*`, `cache.m7g.*`, `cache.r7g.*`). Node type changes in place."
+            f"`{key}` {node_type!r}: {why}. Use a family not refused (e.g. `cache.t4g.*`, `cache.m7g.*`, "
+            "`cache.r7g.*`). Node type changes in place."
         )
     elif allowed and node_type not in allowed:
         report(f"`{key}` {node_type!r} is not an allowed node type: {', '.join(allowed)}.")
@@ -67,12 +76,12 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 node_type = ResourceValidationPolicy(
     name="elasticache-node-type",
-    description="ElastiCache nodes use a current-generation node type (and an allowed one, where configured).",
+    description="ElastiCache nodes use a node type of a family not refused (and an allowed one, where configured).",
     validate=_validate,
     config_schema=SCHEMA,
     severity=Severity.LOW,
     tags=["nodes", "cost"],
-    remediation_steps="Change `nodeType` to a current-generation type (Graviton `t4g`, `m7g`, `r7g`...).",
+    remediation_steps="Change `nodeType` to a type of a family not refused (Graviton `t4g`, `m7g`, `r7g`...).",
     url=f"{DOCS}/CacheNodes.SupportedTypes.html",
 )
 
@@ -80,5 +89,11 @@ POLICIES = [node_type]
 
 # What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
 CHECKS = {
-    node_type.name: ("no previous-generation family; optionally only allowed types"),
+    node_type.name: (
+        "no family in `refusedFamilies`: by default AWS's previous generation, and "
+        + " and ".join(
+            f"{old} (current, but dearer per hour than {new} of the same size)" for old, new in COSTLIER_THAN.items()
+        )
+        + "; optionally only allowed types"
+    ),
 }
