@@ -16,20 +16,18 @@ from elasticache_facts.tokens import CLUSTER, REPLICATION_GROUP, SERVERLESS_CACH
 from guardrails.common import DOCS, is_global_secondary, is_group_member, node_family, settings
 from guardrails.props import Props
 
+_COSTLIER = " and ".join(
+    f"{old} (current, but dearer per hour than {new} of the same size)" for old, new in COSTLIER_THAN.items()
+)
+"""The current families refused by default, as the schema and the README table name them."""
+
 SCHEMA = PolicyConfigSchema(
     properties={
         "refusedFamilies": {
             "type": "array",
             "items": {"type": "string"},
             "default": list(REFUSED_FAMILIES),
-            "description": (
-                "Instance families refused. Default: AWS's previous generation, plus "
-                + " and ".join(
-                    f"{old} (current, but dearer per hour than {new} of the same size)"
-                    for old, new in COSTLIER_THAN.items()
-                )
-                + "."
-            ),
+            "description": f"Instance families refused. Default: AWS's previous generation, plus {_COSTLIER}.",
         },
         "allowedNodeTypes": {
             "type": "array",
@@ -90,10 +88,7 @@ POLICIES = [node_type]
 # What each policy checks, as the pack README's policy table says it (`guardrails.registry` renders the table).
 CHECKS = {
     node_type.name: (
-        "no family in `refusedFamilies`: by default AWS's previous generation, and "
-        + " and ".join(
-            f"{old} (current, but dearer per hour than {new} of the same size)" for old, new in COSTLIER_THAN.items()
-        )
-        + "; optionally only allowed types"
+        f"no family in `refusedFamilies`: by default AWS's previous generation, and {_COSTLIER}; optionally only "
+        "allowed types"
     ),
 }
