@@ -14,6 +14,7 @@ from components import args_check, naming
 from components.observability import NAMESPACE, AlarmSpec, metric_queries, node_alarms, serverless_alarms
 from components.spec import (
     NETWORK_TYPE,
+    RBAC_TOKEN_UPDATE_STRATEGY,
     AuthMode,
     CacheArgs,
     KmsKeyChoice,
@@ -339,10 +340,10 @@ class Cache(pulumi.ComponentResource):
         """`<id>-final-<suffix>`: new with every creation of the group, the same across in-place updates.
 
         The suffix is keyed on what the guard compares (the inputs that make AWS replace the group) minus the
-        engine version, which upgrades in place; destroy and re-create make a new cache id anyway.
+        engine version and the auth mode, which change in place; destroy and re-create make a new cache id anyway.
         """
         facts = self._args.deployed().to_export()
-        keepers = {key: str(value) for key, value in facts.items() if key != "engineVersion"}
+        keepers = {key: str(value) for key, value in facts.items() if key not in ("engineVersion", "authMode")}
         creation = naming.suffix(f"{self._name}-final-snapshot-suffix", self._child, keepers=keepers)
         return pulumi.Output.concat(self.cache_id, "-final-", creation)
 
@@ -412,7 +413,16 @@ class Cache(pulumi.ComponentResource):
             }
 
         if user_group is not None:
-            access: dict[str, Any] = {"user_group_ids": [user_group.user_group_id]}
+            access: dict[str, Any] = {
+                "user_group_ids": [user_group.user_group_id],
+                # Sent on every RBAC group so that moving a token-protected cache to iam or password is AWS's
+                # documented one-call migration (ModifyReplicationGroup with AuthTokenUpdateStrategy DELETE and
+                # UserGroupIdsToAdd). terraform-provider-aws `replication_group.go` (resourceReplicationGroupUpdate)
+                # sends DELETE beside the added user group only when the strategy changes, and makes no token call
+                # for DELETE; without it, it would send a second call setting an empty token. The pulumi_aws
+                # docstring: with DELETE, `auth_token` and `auth_token_wo` must be omitted, as they are here.
+                "auth_token_update_strategy": RBAC_TOKEN_UPDATE_STRATEGY,
+            }
         else:
             token = args.auth.token
             assert token is not None

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 
 from components import aws_rules, naming
-from components.spec import NETWORK_TYPE, DeployedCache
+from components.spec import NETWORK_TYPE, AuthMode, DeployedCache
 from sdk_internals import sync_await
 
 DEPLOYED_CACHES_OUTPUT = "deployedCaches"
@@ -47,6 +47,8 @@ def parse_deployed(value: Any) -> dict[str, DeployedCache]:
                 data_tiering=bool(facts["dataTiering"]),
                 # Recorded since the network type is compared; every earlier record was deployed with the one.
                 network_type=str(facts.get("networkType", NETWORK_TYPE)),
+                # Recorded since a move from RBAC to a token is refused; an earlier record cannot tell.
+                auth_mode=None if facts.get("authMode") is None else str(facts["authMode"]),
             )
         except (KeyError, TypeError, ValueError):
             continue  # written by an older version of this program: nothing reliable to compare against
@@ -98,6 +100,30 @@ def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[Replaci
     if before.network_type != after.network_type:
         edits.append(ReplacingEdit("", f"changes the network type from {before.network_type}"))
     return edits
+
+
+def unsafe_edits(before: DeployedCache, after: DeployedCache) -> list[ReplacingEdit]:
+    """Every edit from `before` to `after` that the provider applies in place but leaves the cache open on the
+    way: refused whatever `allowReplacement` says, since no replacement is involved.
+
+    RBAC (iam or password) to an AUTH token is one: terraform-provider-aws `replication_group.go`
+    (resourceReplicationGroupUpdate) removes the user group in the group's standard ModifyReplicationGroup and
+    sets the token in a later, separate one, waiting in between, so for that while the cache has neither; and
+    ROTATE, the default strategy, on a group with no token leaves passwordless access open
+    (aws-elasticache-rules.md, "Replication group").
+    """
+    rbac = (AuthMode.IAM.value, AuthMode.PASSWORD.value)
+    if before.type != "node" or before.auth_mode not in rbac or after.auth_mode != AuthMode.TOKEN.value:
+        return []
+    return [
+        ReplacingEdit(
+            "auth.mode",
+            f"was {before.auth_mode}; moving a deployed cache from RBAC to a token leaves it without "
+            "authentication between the provider's two calls (user group removed, then token set)",
+            f"keep auth.mode {before.auth_mode}, or add the new cache under another caches.<name> key, move the "
+            "clients and remove this one; allowReplacement does not apply",
+        )
+    ]
 
 
 def impossible_edits(before: DeployedCache, after: DeployedCache) -> list[ReplacingEdit]:

@@ -41,6 +41,11 @@ class TokenUpdateStrategy(str, Enum):
     """Only the new token is valid."""
 
 
+RBAC_TOKEN_UPDATE_STRATEGY = "DELETE"
+"""What an RBAC (iam or password) replication group sends as `auth_token_update_strategy`: the token is dropped
+as the user group is added. Not a choice in config: AWS allows DELETE only with no token, moving to RBAC."""
+
+
 class TransitEncryptionMode(str, Enum):
     """What a TLS-enabled node-based cache accepts (CreateReplicationGroup `TransitEncryptionMode`)."""
 
@@ -232,6 +237,8 @@ class DeployedCache:
     sharded: bool
     data_tiering: bool
     network_type: str = NETWORK_TYPE
+    auth_mode: str | None = None
+    """None when read back from a record written before the auth mode was recorded."""
 
     def to_export(self) -> dict[str, object]:
         return {
@@ -244,6 +251,7 @@ class DeployedCache:
             "sharded": self.sharded,
             "dataTiering": self.data_tiering,
             "networkType": self.network_type,
+            "authMode": self.auth_mode,
         }
 
 
@@ -293,6 +301,7 @@ class CacheArgs:
             kms_key=kms or "",
             sharded=bool(self.node and self.node.cluster_mode_enabled),
             data_tiering=bool(self.node and self.node.data_tiering),
+            auth_mode=self.auth.mode.value,
         )
 
 

@@ -282,6 +282,7 @@ def test_deployed_facts_are_exported_for_the_next_run(prod, run) -> None:
         "sharded": False,
         "dataTiering": False,
         "networkType": "ipv4",
+        "authMode": "iam",
     }
     assert facts["retrieval"]["sharded"] is True
 
@@ -675,6 +676,63 @@ def test_token_rotation_strategy_reaches_the_replication_group(prod, run) -> Non
     assert group["authTokenWoVersion"] == 2
     rotate = edit_cache(config, "ratelimit", auth={"mode": "token", "tokenVersion": 2})
     assert one(run(rotate), REPLICATION_GROUP, "ratelimit").inputs["authTokenUpdateStrategy"] == "ROTATE"
+
+
+def token_protected(config: StackConfig, name: str) -> StackConfig:
+    changed = edit_cache(config, name, auth={"mode": "token"})
+    return changed.with_secret_values(cacheSecrets={name: {"authToken": TOKEN}})
+
+
+def test_token_to_rbac_drops_the_token_as_the_user_group_is_added(prod) -> None:
+    before = first_deploy(token_protected(prod, "ratelimit"))
+    after = run_program(prod, previous_outputs=before.exports)
+    old = one(before, REPLICATION_GROUP, "ratelimit").inputs
+    new = one(after, REPLICATION_GROUP, "ratelimit").inputs
+    assert "userGroupIds" not in old
+    # AWS's one-call migration: the provider sends DELETE beside UserGroupIdsToAdd, and no token call.
+    assert (old["authTokenUpdateStrategy"], new["authTokenUpdateStrategy"]) == ("ROTATE", "DELETE")
+    assert new["userGroupIds"]
+    assert not {"authTokenWo", "authTokenWoVersion", "authToken"} & set(new)
+    assert replacements(before, after) == []
+
+
+@pytest.mark.parametrize("mode", ["iam", "password"])
+def test_every_rbac_replication_group_sends_delete_so_a_later_user_group_swap_sends_no_token(prod, run, mode) -> None:
+    config = edit_cache(prod, "sessions", auth={"mode": mode, "users": ["api"]})
+    if mode == "password":
+        config = config.with_secret_values(cacheSecrets={"sessions": {"passwords": {"api": PASSWORD}}})
+    group = one(run(config), REPLICATION_GROUP, "sessions").inputs
+    assert group["authTokenUpdateStrategy"] == "DELETE"
+    assert "authTokenWo" not in group
+
+
+def test_rbac_to_token_on_a_deployed_cache_is_refused_whatever_allows_replacement(prod) -> None:
+    deployed = first_deploy(prod).exports
+    for allow in (False, True):
+        changed = edit_cache(token_protected(prod, "ratelimit"), "ratelimit", allowReplacement=allow)
+        with pytest.raises(ConfigError) as raised:
+            run_program(changed, previous_outputs=deployed)
+        (problem,) = raised.value.problems
+        assert (problem.path, problem.value) == ("caches.ratelimit.auth.mode", "token")
+        assert "was iam" in problem.message
+        assert "keep auth.mode iam" in problem.message
+
+
+def test_rbac_to_token_is_allowed_on_a_first_deploy_and_from_records_without_the_auth_mode(prod) -> None:
+    changed = token_protected(prod, "ratelimit")
+    assert run_program(changed).resources
+    older = copy.deepcopy(first_deploy(prod).exports)
+    for facts in older["deployedCaches"].values():
+        del facts["authMode"]
+    assert run_program(changed, previous_outputs=older).resources
+
+
+def test_iam_to_password_on_a_deployed_cache_replaces_its_users_not_the_cache(prod) -> None:
+    changed = edit_cache(prod, "ratelimit", auth={"mode": "password", "users": ["api"]})
+    changed = changed.with_secret_values(cacheSecrets={"ratelimit": {"passwords": {"api": PASSWORD}}})
+    replaced = redeploy(prod, changed)
+    assert replaced
+    assert all(change.startswith("ratelimit-user-") for change in replaced)
 
 
 def test_past_ten_nodes_only_a_change_across_a_multiple_of_ten_adds_alarms(prod) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 
 from components import aws_rules, naming
-from components.deployed_state import impossible_edits, replacing_edits
+from components.deployed_state import impossible_edits, replacing_edits, unsafe_edits
 from components.spec import AuthMode, CacheArgs, DeployedCache, KmsKey, KmsKeyChoice, StackSpec
 from components.stack_config import pulumi_config
 from components.stack_config.caches import resolve_cache
@@ -305,8 +305,9 @@ def _refuse_replacement(
         "kmsKey": after.kms_key,
         "shards": spec.node.shards if spec.node else None,
         "nodeType": spec.node.node_type if spec.node else None,
+        "auth.mode": spec.auth.mode.value,
     }
-    for edit in impossible_edits(before, after):
+    for edit in [*impossible_edits(before, after), *unsafe_edits(before, after)]:
         problems.add(f"{path}.{edit.key}", values[edit.key], f"{edit.reason}: {edit.hint}")
     if allowed:
         return
