@@ -82,6 +82,9 @@ class CacheChange:
     reasons: tuple[str, ...] = ()
     before_usd: float | None = None
     after_usd: float | None = None
+    """What AWS bills for the cache a month after the update: a retained cache leaves the stack, not the bill."""
+    retained: bool = False
+    """Removed from config with `retainOnDelete`: still running, and billed, outside the stack."""
 
     @property
     def delta_usd(self) -> float | None:
@@ -136,6 +139,9 @@ def diff_plan(previous: Previous, plan: Plan) -> PlanDiff:
     counts = {op: sum(1 for step in steps if step.op == op) for op in MARKS}
     before_total = _cost(previous.outputs).get("usd")
     after_total = _cost(public(plan.exports)).get("usd")
+    if isinstance(after_total, int | float):
+        # The totals are the bill, like each cache's figures: the stack's own cost plus what it leaves running.
+        after_total = round(after_total + sum(c.after_usd or 0.0 for c in caches if c.retained), 2)
     return PlanDiff(
         previous,
         tuple(steps),
@@ -301,10 +307,11 @@ def _caches(
             retained = bool(holders) and all(step.retained for step in holders)
             reasons = ["removed from config"]
             if retained:
-                reasons.append("retainOnDelete: left running in AWS, out of Pulumi's hands")
+                reasons.append("retainOnDelete: left running in AWS, out of Pulumi's hands, and still billed")
+                costs["after_usd"] = costs["before_usd"]
             if any(step.protected for step in holders):
                 reasons.append("protected: the engine refuses to delete it")
-            found.append(CacheChange(name, DELETE, not retained, tuple(reasons), **costs))
+            found.append(CacheChange(name, DELETE, not retained, tuple(reasons), retained=retained, **costs))
         else:
             edits = replacing.get(name, ())
             reasons = [
@@ -392,6 +399,7 @@ def document(diff: PlanDiff) -> dict[str, Any]:
                 "monthlyUsdBefore": cache.before_usd,
                 "monthlyUsdAfter": cache.after_usd,
                 "monthlyUsdDelta": cache.delta_usd,
+                "retained": cache.retained,
             }
             for cache in diff.caches
         ],

@@ -71,6 +71,8 @@ def stack_export(plan: Plan, *, real_ids: bool = True) -> dict[str, Any]:
                 "outputs": stored(resource.outputs),
                 "parent": resource.parent or "",
                 "protect": resource.options.protect,
+                # ResourceV3 `retainOnDelete,omitempty` (pulumi/pulumi `sdk/go/common/apitype/core.go`).
+                **({"retainOnDelete": True} if resource.options.retain_on_delete else {}),
                 "dependencies": list(resource.dependencies),
                 "propertyDependencies": {k: list(v) for k, v in resource.property_dependencies.items()},
             }
@@ -225,6 +227,27 @@ def test_a_removed_cache_is_deleted_with_its_data(dev: StackConfig, kind: str, t
         assert step(diff, SERVERLESS_CACHE, "prompts").mark == "- "
         assert {s.op for s in diff.steps} == {DELETE}
         assert all(s.cache == "prompts" for s in diff.steps)
+
+
+@pytest.mark.parametrize("kind", ["preflight", "stack-export"])
+def test_a_removed_retained_cache_loses_no_data_and_stays_on_the_bill(
+    dev: StackConfig, kind: str, tmp_path: Path
+) -> None:
+    retained = edit_cache(dev, "prompts", retainOnDelete=True)
+    caches = copy.deepcopy(dev.get("caches"))
+    del caches["prompts"]
+    diff = against(retained, dev.with_values(caches=caches), kind, tmp_path)
+
+    prompts = cache(diff, "prompts")
+    assert (prompts.op, prompts.data_loss, prompts.retained) == (DELETE, False, True)
+    assert prompts.before_usd > 0
+    assert prompts.after_usd == prompts.before_usd
+    assert prompts.delta_usd == 0
+    assert any("still billed" in reason for reason in prompts.reasons)
+    assert diff.data_loss == ()
+    assert step(diff, SERVERLESS_CACHE, "prompts").retained
+    # The total follows the bill: removing a retained cache saves nothing.
+    assert diff.delta_usd == pytest.approx(0, abs=0.02)
 
 
 @pytest.mark.parametrize("kind", ["preflight", "stack-export"])
