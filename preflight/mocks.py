@@ -6,6 +6,7 @@ Used by the offline preflight and by the test suite alike, so both see the same 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -188,8 +189,10 @@ class AwsMocks(Mocks):
         return "none", {**inputs, "result": value, "bcryptHash": f"$2a$10${_hex('bcrypt', name, length=53)}"}
 
     def _random_string(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        # Lowercase hex: within any character set the program asks for (it never asks for upper-case only).
-        value = (_hex("string", name, length=64) * 4)[: int(inputs.get("length", 16))]
+        # Lowercase hex: within any character set the program asks for (it never asks for upper-case only). New
+        # keepers make a new value, as they replace the resource (terraform-provider-random `keepers`).
+        keepers = json.dumps(inputs.get("keepers") or {}, sort_keys=True)
+        value = (_hex("string", name, keepers, length=64) * 4)[: int(inputs.get("length", 16))]
         return value, {**inputs, "result": value}
 
 
