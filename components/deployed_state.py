@@ -83,12 +83,12 @@ def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[Replaci
         # RequiresReplace but for redis -> valkey (`serverless_cache.go`; hashicorp/terraform-provider-aws
         # PR #42208 made only that way in place, and issue #45204 shows valkey 7 -> redis 7 replacing the cache).
         edits.append(ReplacingEdit("engine", "was valkey; moving back to Redis OSS is not in place"))
-    if (before.engine == after.engine or after.type == "serverless") and aws_rules.version_older(
-        after.engine_version, before.engine_version
-    ):
-        # A serverless cache's major version is compared across engines too: valkey 8 -> redis 7 also downgrades
-        # the major version, which replaces the cache whatever the engine (aws-elasticache-rules.md, "Which input
-        # changes replace the resource"; terraform-provider-aws `serverless_cache.go`).
+    if aws_rules.version_older(after.engine_version, before.engine_version):
+        # Compared across engines, as the provider compares them: valkey 8.1 -> redis 7.1 also downgrades the
+        # version, which replaces the cache whatever the engine (terraform-provider-aws
+        # `internal/service/elasticache/engine_version.go` engineVersionForceNewOnDowngrade compares
+        # `engine_version` alone; `serverless_cache.go` the major version; aws-elasticache-rules.md, "Which input
+        # changes replace the resource").
         key = "majorEngineVersion" if after.type == "serverless" else "engineVersion"
         edits.append(ReplacingEdit(key, f"downgrades {before.engine_version}"))
     if before.port != after.port:

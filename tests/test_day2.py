@@ -240,6 +240,19 @@ def test_a_serverless_cache_moved_back_to_redis_is_refused(dev) -> None:
     assert "prompts-serverless.engine: valkey -> redis" in redeploy(base, allowed)
 
 
+def test_a_replication_group_moved_back_to_redis_names_the_version_downgrade_too(prod) -> None:
+    # The provider forces a replacement on the engine (valkey -> redis) and, apart, on the version going down
+    # whatever the engine (`engine_version.go`): 8.1 -> 7.1 is both.
+    changed = edit_cache(prod, "sessions", engine="redis", engineVersion="7.1")
+    with pytest.raises(ConfigError) as raised:
+        run_program(changed, previous_outputs=first_deploy(prod).exports)
+    problems = {p.path: p.message for p in raised.value.problems}
+    assert set(problems) == {"caches.sessions.engine", "caches.sessions.engineVersion"}, problems
+    assert "downgrades 8.1" in problems["caches.sessions.engineVersion"]
+    allowed = redeploy(prod, edit_cache(changed, "sessions", allowReplacement=True))
+    assert "sessions-replication-group.engine: valkey -> redis" in allowed
+
+
 @pytest.mark.parametrize("allow_replacement", [False, True])
 @pytest.mark.parametrize("turned", ["on", "off"])
 def test_cluster_mode_on_or_off_is_refused_even_when_replacement_is_allowed(
