@@ -17,7 +17,8 @@ backups at its nodes' memory: "at most" figures, never guesses.
 
 The region is the stack's own, as the program prices it: the resource's `region`, else its provider's, else
 the stack config's `aws:region` (the CLI hands the pack the stack's config as `PULUMI_CONFIG`, read through
-`guardrails.stack_config`, which cites where the CLI sets it), else the policy's optional `region` setting.
+`guardrails.stack_config`, which cites where the CLI sets it; only under the engine's default provider, the one
+that reads it), else the policy's optional `region` setting.
 Without any of them, or when the cache's or its provider's `region` is not known until apply, the cache is not
 priced and says why; no region's prices ever stand in for another's. A
 cache or part the model cannot price (a region or node type without data, a value not known until apply) is
@@ -124,6 +125,17 @@ NO_REGION = (
     "no region to price it in: the cache has no `region`, its provider none, the stack config no `aws:region` "
     "and the policy no `region` setting"
 )
+EXPLICIT_PROVIDER_NO_REGION = (
+    "no region to price it in: its provider is an explicit one with no `region`, which does not read the stack's "
+    "`aws:region` (it runs where AWS_REGION or the AWS profile says), and the policy has no `region` setting; "
+    "set `region` on the provider"
+)
+
+
+def _is_default_provider(provider: Any) -> bool:
+    """pulumi/pulumi `sdk/go/common/providers/reference.go` IsDefaultProvider: the engine names the providers
+    it registers itself `default...`."""
+    return str(getattr(provider, "name", "")).startswith("default")
 
 
 def stack_region() -> str | None:
@@ -147,6 +159,13 @@ def _region(props: Props, resource: PolicyResource, stack: str | None, configure
             return region, "its provider's `region`"
         if isinstance(region, str) and region.strip():
             return region.strip(), "its provider's `region`"
+        if not _is_default_provider(provider):
+            # Only a default provider takes the stack's `aws:*` config as its inputs (pulumi/pulumi
+            # `pkg/resource/deploy/default_providers.go` newRegisterDefaultProviderEvent, GetPackageConfig); an
+            # explicit one without `region` runs where AWS_REGION or the profile says, which the pack cannot see.
+            if configured:
+                return configured, "the policy's `region` setting"
+            return None, EXPLICIT_PROVIDER_NO_REGION
     if stack:
         return stack, STACK_REGION
     if configured:
@@ -297,7 +316,7 @@ def price_cache(
     props = planned(resource, subject=resource.name)
     region, region_source = _region(props, resource, stack, configured_region)
     if region is None:
-        return CachePrice(resource.name, "?", "nothing", None, NO_REGION)
+        return CachePrice(resource.name, "?", "nothing", None, region_source)
     load, notes = _expected_load(props, pricing)
     estimate: Estimate | None = None
     if isinstance(region, str):

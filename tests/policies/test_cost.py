@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from guardrails.cost import LOAD_TAGS, NO_REGION, STACK_REGION, monthly_budget
+from guardrails.cost import EXPLICIT_PROVIDER_NO_REGION, LOAD_TAGS, NO_REGION, STACK_REGION, monthly_budget
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi_policy import (
@@ -211,10 +211,17 @@ def test_a_serverless_cache_without_limits_or_load_cannot_be_priced() -> None:
 # -- region ----------------------------------------------------------------------------------------------------
 
 
-def run_with_provider(items: list[Item], provider: dict[str, Any] | None, config: dict[str, Any]) -> tuple[str, str]:
-    """The policy over plain resources that carry a provider (the harness's stack runner passes none)."""
+def run_with_provider(
+    items: list[Item], provider: dict[str, Any] | None, config: dict[str, Any], provider_name: str = "p"
+) -> tuple[str, str]:
+    """The policy over plain resources that carry a provider (the harness's stack runner passes none); one named
+    `default...` is the engine's default provider, any other an explicit one."""
     options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
-    aws = PolicyProviderResource("pulumi:providers:aws", provider, "urn:test::p", "p") if provider else None
+    aws = (
+        PolicyProviderResource("pulumi:providers:aws", provider, f"urn:test::{provider_name}", provider_name)
+        if provider is not None
+        else None
+    )
     resources = [
         PolicyResource(item.type, dict(item.properties), item.urn, item.name, options, aws, None, [], {})
         for item in items
@@ -276,6 +283,25 @@ def test_a_provider_region_not_known_until_apply_is_not_taken_for_the_stack_s() 
     assert "Priced in" not in message
     assert "sessions-replication-group: its provider's `region` is not known until apply" in message
     assert "prompts-serverless: its provider's `region` is not known until apply" in message
+
+
+def test_an_explicit_provider_without_a_region_is_not_priced_in_the_stack_s() -> None:
+    """Only the engine's default provider reads the stack's `aws:region`; an explicit provider with none runs
+    wherever its environment says."""
+    r6g = items_with("sessions-replication-group", nodeType="cache.r6g.large")
+    in_region("us-west-2")
+    kind, message = run_with_provider(r6g, {}, {"monthlyBudgetUsd": 1.0}, provider_name="cache-provider")
+    assert kind == "advisory"
+    assert "Priced in" not in message
+    assert f"sessions-replication-group: {EXPLICIT_PROVIDER_NO_REGION}" in message
+    # The policy's own `region` setting still applies.
+    kind, message = run_with_provider(
+        r6g, {}, {"monthlyBudgetUsd": 1.0, "region": "eu-west-1"}, provider_name="cache-provider"
+    )
+    assert "Priced in eu-west-1 (the policy's `region` setting)" in message
+    # The default provider (its inputs the stack's `aws:*` config) falls back to the stack's region.
+    kind, message = run_with_provider(r6g, {}, {"monthlyBudgetUsd": 1.0}, provider_name="default_7_51_1")
+    assert f"Priced in us-west-2 ({STACK_REGION})" in message
 
 
 def test_without_any_region_nothing_is_priced_in_a_borrowed_one() -> None:
