@@ -364,6 +364,40 @@ def test_auth_token_length_and_characters_without_echoing_it(dev, token: str, hi
     assert "[secret]" in str(problem)
 
 
+@pytest.mark.parametrize(
+    ("mode", "key", "value", "read_in"),
+    [
+        ("iam", "tokenUpdateStrategy", "SET", "token mode"),
+        ("iam", "tokenVersion", 3, "token mode"),
+        ("iam", "passwordVersion", 2, "password mode"),
+        ("password", "tokenVersion", 2, "token mode"),
+        ("token", "passwordVersion", 2, "password mode"),
+        ("token", "accessString", "on ~* +@all", "iam and password mode"),
+    ],
+)
+def test_an_auth_key_the_mode_does_not_read_is_refused_not_ignored(
+    dev, mode: str, key: str, value: Any, read_in: str
+) -> None:
+    config = edit_cache(dev, "sessions", auth={"mode": mode, key: value})
+    if mode == "password":
+        config = config.with_secret_values(cacheSecrets={"sessions": {"passwords": {"app": VALID_TOKEN}}})
+    if mode == "token":
+        config = config.with_secret_values(cacheSecrets={"sessions": {"authToken": VALID_TOKEN}})
+    found = problems_of(config)
+    assert [p.path for p in found] == [f"caches.sessions.auth.{key}"], [str(p) for p in found]
+    assert found[0].value == value
+    assert f"read only in {read_in}, and auth.mode is {mode}: remove it" in found[0].message
+
+
+def test_the_auth_keys_a_mode_reads_are_accepted(dev, run) -> None:
+    token = edit_cache(dev, "sessions", auth={"mode": "token", "tokenVersion": 2, "tokenUpdateStrategy": "SET"})
+    assert run(token.with_secret_values(cacheSecrets={"sessions": {"authToken": VALID_TOKEN}})).resources
+    password = edit_cache(
+        dev, "sessions", auth={"mode": "password", "passwordVersion": 2, "accessString": "on ~* +@all"}
+    )
+    assert run(password.with_secret_values(cacheSecrets={"sessions": {"passwords": {"app": VALID_TOKEN}}})).resources
+
+
 def test_serverless_refuses_token_mode(dev) -> None:
     config = edit_cache(dev, "prompts", auth={"mode": "token"}).with_secret_values(
         cacheSecrets={"prompts": {"authToken": VALID_TOKEN}}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from components import acl, aws_rules, naming
 from components.spec import Auth, AuthMode
 from components.stack_config.context import CacheContext
@@ -10,12 +12,31 @@ from components.stack_config.problems import MISSING
 from components.stack_config.schema import NAME, NAME_RULE, SECRETS_KEY
 from components.stack_config.secrets import SET_SECRET
 
+MODE_KEYS: dict[str, tuple[AuthMode, ...]] = {
+    "access_string": (AuthMode.IAM, AuthMode.PASSWORD),
+    "password_version": (AuthMode.PASSWORD,),
+    "token_version": (AuthMode.TOKEN,),
+    "token_update_strategy": (AuthMode.TOKEN,),
+}
+"""The `auth` keys that only some modes read (`users` has its own message): set in another mode, such a key
+would do nothing, which is never what its author meant (often a leftover of the mode before)."""
+
 
 def resolve_auth(ctx: CacheContext) -> Auth | None:
     problems = ctx.stack.problems
     before = problems.count()
     auth = ctx.config.auth
     path = f"{ctx.path}.auth"
+    for field, modes in MODE_KEYS.items():
+        if field in auth.model_fields_set and auth.mode not in modes:
+            key = type(auth).model_fields[field].alias
+            value = getattr(auth, field)
+            problems.add(
+                f"{path}.{key}",
+                value.value if isinstance(value, Enum) else value,
+                f"read only in {' and '.join(mode.value for mode in modes)} mode, and auth.mode is "
+                f"{auth.mode.value}: remove it",
+            )
     secrets_path = f"{SECRETS_KEY}.{ctx.name}"
     passwords = (ctx.secrets.passwords if ctx.secrets else None) or {}
     token = ctx.secrets.auth_token if ctx.secrets else None
