@@ -41,6 +41,7 @@ from elasticache_facts.metrics import (
     NODE_DIMENSION,
     SERVERLESS_DIMENSION,
 )
+from elasticache_facts.node_types import catalog
 
 GB = 10**9  # the serverless data limit is in decimal gigabytes; alarming a little early is the safe side
 FIVE_MINUTES = 300
@@ -75,6 +76,19 @@ class AlarmSpec:
     def aggregated(self) -> bool:
         """Node-based: the maximum over the members' series (metric math), even for a single node."""
         return self.dimension == NODE_DIMENSION
+
+
+HOST_CPU_BUDGET = 90.0
+"""AWS: a small node's CPUUtilization threshold is 90% divided by its vCPUs (45% on 2)."""
+MAX_VCPUS_FOR_HOST_CPU = 2
+
+
+def host_cpu_vcpus(node_type: str) -> int | None:
+    """The vCPUs of a node type AWS says to watch by host CPU (2 or fewer); None for larger or unknown types."""
+    known = catalog().get(node_type)
+    if known is None or known.vcpus is None or known.vcpus > MAX_VCPUS_FOR_HOST_CPU:
+        return None
+    return known.vcpus
 
 
 def member_cluster_ids(cache_id: str, node: NodeBased) -> list[str]:
@@ -135,6 +149,21 @@ def node_alarms(args: CacheArgs) -> list[AlarmSpec]:
         f"engine CPU above {limits.engine_cpu_percent:g}% for 3 minutes (the engine is single-threaded: "
         "scale up or out)",
     )
+    vcpus = host_cpu_vcpus(node.node_type)
+    if vcpus is not None:
+        # AWS's rule for small nodes ("Which Metrics Should I Monitor?",
+        # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.WhichShouldIMonitor.html, as
+        # elasticache-metrics.md records it): on 2 vCPUs or fewer, watch CPUUtilization at 90% divided by the
+        # vCPUs; EngineCPUUtilization, kept beside it, is the rule from 4 vCPUs.
+        threshold = limits.host_cpu_percent if limits.host_cpu_percent is not None else HOST_CPU_BUDGET / vcpus
+        alarm(
+            "host-cpu",
+            "CPUUtilization",
+            "Average",
+            threshold,
+            f"host CPU above {threshold:g}% for 3 minutes ({vcpus} vCPUs): add replicas for reads, scale up or add "
+            "shards for writes",
+        )
     memory = "DatabaseMemoryUsagePercentage"
     # A data tiering node keeps data on SSD too: only the capacity metric says how full it is.
     alarm(

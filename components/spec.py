@@ -186,6 +186,8 @@ class AlarmThresholds:
     """CloudWatch alarm thresholds; a cache alarms when a metric stays above one for three minutes."""
 
     engine_cpu_percent: float = 80
+    host_cpu_percent: float | None = None
+    """Nodes with 2 vCPUs or fewer: the host's CPU; None is AWS's rule, 90% divided by the vCPUs."""
     memory_percent: float = 85
     evictions: float = 0
     """Evictions per five minutes; a hot cache (workload `cache`) evicts by design and defaults to 10000."""

@@ -41,11 +41,14 @@ def build(text: str) -> dict[str, Any]:
             raise CatalogError(f"line {line}: {name} listed twice")
         generation = row["generation"].strip()
         memory = row["memory_gib"].strip()
+        vcpus = row["vcpu"].strip()
         engines = row["engines"].split("(")[0].strip()
         types[name] = {
             "family": parsed[0],
             "size": parsed[1],
             "memoryGib": float(memory) if memory else None,
+            "vcpus": int(vcpus) if vcpus else None,
+            "vcpusUncertain": "UNCERTAIN" in row["vcpu_confidence"],
             "current": generation == "current",
             "generation": generation,
             "burstable": row["burstable"].strip() == "yes",

@@ -43,6 +43,8 @@ class NodeType:
     """None for previous-generation types AWS no longer documents a `maxmemory` for."""
     current: bool
     """AWS lists it as current generation."""
+    vcpus: int | None
+    """None where the reference has no figure; for some types taken from the same-named EC2 type (UNCERTAIN)."""
     burstable: bool
     """T-class: CPU credits, baseline performance."""
     data_tiering: bool
@@ -61,6 +63,7 @@ def catalog() -> dict[str, NodeType]:
             size=entry["size"],
             memory_gib=entry["memoryGib"],
             current=entry["current"],
+            vcpus=entry["vcpus"],
             burstable=entry["burstable"],
             data_tiering=entry["dataTiering"],
             engines=tuple(entry["engines"]),

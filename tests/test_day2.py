@@ -355,10 +355,20 @@ def alarms_of(plan: Plan, cache: str) -> dict[str, PlannedResource]:
 
 NODE_ALARMS = {
     "engine-cpu": ("EngineCPUUtilization", "Average", 60),
+    "host-cpu": ("CPUUtilization", "Average", 60),
     "memory": ("DatabaseMemoryUsagePercentage", "Average", 60),
     "evictions": ("Evictions", "Sum", 300),
     "connections": ("CurrConnections", "Maximum", 60),
     "replication-lag": ("ReplicationLag", "Maximum", 60),
+}
+
+
+PROD_ALARMS = {
+    # cache.r7g.large and cache.m7g.large have 2 vCPUs (elasticache-node-types.csv), so a host CPU alarm too;
+    # cache.r7g.xlarge has 4.
+    "sessions": set(NODE_ALARMS),
+    "ratelimit": set(NODE_ALARMS),
+    "retrieval": set(NODE_ALARMS) - {"host-cpu"},
 }
 
 
@@ -407,12 +417,48 @@ def test_one_alarm_per_metric_covers_every_node(prod, run) -> None:
         assert alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
 
 
+@pytest.mark.parametrize(
+    ("stack", "node_type", "threshold"),
+    [
+        ("dev", "cache.t4g.small", 45),
+        ("prod", "cache.r7g.large", 45),
+        ("prod", "cache.m7g.large", 45),
+        ("prod", "cache.r7g.xlarge", None),
+        ("prod", "cache.r6gd.xlarge", None),
+    ],
+)
+def test_nodes_of_two_vcpus_or_fewer_also_alarm_on_host_cpu_at_90_divided_by_the_vcpus(
+    stack_config, run, stack: str, node_type: str, threshold: float | None
+) -> None:
+    plan = run(edit_cache(stack_config(stack), "sessions", nodeType=node_type))
+    alarm = alarms_of(plan, "sessions").get(f"{stack}-sessions-host-cpu")
+    if threshold is None:
+        assert alarm is None
+        return
+    assert alarm is not None
+    assert alarm.inputs["threshold"] == threshold
+    assert watched_nodes(alarm) == one(plan, REPLICATION_GROUP, "sessions").outputs["memberClusters"]
+    assert "engine-cpu" in {readable(plan, "sessions", a.inputs["name"]).split("-", 2)[-1] for a in plan.of_type(ALARM)}
+
+
+def test_the_host_cpu_threshold_can_be_set(prod, run) -> None:
+    plan = run(edit_cache(prod, "sessions", observability={"alarms": {"hostCpuPercent": 60}}))
+    assert alarms_of(plan, "sessions")["prod-sessions-host-cpu"].inputs["threshold"] == 60
+
+
+def test_a_node_type_change_across_two_vcpus_adds_or_removes_only_the_host_cpu_alarm(prod) -> None:
+    small = first_deploy(prod)
+    large = run_program(edit_cache(prod, "sessions", nodeType="cache.r7g.xlarge"), previous_outputs=small.exports)
+    assert alarm_names(small) - alarm_names(large) == {"sessions-alarm-host-cpu"}
+    assert alarm_names(large) - alarm_names(small) == set()
+
+
 def test_sharded_cache_alarms_cover_every_shard_member(prod, run) -> None:
     plan = run(prod)
     alarms = alarms_of(plan, "retrieval")
     members = one(plan, REPLICATION_GROUP, "retrieval").outputs["memberClusters"]
     assert len(members) == 6
-    assert set(alarms) == {f"prod-retrieval-{slug}" for slug in NODE_ALARMS}
+    assert set(alarms) == {f"prod-retrieval-{slug}" for slug in PROD_ALARMS["retrieval"]}
     for alarm in alarms.values():
         assert watched_nodes(alarm) == members
 
@@ -440,7 +486,7 @@ def test_a_replica_or_shard_change_adds_or_removes_no_alarm(prod, change) -> Non
     }
     # Only the alarms of the cache that changed are updated, in place, to read its new members.
     cache = next(iter({name.split("-alarm-")[0] for name in changed}))
-    assert changed == {f"{cache}-alarm-{slug}" for slug in NODE_ALARMS}
+    assert changed == {f"{cache}-alarm-{slug}" for slug in PROD_ALARMS[cache]}
     group = one(after, REPLICATION_GROUP, cache)
     for name in changed:
         assert watched_nodes(one_alarm(after, name)) == group.outputs["memberClusters"]
@@ -479,11 +525,11 @@ def test_more_than_ten_nodes_take_one_alarm_per_metric_per_ten_nodes(prod, run) 
     alarms = alarms_of(plan, "retrieval")
     members = one(plan, REPLICATION_GROUP, "retrieval").outputs["memberClusters"]
     assert len(members) == 12
-    for slug in NODE_ALARMS:
+    for slug in PROD_ALARMS["retrieval"]:
         first, second = alarms[f"prod-retrieval-{slug}"], alarms[f"prod-retrieval-{slug}-2"]
         assert watched_nodes(first) + watched_nodes(second) == members
         assert len(watched_nodes(first)) == 10
-    assert len(alarms) == 2 * len(NODE_ALARMS)
+    assert len(alarms) == 2 * len(PROD_ALARMS["retrieval"])
 
 
 def test_alarms_and_failover_events_go_to_the_cache_topic(prod, run) -> None:
@@ -755,6 +801,6 @@ def test_past_ten_nodes_only_a_change_across_a_multiple_of_ten_adds_alarms(prod)
     nine = first_deploy(edit_cache(prod, "retrieval", shards=3, replicas=2))
     twelve = run_program(edit_cache(prod, "retrieval", shards=4, replicas=2), previous_outputs=nine.exports)
     fifteen = run_program(edit_cache(prod, "retrieval", shards=5, replicas=2), previous_outputs=nine.exports)
-    assert alarm_names(twelve) - alarm_names(nine) == {f"retrieval-alarm-{slug}-2" for slug in NODE_ALARMS}
+    assert alarm_names(twelve) - alarm_names(nine) == {f"retrieval-alarm-{slug}-2" for slug in PROD_ALARMS["retrieval"]}
     assert alarm_names(nine) - alarm_names(twelve) == set()
     assert alarm_names(fifteen) == alarm_names(twelve)

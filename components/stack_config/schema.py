@@ -160,6 +160,7 @@ class LimitsConfig(Model):
 
 class ThresholdsConfig(Model):
     engine_cpu_percent: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
+    host_cpu_percent: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
     memory_percent: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
     evictions: Annotated[float, _unit("evictions per 5 minutes", ge=0)] | None = None
     connections: Annotated[float, _unit("connections", gt=0, le=65_000)] | None = None
