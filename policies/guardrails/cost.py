@@ -159,18 +159,15 @@ def _region(props: Props, resource: PolicyResource, stack: str | None, configure
             return region, "its provider's `region`"
         if isinstance(region, str) and region.strip():
             return region.strip(), "its provider's `region`"
-        if not _is_default_provider(provider):
-            # Only a default provider takes the stack's `aws:*` config as its inputs (pulumi/pulumi
-            # `pkg/resource/deploy/default_providers.go` newRegisterDefaultProviderEvent, GetPackageConfig); an
-            # explicit one without `region` runs where AWS_REGION or the profile says, which the pack cannot see.
-            if configured:
-                return configured, "the policy's `region` setting"
-            return None, EXPLICIT_PROVIDER_NO_REGION
-    if stack:
+    # Only a default provider takes the stack's `aws:*` config as its inputs (pulumi/pulumi
+    # `pkg/resource/deploy/default_providers.go` newRegisterDefaultProviderEvent, GetPackageConfig); an explicit
+    # one without `region` runs where AWS_REGION or the profile says, which the pack cannot see.
+    explicit = provider is not None and not _is_default_provider(provider)
+    if stack and not explicit:
         return stack, STACK_REGION
     if configured:
         return configured, "the policy's `region` setting"
-    return None, NO_REGION
+    return None, EXPLICIT_PROVIDER_NO_REGION if explicit else NO_REGION
 
 
 def _expected_load(props: Props, pricing: ModuleType) -> tuple[Load, tuple[str, ...]]:
