@@ -438,7 +438,7 @@ def test_nodes_of_two_vcpus_or_fewer_also_alarm_on_host_cpu_at_90_divided_by_the
     assert alarm is not None
     assert alarm.inputs["threshold"] == threshold
     assert watched_nodes(alarm) == one(plan, REPLICATION_GROUP, "sessions").outputs["memberClusters"]
-    assert "engine-cpu" in {readable(plan, "sessions", a.inputs["name"]).split("-", 2)[-1] for a in plan.of_type(ALARM)}
+    assert f"{stack}-sessions-engine-cpu" in alarms_of(plan, "sessions")
 
 
 def test_the_host_cpu_threshold_can_be_set(prod, run) -> None:
