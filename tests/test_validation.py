@@ -436,6 +436,19 @@ def test_secret_values_never_appear_in_the_error(dev) -> None:
     assert secret not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    "rule", [">Sup3r-Secret-Value-123", "<Sup3r-Secret-Value-123", "#" + "ab" * 32, "!" + "cd" * 32]
+)
+def test_a_password_written_into_an_access_string_is_named_but_not_shown(dev, rule: str) -> None:
+    # ACL SETUSER takes a password (`>pass`, `<pass`) or its SHA-256 (`#hash`, `!hash`) as a rule; ElastiCache
+    # refuses them in an access string, and the error that says so lands in CI logs and reports.
+    config = edit_cache(dev, "sessions", auth={"mode": "password", "accessString": f"on ~* {rule} +@all"})
+    problem = rejected(config, "caches.sessions.auth.accessString")
+    assert problem.value == f"on ~* {rule[0]}[secret] +@all"
+    assert "passwords cannot be in an access string" in problem.message
+    assert rule[1:] not in str(problem)
+
+
 # -- workload contradictions ----------------------------------------------------------------------------------
 
 

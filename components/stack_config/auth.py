@@ -11,6 +11,7 @@ from components.stack_config.defaults import DEFAULT_USERS
 from components.stack_config.problems import MISSING
 from components.stack_config.schema import NAME, NAME_RULE, SECRETS_KEY
 from components.stack_config.secrets import SET_SECRET
+from elasticache_facts.access import redacted
 
 MODE_KEYS: dict[str, tuple[AuthMode, ...]] = {
     "access_string": (AuthMode.IAM, AuthMode.PASSWORD),
@@ -110,14 +111,15 @@ def resolve_auth(ctx: CacheContext) -> Auth | None:
 
 def _check_access_string(ctx: CacheContext, text: str, is_default: bool) -> None:
     path = f"{ctx.path}.auth.accessString"
+    shown = redacted(text)
     parsed, errors = acl.parse(text)
     if parsed is None:
         for error in errors:
-            ctx.stack.problems.add(path, text, error)
+            ctx.stack.problems.add(path, shown, error)
         return
     if not parsed.enabled:
         ctx.stack.problems.add(
-            path, text, "leaves the users off, so they cannot connect; allowed: a string with on: add on"
+            path, shown, "leaves the users off, so they cannot connect; allowed: a string with on: add on"
         )
     # Sharded and serverless caches both take a cluster client (cacheclient.connect), which starts with discovery.
     cluster_client = ctx.serverless or (ctx.node_config is not None and ctx.node_config.shards is not None)
@@ -125,9 +127,9 @@ def _check_access_string(ctx: CacheContext, text: str, is_default: bool) -> None
     if denied and not is_default:
         ctx.stack.problems.warn(
             path,
-            text,
+            shown,
             f"denies {', '.join(command.replace('|', ' ') for command in denied)}, which clients and health checks "
             f"send: allow them (e.g. add {' '.join(f'+{command.lower()}' for command in denied)})",
         )
     if not parsed.has_keys:
-        ctx.stack.problems.warn(path, text, "names no keys (~pattern or allkeys): every command on a key is denied")
+        ctx.stack.problems.warn(path, shown, "names no keys (~pattern or allkeys): every command on a key is denied")

@@ -13,7 +13,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from elasticache_facts.access import DEFAULT_USER
+from elasticache_facts.access import DEFAULT_USER, redacted
 from elasticache_facts.engines import REDIS_PROTOCOL
 from elasticache_facts.tokens import (
     CLUSTER,
@@ -189,8 +189,8 @@ def _user(props: Props, report: ReportViolation) -> None:
             props.note(name)  # full access is only wrong for the default user
         else:
             report(
-                f'the "default" user is enabled with full access ({access!r}): every connection that does not '
-                'authenticate as another user gets all of it. Disable it: `accessString: "off -@all"` with a '
+                f'the "default" user is enabled with full access ({redacted(access)!r}): every connection that does '
+                'not authenticate as another user gets all of it. Disable it: `accessString: "off -@all"` with a '
                 "write-only password (`passwordsWo`)."
             )
 
@@ -380,8 +380,8 @@ def _validate_full_access(args: ResourceValidationArgs, report: ReportViolation)
     access = props.text("accessString")
     if isinstance(access, str) and unrestricted(access) and not is_unknown(name):
         report(
-            f"user {name!r} has {access!r}: every command on every key, including FLUSHALL, CONFIG and DEBUG. "
-            "Grant what the application uses (e.g. `on ~app:* &* +@all -@dangerous`, or `+@read +@write`)."
+            f"user {name!r} has {redacted(access)!r}: every command on every key, including FLUSHALL, CONFIG and "
+            "DEBUG. Grant what the application uses (e.g. `on ~app:* &* +@all -@dangerous`, or `+@read +@write`)."
         )
     props.finish()
 

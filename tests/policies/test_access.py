@@ -94,6 +94,14 @@ def test_full_access_default_user_is_flagged() -> None:
     assert check(authentication, USER, with_(default_user("c", SESSIONS_TAGS), userName=UNKNOWN)).passed
 
 
+def test_a_password_in_an_access_string_is_not_repeated_in_a_violation() -> None:
+    # AWS refuses it at apply time, but the preview's policy results (CLI output, Pulumi Cloud) show the message.
+    enabled = with_(default_user("c", SESSIONS_TAGS), accessString="on ~* +@all >Sup3r-Secret-Value-123")
+    text = check(authentication, USER, enabled).text()
+    assert "'on ~* +@all >[secret]'" in text
+    assert "Sup3r-Secret-Value-123" not in text
+
+
 @pytest.mark.parametrize(
     ("access", "full"),
     [
