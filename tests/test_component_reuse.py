@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import pulumi
@@ -78,7 +79,7 @@ def test_loader_built_args_are_accepted(component_mocks):
 def test_args_with_neither_node_nor_serverless_are_refused_before_registration(component_mocks):
     # Unchecked: AssertionError with no message, after the suffix, topic, SG, ingress, users were registered.
     assert refused(component_mocks, dataclasses.replace(valid(), node=None)) == [
-        "node / serverless: set exactly one of them"
+        "node / serverless = neither set: set exactly one of them: node for a replication group, serverless for one"
     ]
 
 
@@ -92,13 +93,17 @@ def test_serverless_args_in_token_mode_are_refused_before_registration(component
         serverless=Serverless(max_data_gb=10, max_ecpu_per_second=5000),
         auth=dataclasses.replace(base.auth, mode=AuthMode.TOKEN, users=(), token=SecretStr("Abcdefgh12345678-token")),
     )
-    assert refused(component_mocks, args) == ["auth.mode: serverless caches support RBAC only: use iam or password"]
+    assert refused(component_mocks, args) == [
+        "auth.mode = 'token': serverless caches support RBAC only; allowed: iam or password"
+    ]
 
 
 def test_kms_choice_arn_without_arn_is_refused(component_mocks):
     # Unchecked: registered with no kmsKeyId, i.e. the AWS-owned key, though a customer key was chosen.
     args = dataclasses.replace(valid(), kms_key=KmsKey(KmsKeyChoice.ARN))
-    assert refused(component_mocks, args) == ["kms_key.arn: a KMS key ARN is required when kms_key.choice is ARN"]
+    assert refused(component_mocks, args) == [
+        "kms_key.arn = None: a KMS key ARN is required when kms_key.choice is ARN"
+    ]
 
 
 def test_args_aws_refuses_are_refused_with_every_problem(component_mocks):
@@ -113,7 +118,7 @@ def test_args_aws_refuses_are_refused_with_every_problem(component_mocks):
         node=dataclasses.replace(base.node, replicas=7, node_type="cache.r3.large"),
         observability=dataclasses.replace(base.observability, log_retention_days=10),
     )
-    paths = [problem.split(":")[0] for problem in refused(component_mocks, args)]
+    paths = [problem.split(" = ")[0] for problem in refused(component_mocks, args)]
     for path in (
         "cache_id",
         "engine_version",
@@ -127,13 +132,67 @@ def test_args_aws_refuses_are_refused_with_every_problem(component_mocks):
         assert path in paths
 
 
+_PROBLEM = re.compile(
+    r"^(?P<path>[a-z_]+(?:\[\d+\])?(?:\.[a-z_\-]+(?:\[\d+\])?)*|node / serverless) = (?P<value>.+?): \S"
+)
+
+
+def test_every_problem_names_the_field_its_value_and_what_is_allowed(component_mocks):
+    # The same form as the stack config's problems: a reused component's caller sees what it passed.
+    base = valid()
+    args = dataclasses.replace(
+        base,
+        engine_version="6.2",
+        backup=dataclasses.replace(base.backup, retention_days=99),
+        node=dataclasses.replace(base.node, replicas=7, port=80, node_type="cache.r3.large"),
+        observability=dataclasses.replace(base.observability, log_retention_days=10),
+        network=dataclasses.replace(base.network, vpc_id="vpc-1"),
+    )
+    problems = refused(component_mocks, args)
+    shown = {}
+    for problem in problems:
+        match = _PROBLEM.match(problem)
+        assert match, f"not '<field> = <value>: <why>': {problem!r}"
+        shown[match["path"]] = match["value"]
+    assert shown["engine_version"] == "'6.2'"
+    assert shown["backup.retention_days"] == "99"
+    assert shown["node.replicas"] == "7"
+    assert shown["node.port"] == "80"
+    assert shown["node.node_type"] == "'cache.r3.large'"
+    assert shown["observability.log_retention_days"] == "10"
+    assert shown["network.vpc_id"] == "'vpc-1'"
+    allowed = next(problem for problem in problems if problem.startswith("observability.log_retention_days"))
+    assert "allowed: 0, 1, 3, 5, 7, 14" in allowed
+
+
+def test_a_secret_that_aws_refuses_is_named_but_never_shown(component_mocks):
+    base = valid()
+    short = "Short-Secret1"
+    token = dataclasses.replace(
+        base, auth=dataclasses.replace(base.auth, mode=AuthMode.TOKEN, users=(), token=SecretStr(short))
+    )
+    [problem] = refused(component_mocks, token)
+    assert problem.startswith("auth.token = [secret]: must be 16..128 characters long")
+    assert short not in problem
+    passwords = dataclasses.replace(
+        base,
+        auth=dataclasses.replace(
+            base.auth, mode=AuthMode.PASSWORD, passwords={user: SecretStr(short) for user in base.auth.users}
+        ),
+    )
+    problems = refused(component_mocks, passwords)
+    assert problems
+    assert all(" = [secret]: must be 16..128 characters" in problem for problem in problems)
+    assert not any(short in problem for problem in problems)
+
+
 def test_a_node_cache_s_topic_of_another_account_is_refused(component_mocks):
     # Unchecked: CreateReplicationGroup with a NotificationTopicArn AWS refuses (its owner is not the cluster's).
     base = dataclasses.replace(valid(), account_id="123456789012")
     other = "arn:aws:sns:us-east-1:999999999999:oncall"
     args = dataclasses.replace(base, observability=dataclasses.replace(base.observability, alarm_topic_arn=other))
     [problem] = refused(component_mocks, args)
-    assert problem.startswith("observability.alarm_topic_arn: the topic belongs to account 999999999999")
+    assert problem.startswith(f"observability.alarm_topic_arn = {other!r}: the topic belongs to account 999999999999")
 
 
 def test_args_with_node_and_serverless_are_refused(component_mocks):
@@ -141,14 +200,16 @@ def test_args_with_node_and_serverless_are_refused(component_mocks):
     # the security group opens 6379-6380 only).
     base = valid(port=6390)
     args = dataclasses.replace(base, serverless=Serverless(max_data_gb=10, max_ecpu_per_second=5000))
-    assert refused(component_mocks, args) == ["node / serverless: set exactly one of them"]
+    assert refused(component_mocks, args) == [
+        "node / serverless = both set: set exactly one of them: node for a replication group, serverless for one"
+    ]
 
 
 def test_a_node_cache_without_a_description_is_refused(component_mocks):
     # Unchecked: a replication group with description "" (CacheArgs' default), which pulumi-aws documents as "Must
     # not be empty"; the loader always generates one.
     assert refused(component_mocks, dataclasses.replace(valid(), description="")) == [
-        "description: required for a node-based cache: AWS refuses a replication group without a description"
+        "description = '': required for a node-based cache: AWS refuses a replication group without a description"
     ]
 
 
@@ -180,42 +241,42 @@ def test_a_network_aws_or_the_loader_refuses_is_refused(component_mocks):
     )
     problems = refused(component_mocks, args)
     assert problems == [
-        "network.subnet_ids[2]: 'subnet-0aaaaaaaaaaaaaaa1' listed twice; allowed: each cache subnet once: remove this "
-        "one",
-        "network.app_security_group_ids[1]: 'sg-0ccccccccccccccc1' listed twice; allowed: each app security group "
+        "network.subnet_ids[2] = 'subnet-0aaaaaaaaaaaaaaa1': listed twice; allowed: each cache subnet once: remove "
+        "this one",
+        "network.app_security_group_ids[1] = 'sg-0ccccccccccccccc1': listed twice; allowed: each app security group "
         "once: remove this one",
-        "network.app_availability_zones[2]: 'us-east-1c' no cache subnet in this AZ (cache subnets are in us-east-1a, "
-        "us-east-1b): add a private subnet of us-east-1c to network.subnet_ids, or drop the AZ",
-        "node.layouts[0]: places a node in us-east-1c, where no cache subnet is (they are in us-east-1a, us-east-1b); "
-        "allowed: AZs of network.subnet_ids",
+        "network.app_availability_zones[2] = 'us-east-1c': no cache subnet in this AZ (cache subnets are in "
+        "us-east-1a, us-east-1b): add a private subnet of us-east-1c to network.subnet_ids, or drop the AZ",
+        "node.layouts[0] = ['us-east-1a', 'us-east-1b', 'us-east-1c']: places a node in us-east-1c, where no cache "
+        "subnet is (they are in us-east-1a, us-east-1b); allowed: AZs of network.subnet_ids",
     ]
 
 
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"subnet_ids": ()}, ["network.subnet_ids: empty; allowed: at least one cache subnet: add one"]),
+        ({"subnet_ids": ()}, ["network.subnet_ids = []: empty; allowed: at least one cache subnet: add one"]),
         (
             {"app_security_group_ids": ()},
-            ["network.app_security_group_ids: empty; allowed: at least one app security group: add one"],
+            ["network.app_security_group_ids = []: empty; allowed: at least one app security group: add one"],
         ),
         (
             {"app_availability_zones": ("us-east-1a", "eu-west-1a")},
             [
-                "network.app_availability_zones[1]: 'eu-west-1a' not an AZ of the region us-east-1; allowed: one of "
-                "its AZs, such as us-east-1a"
+                "network.app_availability_zones[1] = 'eu-west-1a': not an AZ of the region us-east-1; allowed: one "
+                "of its AZs, such as us-east-1a"
             ],
         ),
         (
             {"app_availability_zones": ("us-east-1a", "us-east-1b", "us-east-1a")},
             [
-                "network.app_availability_zones[2]: 'us-east-1a' listed twice; allowed: each app AZ once: remove "
+                "network.app_availability_zones[2] = 'us-east-1a': listed twice; allowed: each app AZ once: remove "
                 "this one"
             ],
         ),
         (
             {"vpc_id": "vpc-1"},
-            ["network.vpc_id: 'vpc-1' is not in the expected format; allowed: a VPC id: vpc- and 8 or 17 hex digits"],
+            ["network.vpc_id = 'vpc-1': not in the expected format; allowed: a VPC id: vpc- and 8 or 17 hex digits"],
         ),
     ],
 )
@@ -230,14 +291,14 @@ def test_a_subnet_without_a_known_az_is_refused(component_mocks):
     subnet_azs = dict(base.network.subnet_azs)
     subnet_azs.pop(base.network.subnet_ids[0])
     [problem] = refused(component_mocks, _with_network(base, subnet_azs=subnet_azs))
-    assert problem.startswith("network.subnet_ids[0]: 'subnet-0aaaaaaaaaaaaaaa1' has no AZ in network.subnet_azs")
+    assert problem.startswith("network.subnet_ids[0] = 'subnet-0aaaaaaaaaaaaaaa1': has no AZ in network.subnet_azs")
 
 
 def test_a_serverless_cache_s_network_is_held_to_the_same_rules(component_mocks):
     base = valid(workload="cache", type="serverless", limits={"maxDataGb": 10, "maxEcpuPerSecond": 5000})
     args = _with_network(base, app_security_group_ids=base.network.app_security_group_ids * 2)
     assert refused(component_mocks, args) == [
-        "network.app_security_group_ids[1]: 'sg-0ccccccccccccccc1' listed twice; allowed: each app security group "
+        "network.app_security_group_ids[1] = 'sg-0ccccccccccccccc1': listed twice; allowed: each app security group "
         "once: remove this one"
     ]
 
@@ -250,7 +311,12 @@ def test_an_access_string_elasticache_refuses_is_refused(component_mocks):
         base, auth=dataclasses.replace(base.auth, access_string="on ~* +@all >hunter2 reset +nosuch")
     )
     problems = refused(component_mocks, args)
-    assert [problem.split(":")[0] for problem in problems] == ["auth.access_string"] * 3
+    assert [problem.split(" = ")[0] for problem in problems] == ["auth.access_string"] * 3
+    # The string is shown with its password rule redacted: an error message lands in CI logs and reports.
+    assert all(
+        problem.startswith("auth.access_string = 'on ~* +@all >[secret] reset +nosuch': ") for problem in problems
+    )
+    assert not any("hunter2" in problem for problem in problems)
     assert "passwords cannot be in an access string" in problems[0]
     assert "'reset': AWS refuses reset" in problems[1]
     assert "no command 'nosuch'" in problems[2]
@@ -284,7 +350,7 @@ def test_parameters_the_family_refuses_are_refused(component_mocks, engine_versi
     base = valid(engineVersion=engine_version)
     args = dataclasses.replace(base, node=dataclasses.replace(base.node, parameters=((parameter, value),)))
     [problem] = refused(component_mocks, args)
-    assert problem.startswith(f"node.parameters.{parameter}: ")
+    assert problem.startswith(f"node.parameters.{parameter} = {value!r}: ")
     assert why in problem
 
 
