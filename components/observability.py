@@ -91,6 +91,14 @@ def host_cpu_vcpus(node_type: str) -> int | None:
     return known.vcpus
 
 
+def vcpus_shown(node_type: str, vcpus: int) -> str:
+    """`2 vCPUs`, saying so where the figure is the same-named EC2 type's: whoever tunes the threshold knows."""
+    known = catalog().get(node_type)
+    if known is not None and known.vcpus_uncertain:
+        return f"{vcpus} vCPUs, the EC2 {node_type.removeprefix('cache.')}'s: AWS's ElastiCache node table lists none"
+    return f"{vcpus} vCPUs"
+
+
 def member_cluster_ids(cache_id: str, node: NodeBased) -> list[str]:
     """The node (cache cluster) ids AWS gives the members of a replication group."""
     if node.cluster_mode_enabled:
@@ -161,8 +169,8 @@ def node_alarms(args: CacheArgs) -> list[AlarmSpec]:
             "CPUUtilization",
             "Average",
             threshold,
-            f"host CPU above {threshold:g}% for 3 minutes ({vcpus} vCPUs): add replicas for reads, scale up or add "
-            "shards for writes",
+            f"host CPU above {threshold:g}% for 3 minutes ({vcpus_shown(node.node_type, vcpus)}): add replicas for "
+            "reads, scale up or add shards for writes",
         )
     memory = "DatabaseMemoryUsagePercentage"
     # A data tiering node keeps data on SSD too: only the capacity metric says how full it is.

@@ -45,6 +45,8 @@ class NodeType:
     """AWS lists it as current generation."""
     vcpus: int | None
     """None where the reference has no figure; for some types taken from the same-named EC2 type (UNCERTAIN)."""
+    vcpus_uncertain: bool
+    """`vcpus` is the same-named EC2 type's: AWS's ElastiCache node type table does not list it."""
     burstable: bool
     """T-class: CPU credits, baseline performance."""
     data_tiering: bool
@@ -64,6 +66,7 @@ def catalog() -> dict[str, NodeType]:
             memory_gib=entry["memoryGib"],
             current=entry["current"],
             vcpus=entry["vcpus"],
+            vcpus_uncertain=entry["vcpusUncertain"],
             burstable=entry["burstable"],
             data_tiering=entry["dataTiering"],
             engines=tuple(entry["engines"]),

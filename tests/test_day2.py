@@ -13,6 +13,7 @@ from components.cache import _topic_policy
 from components.observability import AlarmSpec
 from components.stack_config import ConfigError
 from elasticache_facts import tokens
+from elasticache_facts.node_types import catalog
 from elasticache_facts.tokens import (
     KMS_KEY,
     PARAMETER_GROUP,
@@ -439,6 +440,9 @@ def test_nodes_of_two_vcpus_or_fewer_also_alarm_on_host_cpu_at_90_divided_by_the
     assert alarm.inputs["threshold"] == threshold
     assert watched_nodes(alarm) == one(plan, REPLICATION_GROUP, "sessions").outputs["memberClusters"]
     assert f"{stack}-sessions-engine-cpu" in alarms_of(plan, "sessions")
+    # The vCPU figure behind the threshold says where it comes from when it is the same-named EC2 type's.
+    uncertain = catalog()[node_type].vcpus_uncertain
+    assert ("AWS's ElastiCache node table lists none" in alarm.inputs["alarmDescription"]) is uncertain
 
 
 def test_the_host_cpu_threshold_can_be_set(prod, run) -> None:
