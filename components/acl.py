@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from enum import Enum
 
 from elasticache_facts.commands import COMMANDS, CONTAINERS
 
@@ -66,12 +67,53 @@ _FORBIDDEN = {"reset": "AWS refuses reset in an access string", "nopass": "AWS s
 _SYNTAX = "allowed: ACL rules as ACL SETUSER takes them"
 
 
+class Channels(str, Enum):
+    """How an access string's pub/sub channel rules relate to the channels a user starts from (`acl-pubsub-default`)."""
+
+    NONE = "none"
+    """No channel rule: the user has the channels of `acl-pubsub-default` as it was when the user was set."""
+    SET = "set"
+    """The first channel rule (`&*`, `allchannels`, `resetchannels`) sets them outright: the default is replaced."""
+    ADDED = "added"
+    """The first channel rule adds a pattern (`&app:*`) to the channels the user starts from."""
+
+
+_ALL_CHANNELS = ("&*", "allchannels")
+_PATTERN_AFTER_ALL = (
+    "ACL SETUSER refuses a channel pattern added to all channels ('Adding a pattern after the * pattern (or the "
+    "'allchannels' flag) is not valid')"
+)
+
+
+def pattern_after_all_channels(channel_rules: tuple[str, ...], start_all: bool) -> str | None:
+    """The first channel pattern the engines refuse because the user has all channels at that point (after `&*` or
+    `allchannels`, or from the start when `acl-pubsub-default` is `allchannels`), or None (tests/engine)."""
+    every = start_all
+    for rule in channel_rules:
+        if rule in _ALL_CHANNELS:
+            every = True
+        elif rule == "resetchannels":
+            every = False
+        elif every:
+            return rule
+    return None
+
+
 @dataclass(frozen=True)
 class AccessString:
     enabled: bool
     rules: tuple[str, ...]
     """Command rules in order (`+@all`, `-@dangerous`, `+info`)."""
     has_keys: bool
+    channel_rules: tuple[str, ...] = ()
+    """`&pattern`, `allchannels` and `resetchannels` in order (`&*` stays as written)."""
+
+    @property
+    def channels(self) -> Channels:
+        if not self.channel_rules:
+            return Channels.NONE
+        first = self.channel_rules[0]
+        return Channels.SET if first in (*_ALL_CHANNELS, "resetchannels") else Channels.ADDED
 
 
 def parse(text: str) -> tuple[AccessString | None, list[str]]:
@@ -80,6 +122,7 @@ def parse(text: str) -> tuple[AccessString | None, list[str]]:
     enabled = False
     rules: list[str] = []
     has_keys = False
+    channel_rules: list[str] = []
     for token in text.split():
         low = token.lower()
         if low in ("on", "off"):
@@ -90,7 +133,9 @@ def parse(text: str) -> tuple[AccessString | None, list[str]]:
             errors.append(f"{token[0]!r}...: passwords cannot be in an access string (AWS sets them); {_SYNTAX}")
         elif low in ("allkeys",) or token.startswith(("~", "%R~", "%W~", "%RW~")):
             has_keys = True
-        elif low in ("resetkeys", "allchannels", "resetchannels") or token.startswith("&"):
+        elif low in ("allchannels", "resetchannels") or token.startswith("&"):
+            channel_rules.append(token if token.startswith("&") else low)
+        elif low == "resetkeys":
             continue
         elif low in ("allcommands", "nocommands"):
             rules.append("+@all" if low == "allcommands" else "-@all")
@@ -106,9 +151,15 @@ def parse(text: str) -> tuple[AccessString | None, list[str]]:
             errors.append(
                 f"{token!r}: not an ACL rule (on/off, ~keys, &channels, +command, -command, +@category); {_SYNTAX}"
             )
+    # Refused whatever the user starts from: a pattern after `&*` or `allchannels` in the string itself.
+    if (rule := pattern_after_all_channels(tuple(channel_rules), start_all=False)) is not None:
+        errors.append(
+            f"{rule!r} after all channels (&* or allchannels): {_PATTERN_AFTER_ALL}; allowed: &* alone for every "
+            "channel, or resetchannels then the patterns (resetchannels &app:*)"
+        )
     if errors:
         return None, errors
-    return AccessString(enabled, tuple(rules), has_keys), []
+    return AccessString(enabled, tuple(rules), has_keys, tuple(channel_rules)), []
 
 
 def _unknown_command(sign: str, name: str) -> str | None:

@@ -38,3 +38,16 @@ def redacted(access_string: str) -> str:
     return " ".join(
         f"{token[0]}[secret]" if token.startswith(_CREDENTIAL_RULES) else token for token in access_string.split()
     )
+
+
+PUBSUB_DEFAULT_PARAMETER = "acl-pubsub-default"
+ELASTICACHE_PUBSUB_DEFAULT = "allchannels"
+"""The channels ElastiCache gives a user whose access string does not set them: `acl-pubsub-default` is
+`allchannels` in the default group of every Valkey and Redis OSS family (AWS "Engine specific parameters",
+ParameterGroups.Engine.html, as elasticache-parameters.md records it; carried over to valkey9 there, UNCERTAIN),
+where Valkey's and Redis OSS 7's own default is `resetchannels`.
+
+Two engine rules follow (Valkey 9.1 and Redis OSS 7.0, tests/engine/test_channels.py): ACL SETUSER starts a user's
+channels from the parameter and refuses a channel pattern added to `allchannels` ("Adding a pattern after the *
+pattern (or the 'allchannels' flag) is not valid"), so `&app:*` needs `resetchannels` before it; and a change of
+the parameter leaves the users that exist as they are (AWS: until they are updated or the cluster reboots)."""

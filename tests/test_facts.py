@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from pulumi_policy import deserialize
@@ -10,7 +11,17 @@ from pulumi_policy import deserialize
 import sdk_internals
 from components.spec import ExpectedLoad
 from components.stack_config.defaults import DEFAULT_NODE_TYPE
-from elasticache_facts import build_node_types, build_parameters, engines, node_types, parameters, tags, wire, workloads
+from elasticache_facts import (
+    access,
+    build_node_types,
+    build_parameters,
+    engines,
+    node_types,
+    parameters,
+    tags,
+    wire,
+    workloads,
+)
 from pricing import Load, load_table
 
 
@@ -138,3 +149,15 @@ def test_every_family_the_program_provisions_has_a_parameter_list() -> None:
     for engine, versions in engines.NODE_VERSIONS.items():
         for version in versions:
             assert parameters.family_parameters(engines.parameter_group_family(engine.value, version)), version
+
+
+@pytest.mark.skipif(
+    not build_parameters.DEFAULT_SOURCE.exists(),
+    reason=f"the reference parameter tables are not on this machine ({build_parameters.DEFAULT_SOURCE})",
+)
+def test_the_pubsub_default_is_every_family_s_default_in_the_reference() -> None:
+    families = json.loads(build_parameters.DEFAULT_SOURCE.read_text())["families"]
+    defaults = {family: entries[access.PUBSUB_DEFAULT_PARAMETER]["default"] for family, entries in families.items()}
+    assert set(defaults.values()) == {access.ELASTICACHE_PUBSUB_DEFAULT}, defaults
+    for family in families:
+        assert access.PUBSUB_DEFAULT_PARAMETER in (parameters.family_parameters(family) or {}), family

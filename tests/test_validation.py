@@ -1225,6 +1225,13 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
         "lists them); did you mean '-client|kill'?",
     ),
     (
+        "acl-pattern-after-all-channels",
+        node(auth={"accessString": "on ~* &* &app:* +@all"}),
+        {},
+        "caches.c.auth.accessString",
+        "allowed: &* alone for every channel, or resetchannels then the patterns",
+    ),
+    (
         "acl-denied-first-argument",
         node(auth={"accessString": "on ~* +@all -select|1"}),
         {},
@@ -1298,6 +1305,67 @@ def test_access_string_that_denies_what_clients_need_warns(access: str, sharded:
     cache = node(auth={"accessString": access}, **({"shards": 2} if sharded else {}))
     spec = unit_spec(cache)
     assert any("caches.c.auth.accessString" in w and f"denies {denied}" in w for w in spec.warnings), spec.warnings
+
+
+PATTERN_ONLY = "on ~* &app:* +@all -@dangerous +info +role +client|list"
+RESET_THEN_PATTERN = "on ~* resetchannels &app:* +@all -@dangerous +info +role +client|list"
+NO_CHANNELS = "on ~* +@all -@dangerous +info +role +client|list"
+
+
+def channel_warnings(cache: dict[str, Any]) -> list[str]:
+    return [w for w in unit_spec(cache).warnings if "channel" in w or "acl-pubsub-default" in w]
+
+
+@pytest.mark.parametrize(
+    ("cache", "expected"),
+    [
+        # ElastiCache starts users from allchannels, to which the engine refuses to add a pattern.
+        pytest.param(node(auth={"accessString": PATTERN_ONLY}), ["caches.c.auth.accessString"], id="pattern"),
+        pytest.param(serverless(auth={"accessString": PATTERN_ONLY}), ["caches.c.auth.accessString"], id="serverless"),
+        pytest.param(node(auth={"accessString": RESET_THEN_PATTERN}), [], id="reset-then-pattern"),
+        pytest.param(node(), [], id="default-access-string"),
+        pytest.param(
+            node(auth={"accessString": PATTERN_ONLY}, parameters={"acl-pubsub-default": "allchannels"}),
+            ["caches.c.auth.accessString"],
+            id="pattern-under-allchannels",
+        ),
+        # A user that starts from no channels may add patterns; the parameter then matters to new users only.
+        pytest.param(
+            node(auth={"accessString": PATTERN_ONLY}, parameters={"acl-pubsub-default": "resetchannels"}),
+            [],
+            id="pattern-under-resetchannels",
+        ),
+        # The parameter is set but the access string decides: no effect on the app users.
+        pytest.param(
+            node(parameters={"acl-pubsub-default": "resetchannels"}),
+            ["caches.c.parameters.acl-pubsub-default"],
+            id="parameter-overridden",
+        ),
+        # Users that exist keep what the parameter gave them when they were set.
+        pytest.param(
+            node(auth={"accessString": NO_CHANNELS}, parameters={"acl-pubsub-default": "resetchannels"}),
+            ["caches.c.parameters.acl-pubsub-default"],
+            id="parameter-decides",
+        ),
+    ],
+)
+def test_channel_rules_are_judged_against_the_channels_users_start_from(
+    cache: dict[str, Any], expected: list[str]
+) -> None:
+    warnings = channel_warnings(cache)
+    assert [w.split(" = ")[0] for w in warnings] == expected, warnings
+
+
+def test_the_channel_warnings_say_why_and_what_to_write() -> None:
+    [pattern] = channel_warnings(node(auth={"accessString": PATTERN_ONLY}))
+    assert "acl-pubsub-default is allchannels on ElastiCache" in pattern
+    assert "put resetchannels before the patterns" in pattern
+    [overridden] = channel_warnings(node(parameters={"acl-pubsub-default": "resetchannels"}))
+    assert "has no effect on the app users" in overridden
+    [decides] = channel_warnings(
+        node(auth={"accessString": NO_CHANNELS}, parameters={"acl-pubsub-default": "allchannels"})
+    )
+    assert "users that exist keep the ones they had until they are updated or the cache reboots" in decides
 
 
 def test_data_tiering_refuses_a_workload_default_it_does_not_take_and_names_the_one_to_set() -> None:

@@ -11,7 +11,7 @@ from components.stack_config.defaults import DEFAULT_USERS
 from components.stack_config.problems import MISSING
 from components.stack_config.schema import NAME, NAME_RULE, SECRETS_KEY
 from components.stack_config.secrets import SET_SECRET
-from elasticache_facts.access import redacted
+from elasticache_facts.access import ELASTICACHE_PUBSUB_DEFAULT, PUBSUB_DEFAULT_PARAMETER, redacted
 
 MODE_KEYS: dict[str, tuple[AuthMode, ...]] = {
     "access_string": (AuthMode.IAM, AuthMode.PASSWORD),
@@ -133,3 +133,45 @@ def _check_access_string(ctx: CacheContext, text: str, is_default: bool) -> None
         )
     if not parsed.has_keys:
         ctx.stack.problems.warn(path, shown, "names no keys (~pattern or allkeys): every command on a key is denied")
+    _check_channels(ctx, path, shown, parsed)
+
+
+def _check_channels(ctx: CacheContext, path: str, shown: str, parsed: acl.AccessString) -> None:
+    """The app users' pub/sub channels against the `acl-pubsub-default` they start from (`ELASTICACHE_PUBSUB_DEFAULT`
+    unless the cache's parameters set it; a serverless cache has no parameter group).
+
+    A warning, not an error: the engines refuse the string from that start (tests/engine/test_channels.py), but that
+    ElastiCache sets its users from the parameter group's default as the engines do is read from its parameter
+    page, not seen."""
+    node = ctx.node_config
+    configured = (node.parameters or {}).get(PUBSUB_DEFAULT_PARAMETER) if node is not None else None
+    start = ELASTICACHE_PUBSUB_DEFAULT if configured is None else str(configured)
+    refused = acl.pattern_after_all_channels(parsed.channel_rules, start_all=start == "allchannels")
+    if refused is not None:
+        where = f"{PUBSUB_DEFAULT_PARAMETER} is allchannels" + (" on ElastiCache" if configured is None else "")
+        ctx.stack.problems.warn(
+            path,
+            shown,
+            f"adds {refused} to the channels a user starts from, and {where}: ACL SETUSER refuses a pattern added "
+            "to all channels ('Adding a pattern after the * pattern ... is not valid'), so the users cannot be "
+            "set: put resetchannels before the patterns (e.g. resetchannels &app:*)",
+        )
+    if configured is None:
+        return
+    channels = parsed.channels
+    parameter = f"{ctx.path}.parameters.{PUBSUB_DEFAULT_PARAMETER}"
+    if channels is acl.Channels.SET:
+        ctx.stack.problems.warn(
+            parameter,
+            configured,
+            f"has no effect on the app users: auth.accessString ({shown}) sets their channels itself; restrict "
+            "them there (e.g. resetchannels &app:*)",
+        )
+    elif channels is acl.Channels.NONE:
+        ctx.stack.problems.warn(
+            parameter,
+            configured,
+            "gives the app users their channels only when a user is created or updated: users that exist keep the "
+            "ones they had until they are updated or the cache reboots (AWS); set them in auth.accessString instead "
+            "(&* for all, resetchannels for none), the same for every user",
+        )

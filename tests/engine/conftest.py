@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from cacheclient import CacheConnection, connect
+from elasticache_facts.access import ELASTICACHE_PUBSUB_DEFAULT, PUBSUB_DEFAULT_PARAMETER
 from preflight.program import run_program
 from preflight.stack_files import read_stack_config
 from tests.connect_stacks import every_mode
@@ -36,7 +37,8 @@ IAM_STAND_IN = "iam-stand-in-password-0123"
 
 
 def directives(cache: PlannedCache) -> list[str]:
-    lines = parameter_directives(cache.parameters)
+    # The users start from the channels ElastiCache's default groups give them, not the engines' own default.
+    lines = parameter_directives({PUBSUB_DEFAULT_PARAMETER: ELASTICACHE_PUBSUB_DEFAULT, **cache.parameters})
     if cache.token is not None:
         # Token mode: ElastiCache's AUTH token is the default user's password, with every command.
         lines.append(f"requirepass {cache.token}")
