@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.spec import CacheArgs, NodeBased
+from components.spec import AlarmThresholds, CacheArgs, NodeBased
 from elasticache_facts.metrics import (
     DATA_TIERING_METRICS,
     GROUP_DIMENSION,
@@ -42,6 +42,7 @@ from elasticache_facts.metrics import (
     SERVERLESS_DIMENSION,
 )
 from elasticache_facts.node_types import catalog
+from elasticache_facts.workloads import EvictionPolicy
 
 GB = 10**9  # the serverless data limit is in decimal gigabytes; alarming a little early is the safe side
 FIVE_MINUTES = 300
@@ -81,6 +82,21 @@ class AlarmSpec:
 HOST_CPU_BUDGET = 90.0
 """AWS: a small node's CPUUtilization threshold is 90% divided by its vCPUs (45% on 2)."""
 MAX_VCPUS_FOR_HOST_CPU = 2
+
+
+MEMORY_PERCENT = 85.0
+"""Early warning of a full cache where full means refused writes (noeviction) or no key left to evict
+(`volatile-*` policies with keys that have no TTL)."""
+ALL_KEYS_MEMORY_PERCENT = 100.0
+"""Under `allkeys-*` the engine evicts "until the total memory used is back below the limit" (Redis OSS "Key
+eviction"), so a warm cache sits at 99.9-100% of maxmemory (tests/engine/test_eviction.py) and an 85% alarm would
+never clear; above 100% for 3 minutes is memory that eviction does not win back (buffers, a large write)."""
+
+
+def memory_threshold(limits: AlarmThresholds, policy: EvictionPolicy) -> float:
+    if limits.memory_percent is not None:
+        return limits.memory_percent
+    return ALL_KEYS_MEMORY_PERCENT if EvictionPolicy(policy).value.startswith("allkeys-") else MEMORY_PERCENT
 
 
 def host_cpu_vcpus(node_type: str) -> int | None:
@@ -174,12 +190,13 @@ def node_alarms(args: CacheArgs) -> list[AlarmSpec]:
         )
     memory = "DatabaseMemoryUsagePercentage"
     # A data tiering node keeps data on SSD too: only the capacity metric says how full it is.
+    memory_percent = memory_threshold(limits, node.eviction_policy)
     alarm(
         "memory",
         DATA_TIERING_METRICS[memory] if node.data_tiering else memory,
         "Average",
-        limits.memory_percent,
-        f"{'memory and SSD' if node.data_tiering else 'memory'} above {limits.memory_percent:g}% for 3 minutes "
+        memory_percent,
+        f"{'memory and SSD' if node.data_tiering else 'memory'} above {memory_percent:g}% for 3 minutes "
         f"({args.workload.value}: {node.eviction_policy.value} decides what happens when it is full)",
     )
     alarm(

@@ -188,7 +188,9 @@ class AlarmThresholds:
     engine_cpu_percent: float = 80
     host_cpu_percent: float | None = None
     """Nodes with 2 vCPUs or fewer: the host's CPU; None is AWS's rule, 90% divided by the vCPUs."""
-    memory_percent: float = 85
+    memory_percent: float | None = None
+    """None: 85, or 100 under an `allkeys-*` eviction policy, which holds memory at the limit by design
+    (`observability.memory_threshold`)."""
     evictions: float = 0
     """Evictions per five minutes; a hot cache (workload `cache`) evicts by design and defaults to 10000."""
     connections: float = 10_000

@@ -445,6 +445,26 @@ def test_nodes_of_two_vcpus_or_fewer_also_alarm_on_host_cpu_at_90_divided_by_the
     assert ("AWS's ElastiCache node table lists none" in alarm.inputs["alarmDescription"]) is uncertain
 
 
+@pytest.mark.parametrize(
+    ("changes", "threshold"),
+    [
+        ({}, 85),  # sessions: noeviction, where full means refused writes
+        ({"workload": "cache"}, 100),  # allkeys-lfu: full by design
+        ({"workload": "cache", "evictionPolicy": "volatile-lru"}, 85),  # keys without a TTL can still fill it
+        (
+            {"workload": "cache", "evictionPolicy": "allkeys-lru", "observability": {"alarms": {"memoryPercent": 95}}},
+            95,
+        ),
+        ({"workload": "cache", "nodeType": "cache.r6gd.xlarge", "evictionPolicy": "allkeys-lru"}, 100),
+    ],
+)
+def test_the_memory_alarm_s_default_follows_the_eviction_policy(prod, run, changes, threshold) -> None:
+    plan = run(edit_cache(prod, "sessions", **changes))
+    alarm = alarms_of(plan, "sessions")["prod-sessions-memory"]
+    assert alarm.inputs["threshold"] == threshold
+    assert f"above {threshold}%" in alarm.inputs["alarmDescription"]
+
+
 def test_the_host_cpu_threshold_can_be_set(prod, run) -> None:
     plan = run(edit_cache(prod, "sessions", observability={"alarms": {"hostCpuPercent": 60}}))
     assert alarms_of(plan, "sessions")["prod-sessions-host-cpu"].inputs["threshold"] == 60
