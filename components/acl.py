@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from elasticache_facts.access import CREDENTIAL_RULES
 from elasticache_facts.commands import COMMANDS, CONTAINERS
 
 NEEDED: dict[str, frozenset[str]] = {
@@ -129,7 +130,7 @@ def parse(text: str) -> tuple[AccessString | None, list[str]]:
             enabled = low == "on"
         elif low in _FORBIDDEN:
             errors.append(f"{token!r}: {_FORBIDDEN[low]}; {_SYNTAX}")
-        elif token[0] in "><#!":
+        elif token.startswith(CREDENTIAL_RULES):
             errors.append(f"{token[0]!r}...: passwords cannot be in an access string (AWS sets them); {_SYNTAX}")
         elif low in ("allkeys",) or token.startswith(("~", "%R~", "%W~", "%RW~")):
             has_keys = True

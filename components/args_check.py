@@ -21,6 +21,8 @@ from components.stack_config.schema import NETWORK_FORMATS, PATTERN_HINTS, SNS_T
 from elasticache_facts.access import redacted
 from elasticache_facts.workloads import DATA_TIERING_EVICTION
 
+_SECRET_FORM = "a SecretStr of {}..{} characters".format(*aws_rules.SECRET_LENGTH)
+
 # A hand-built args may hold the plain strings of these closed sets: compared by value (a str Enum equals its
 # value), never by identity.
 TOKEN_UPDATE_STRATEGIES = tuple(strategy.value for strategy in TokenUpdateStrategy)
@@ -142,7 +144,7 @@ def _check_auth(args: CacheArgs, add: Add) -> None:
         if auth.users:
             add("auth.users", list(auth.users), "token mode has no users (AWS refuses a token with RBAC): remove them")
         if auth.token is None:
-            add("auth.token", None, "token mode needs it: a SecretStr of 16..128 characters")
+            add("auth.token", None, f"token mode needs it: {_SECRET_FORM}")
         elif (why := aws_rules.check_secret(auth.token.get_secret_value())) is not None:
             add("auth.token", auth.token, why, secret=True)
         return
@@ -170,7 +172,7 @@ def _check_auth(args: CacheArgs, add: Add) -> None:
                 add(
                     f"auth.passwords.{user}",
                     None,
-                    "password mode needs one per user: a SecretStr of 16..128 characters",
+                    f"password mode needs one per user: {_SECRET_FORM}",
                 )
             elif (why := aws_rules.check_secret(secret.get_secret_value())) is not None:
                 add(f"auth.passwords.{user}", secret, why, secret=True)

@@ -28,7 +28,7 @@ every command on every key, no password, never modifiable: AWS "Role-Based Acces
 DISABLED_DEFAULT_ACCESS = "off -@all"
 """Every user group needs a user named `default`; the program's can never log in and may run nothing."""
 
-_CREDENTIAL_RULES = (">", "<", "#", "!")
+CREDENTIAL_RULES = (">", "<", "#", "!")
 """ACL SETUSER rules that carry a password (`>pass`, `<pass`) or its SHA-256 (`#hash`, `!hash`)."""
 
 
@@ -36,7 +36,7 @@ def redacted(access_string: str) -> str:
     """The access string as it may be shown in a message or a report: each rule that carries a password or its
     hash (refused by AWS in an access string, but still written there by mistake) as `>[secret]`."""
     return " ".join(
-        f"{token[0]}[secret]" if token.startswith(_CREDENTIAL_RULES) else token for token in access_string.split()
+        f"{token[0]}[secret]" if token.startswith(CREDENTIAL_RULES) else token for token in access_string.split()
     )
 
 
