@@ -41,7 +41,7 @@ from elasticache_facts.metrics import (
     NODE_DIMENSION,
     SERVERLESS_DIMENSION,
 )
-from elasticache_facts.node_types import catalog
+from elasticache_facts.node_types import NodeType, catalog
 from elasticache_facts.workloads import EvictionPolicy
 
 GB = 10**9  # the serverless data limit is in decimal gigabytes; alarming a little early is the safe side
@@ -99,20 +99,21 @@ def memory_threshold(limits: AlarmThresholds, policy: EvictionPolicy) -> float:
     return ALL_KEYS_MEMORY_PERCENT if EvictionPolicy(policy).value.startswith("allkeys-") else MEMORY_PERCENT
 
 
-def host_cpu_vcpus(node_type: str) -> int | None:
-    """The vCPUs of a node type AWS says to watch by host CPU (2 or fewer); None for larger or unknown types."""
+def host_cpu_node_type(node_type: str) -> NodeType | None:
+    """The catalog's entry for a node type AWS says to watch by host CPU (2 vCPUs or fewer); None for larger or
+    unknown types."""
     known = catalog().get(node_type)
     if known is None or known.vcpus is None or known.vcpus > MAX_VCPUS_FOR_HOST_CPU:
         return None
-    return known.vcpus
+    return known
 
 
-def vcpus_shown(node_type: str, vcpus: int) -> str:
+def vcpus_shown(known: NodeType) -> str:
     """`2 vCPUs`, saying so where the figure is the same-named EC2 type's: whoever tunes the threshold knows."""
-    known = catalog().get(node_type)
-    if known is not None and known.vcpus_uncertain:
-        return f"{vcpus} vCPUs, the EC2 {node_type.removeprefix('cache.')}'s: AWS's ElastiCache node table lists none"
-    return f"{vcpus} vCPUs"
+    if known.vcpus_uncertain:
+        ec2_type = known.name.removeprefix("cache.")
+        return f"{known.vcpus} vCPUs, the EC2 {ec2_type}'s: AWS's ElastiCache node table lists none"
+    return f"{known.vcpus} vCPUs"
 
 
 def member_cluster_ids(cache_id: str, node: NodeBased) -> list[str]:
@@ -173,19 +174,19 @@ def node_alarms(args: CacheArgs) -> list[AlarmSpec]:
         f"engine CPU above {limits.engine_cpu_percent:g}% for 3 minutes (the engine is single-threaded: "
         "scale up or out)",
     )
-    vcpus = host_cpu_vcpus(node.node_type)
-    if vcpus is not None:
+    small = host_cpu_node_type(node.node_type)
+    if small is not None and small.vcpus is not None:  # the second test only narrows the type
         # AWS's rule for small nodes ("Which Metrics Should I Monitor?",
         # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.WhichShouldIMonitor.html, as
         # elasticache-metrics.md records it): on 2 vCPUs or fewer, watch CPUUtilization at 90% divided by the
         # vCPUs; EngineCPUUtilization, kept beside it, is the rule from 4 vCPUs.
-        threshold = limits.host_cpu_percent if limits.host_cpu_percent is not None else HOST_CPU_BUDGET / vcpus
+        threshold = limits.host_cpu_percent if limits.host_cpu_percent is not None else HOST_CPU_BUDGET / small.vcpus
         alarm(
             "host-cpu",
             "CPUUtilization",
             "Average",
             threshold,
-            f"host CPU above {threshold:g}% for 3 minutes ({vcpus_shown(node.node_type, vcpus)}): add replicas for "
+            f"host CPU above {threshold:g}% for 3 minutes ({vcpus_shown(small)}): add replicas for "
             "reads, scale up or add shards for writes",
         )
     memory = "DatabaseMemoryUsagePercentage"
