@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from enum import Enum
 from typing import Any
 
 from components import acl, aws_rules, naming
 from components.spec import AuthMode, CacheArgs, KmsKeyChoice, TokenUpdateStrategy, TransitEncryptionMode
 from components.stack_config.encryption import KMS_KEY_ARN
 from components.stack_config.node import judge_parameter
-from components.stack_config.problems import Problem
+from components.stack_config.problems import Problem, as_written
 from components.stack_config.schema import NETWORK_FORMATS, PATTERN_HINTS, SNS_TOPIC
 from elasticache_facts.access import redacted
 from elasticache_facts.workloads import DATA_TIERING_EVICTION
@@ -45,11 +44,6 @@ class _Described(str):
 
     def __repr__(self) -> str:
         return str(self)
-
-
-def _plain(value: Any) -> Any:
-    """A closed-set value as written: a hand-built args may hold the Enum member or its plain string."""
-    return value.value if isinstance(value, Enum) else value
 
 
 Add = Callable[..., None]
@@ -135,12 +129,12 @@ def _check_auth(args: CacheArgs, add: Add) -> None:
     if auth.token_update_strategy not in TOKEN_UPDATE_STRATEGIES:
         add(
             "auth.token_update_strategy",
-            _plain(auth.token_update_strategy),
+            as_written(auth.token_update_strategy),
             f"allowed: {', '.join(TOKEN_UPDATE_STRATEGIES)}",
         )
     if auth.mode is AuthMode.TOKEN:
         if args.serverless is not None:
-            add("auth.mode", _plain(auth.mode), "serverless caches support RBAC only; allowed: iam or password")
+            add("auth.mode", as_written(auth.mode), "serverless caches support RBAC only; allowed: iam or password")
         if auth.users:
             add("auth.users", list(auth.users), "token mode has no users (AWS refuses a token with RBAC): remove them")
         if auth.token is None:
@@ -149,7 +143,7 @@ def _check_auth(args: CacheArgs, add: Add) -> None:
             add("auth.token", auth.token, why, secret=True)
         return
     if not auth.users:
-        add("auth.users", list(auth.users), f"{_plain(auth.mode)} mode needs at least one user")
+        add("auth.users", list(auth.users), f"{as_written(auth.mode)} mode needs at least one user")
     if (why := aws_rules.check_user_count(len(auth.users))) is not None:
         add("auth.users", _Described(f"{len(auth.users)} users"), why)
     # What ElastiCache refuses in a user's access string (passwords, reset, rules the engines do not have).
@@ -247,7 +241,7 @@ def _check_node(args: CacheArgs, zones: set[str] | None, add: Add) -> None:
         add("node.data_tiering", node.data_tiering, f"{node.node_type} (r6gd) requires data tiering on: set it True")
     if node.data_tiering and node.eviction_policy not in DATA_TIERING_EVICTION:
         allowed = ", ".join(p.value for p in DATA_TIERING_EVICTION)
-        add("node.eviction_policy", _plain(node.eviction_policy), f"data tiering takes only {allowed}")
+        add("node.eviction_policy", as_written(node.eviction_policy), f"data tiering takes only {allowed}")
     if not 0 <= node.replicas <= aws_rules.MAX_REPLICAS:
         add("node.replicas", node.replicas, f"allowed: 0..{aws_rules.MAX_REPLICAS} replicas per shard")
     if node.shards is not None and not 1 <= node.shards <= aws_rules.MAX_SHARDS:
@@ -261,7 +255,7 @@ def _check_node(args: CacheArgs, zones: set[str] | None, add: Add) -> None:
     if node.transit_encryption_mode not in TRANSIT_ENCRYPTION_MODES:
         add(
             "node.transit_encryption_mode",
-            _plain(node.transit_encryption_mode),
+            as_written(node.transit_encryption_mode),
             f"allowed: {', '.join(TRANSIT_ENCRYPTION_MODES)}",
         )
     for name, value in node.parameters:

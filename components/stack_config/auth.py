@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 from components import acl, aws_rules, naming
 from components.spec import Auth, AuthMode
 from components.stack_config.context import CacheContext
 from components.stack_config.defaults import DEFAULT_USERS
-from components.stack_config.problems import MISSING
+from components.stack_config.problems import MISSING, as_written
 from components.stack_config.schema import NAME, NAME_RULE, SECRETS_KEY
 from components.stack_config.secrets import SET_SECRET
 from elasticache_facts.access import ELASTICACHE_PUBSUB_DEFAULT, PUBSUB_DEFAULT_PARAMETER, redacted
@@ -34,7 +32,7 @@ def resolve_auth(ctx: CacheContext) -> Auth | None:
             value = getattr(auth, field)
             problems.add(
                 f"{path}.{key}",
-                value.value if isinstance(value, Enum) else value,
+                as_written(value),
                 f"read only in {' and '.join(mode.value for mode in modes)} mode, and auth.mode is "
                 f"{auth.mode.value}: remove it",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import pulumi
@@ -16,6 +17,11 @@ class _Missing:
 
 MISSING: Any = _Missing()
 """The value of a problem whose key is not set at all."""
+
+
+def as_written(value: Any) -> Any:
+    """A closed-set value as its author wrote it: the Enum member's value (a hand-built args may hold either)."""
+    return value.value if isinstance(value, Enum) else value
 
 
 @dataclass(frozen=True)
