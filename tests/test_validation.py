@@ -1158,7 +1158,13 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
         "network.vpcId",
         "allowed: a VPC id: vpc- and 8 or 17 hex digits",
     ),
-    ("subnets-empty", node(), {"network": {**UNIT_NETWORK, "subnetIds": []}}, "network.subnetIds", "too few items"),
+    (
+        "subnets-empty",
+        node(),
+        {"network": {**UNIT_NETWORK, "subnetIds": []}},
+        "network.subnetIds",
+        "too few items; allowed: a list of at least 1",
+    ),
     (
         "sg-format",
         node(),

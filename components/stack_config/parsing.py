@@ -304,6 +304,7 @@ def _allowed_values(field: FieldInfo | None) -> str:
     low_open = high_open = False
     kinds: set[Any] = set()
     hint = ""
+    min_items: int | None = None
     for arg, metadata in _annotated(field.annotation, _constraints_of(field)):
         if arg is not type(None):
             kinds.add(typing.get_origin(arg) or arg)
@@ -318,6 +319,8 @@ def _allowed_values(field: FieldInfo | None) -> str:
                 high = item.le
             elif isinstance(item, annotated_types.Lt):
                 high, high_open = item.lt, True
+            elif isinstance(item, annotated_types.MinLen):
+                min_items = item.min_length
             elif (pattern := getattr(item, "pattern", None)) is not None:
                 hint = PATTERN_HINTS.get(pattern, f"matching {pattern}")
     if hint:
@@ -341,7 +344,7 @@ def _allowed_values(field: FieldInfo | None) -> str:
     if kinds <= {int, float}:
         return f"a number{of}"
     if kinds == {list}:
-        return "a list"
+        return f"a list of at least {min_items}" if min_items else "a list"
     if kinds == {dict}:
         return "a map"
     return ""
