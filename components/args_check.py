@@ -117,6 +117,12 @@ def check(args: CacheArgs) -> list[str]:
         add("tags", _Described(f"{len(args.tags)} tags"), why)
 
     _check_auth(args, add)
+    if (restore := args.restore_from) is not None:
+        for key, value, why in aws_rules.check_restore(
+            restore.snapshot, restore.arns, args.serverless is not None, args.region
+        ):
+            shown = _Described(f"{value} set") if not key else value
+            add(f"restore_from.{key}" if key else "restore_from", shown, why)
     if args.serverless is not None:
         _check_serverless(args, add)
     else:

@@ -409,3 +409,104 @@ def check_network(
                 )
             )
     return found
+
+
+HASH_SLOTS = 16_384
+"""Keys hash to slots 0..16383 in a sharded Valkey / Redis OSS cache (the engines' cluster specification)."""
+
+
+def even_slots(shards: int) -> tuple[str, ...]:
+    """Each shard's share of the hash slots, `0-8191`, `8192-16383`, as `NodeGroupConfiguration.Slots` takes them.
+
+    AWS needs them to seed a sharded cache from RDB files: the API model's `CreateReplicationGroup`
+    `NodeGroupConfiguration` says it "is required when seeding a Valkey or Redis OSS (cluster mode enabled) cluster
+    from a S3 rdb file [...] because you must specify the slots for each node group"."""
+    bounds = [HASH_SLOTS * index // shards for index in range(shards + 1)]
+    return tuple(f"{bounds[index]}-{bounds[index + 1] - 1}" for index in range(shards))
+
+
+_S3_OBJECT_ARN = re.compile(r"^arn:aws[a-z-]*:s3:::(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)$")
+_CACHE_SNAPSHOT_ARN = re.compile(
+    r"^arn:aws[a-z-]*:elasticache:(?P<region>[a-z0-9-]+):\d{12}:(?P<kind>serverlesscachesnapshot|snapshot):\S+$"
+)
+RDB_FILE_FORM = "an S3 object ARN such as arn:aws:s3:::my-bucket/backups/sessions.rdb"
+SNAPSHOT_ARN_FORM = (
+    "a snapshot ARN (arn:aws:elasticache:<region>:<account>:serverlesscachesnapshot:<name>, or :snapshot:<name> "
+    "for a node-based cache's backup) or " + RDB_FILE_FORM
+)
+
+
+def check_rdb_file(arn: str) -> str | None:
+    """An RDB file a node-based cache is seeded from (`CreateReplicationGroup` `SnapshotArns`)."""
+    if not _S3_OBJECT_ARN.match(arn):
+        return f"not an S3 object ARN; allowed: {RDB_FILE_FORM}"
+    if "," in arn:
+        # The API model: "The Amazon S3 object name in the ARN cannot contain any commas"; terraform-provider-aws
+        # `replication_group.go` validates `snapshot_arns` with StringDoesNotContainAny(",").
+        return "the object name has a comma, which AWS refuses in a seed file's ARN: rename the object"
+    return None
+
+
+def check_snapshot_name(name: str) -> str | None:
+    """A backup a node-based cache is restored from (`CreateReplicationGroup` `SnapshotName`): a name, not an ARN."""
+    if name.startswith("arn:"):
+        return "SnapshotName takes the backup's name, not its ARN; allowed: the name after ':snapshot:'"
+    if name != name.strip() or not name:
+        return "a backup name has no surrounding spaces; allowed: the name as DescribeSnapshots lists it"
+    return None
+
+
+def check_restore_arn(arn: str, region: str) -> str | None:
+    """A snapshot a serverless cache is created from (`CreateServerlessCache` `SnapshotArnsToRestore`).
+
+    The API model says only "the ARN(s) of the snapshot"; which kinds it takes besides a serverless cache's own
+    snapshots (a node-based cache's backup, an RDB file in S3) is UNCERTAIN, so every one of them is accepted and
+    AWS has the last word. A snapshot of another region is refused: a backup reaches another region only as an
+    RDB file, exported to a bucket of its own region and copied across (AWS "Exporting a backup",
+    dg/backups-exporting.html).
+    """
+    match = _CACHE_SNAPSHOT_ARN.match(arn)
+    if match is None:
+        return (
+            None
+            if _S3_OBJECT_ARN.match(arn) and "," not in arn
+            else f"not a snapshot ARN; allowed: {SNAPSHOT_ARN_FORM}"
+        )
+    if region and match["region"] != region:
+        return (
+            f"a snapshot in {match['region']}, not in the cache's region {region}; allowed: a snapshot of {region} "
+            "(export it to S3 and copy it across, or restore it in its own region)"
+        )
+    return None
+
+
+def check_restore(
+    snapshot: str | None, arns: Sequence[str], serverless: bool, region: str
+) -> list[tuple[str, object, str]]:
+    """Every problem with what a new cache is seeded from, as (`snapshot` | `arns` | `arns[i]` | "" for the whole,
+    value, why): node-based caches take a backup's name or RDB files in S3, serverless caches snapshot ARNs."""
+    if serverless and snapshot is not None:
+        return [
+            ("snapshot", snapshot, "a serverless cache restores from snapshot ARNs only; allowed: " + SNAPSHOT_ARN_FORM)
+        ]
+    if not serverless and (snapshot is None) == (not arns):
+        return [
+            (
+                "",
+                "both" if arns else "neither",
+                "allowed: exactly one source, a backup's name (snapshot) or RDB files in S3 (arns)",
+            )
+        ]
+    if snapshot is not None:
+        why = check_snapshot_name(snapshot)
+        return [] if why is None else [("snapshot", snapshot, why)]
+    found: list[tuple[str, object, str]] = []
+    if not arns:
+        found.append(("arns", [], "at least one snapshot ARN; allowed: " + SNAPSHOT_ARN_FORM))
+    for index, arn in enumerate(arns):
+        why = check_restore_arn(arn, region) if serverless else check_rdb_file(arn)
+        if why is not None:
+            found.append((f"arns[{index}]", arn, why))
+    if len(set(arns)) < len(arns):
+        found.append(("arns", list(arns), "names one source twice; allowed: each once"))
+    return found

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components import args_check, naming
+from components import args_check, aws_rules, naming
 from components.observability import NAMESPACE, AlarmSpec, metric_queries, node_alarms, serverless_alarms
 from components.spec import (
     NETWORK_TYPE,
@@ -389,6 +389,11 @@ class Cache(pulumi.ComponentResource):
         )
 
         highly_available = node.nodes_per_shard >= 2
+        restore = args.restore_from
+        seeded_from_files = restore is not None and bool(restore.arns)
+        # Seeding a sharded cache from RDB files needs each shard's slots (`aws_rules.even_slots`); a backup
+        # restored by name brings its own.
+        slots = aws_rules.even_slots(node.shards) if node.shards is not None and seeded_from_files else ()
         topology: dict[str, Any]
         if node.cluster_mode_enabled:
             topology = {
@@ -401,6 +406,7 @@ class Cache(pulumi.ComponentResource):
                         "primary_availability_zone": layout.primary_az,
                         "replica_availability_zones": list(layout.replica_azs),
                         "replica_count": node.replicas,
+                        **({"slots": slots[index]} if slots else {}),
                     }
                     for index, layout in enumerate(node.layouts)
                 ],
@@ -461,6 +467,8 @@ class Cache(pulumi.ComponentResource):
             log_delivery_configurations=self._log_delivery(own_key_arn),
             notification_topic_arn=topic_arn,
             tags={**tags, **args.expected_load.as_tags()},
+            snapshot_name=restore.snapshot if restore else None,
+            snapshot_arns=list(restore.arns) if restore and restore.arns else None,
             **topology,
             **access,
             # Placement is create-time only in AWS, and the provider replaces the group when the configured
@@ -516,6 +524,7 @@ class Cache(pulumi.ComponentResource):
             user_group_id=user_group.user_group_id,
             kms_key_id=kms_key_arn,
             network_type=NETWORK_TYPE,
+            snapshot_arns_to_restores=list(args.restore_from.arns) if args.restore_from else None,
             tags={**args.tags, **args.expected_load.as_tags(), SUBNET_ZONES: " ".join(subnet_zones)},
             # AWS replaces a serverless cache whose subnets change; a subnet for a newly added app AZ waits for
             # the next deliberate replacement rather than emptying the cache.

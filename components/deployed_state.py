@@ -49,6 +49,8 @@ def parse_deployed(value: Any) -> dict[str, DeployedCache]:
                 network_type=str(facts.get("networkType", NETWORK_TYPE)),
                 # Recorded since a move from RBAC to a token is refused; an earlier record cannot tell.
                 auth_mode=None if facts.get("authMode") is None else str(facts["authMode"]),
+                # Recorded since caches can be seeded; every earlier record was of a cache created empty.
+                restored_from=str(facts.get("restoredFrom") or ""),
             )
         except (KeyError, TypeError, ValueError):
             continue  # written by an older version of this program: nothing reliable to compare against
@@ -99,6 +101,18 @@ def replacing_edits(before: DeployedCache, after: DeployedCache) -> list[Replaci
         edits.append(ReplacingEdit("nodeType", "toggles data tiering"))
     if before.network_type != after.network_type:
         edits.append(ReplacingEdit("", f"changes the network type from {before.network_type}"))
+    if before.restored_from != after.restored_from:
+        was = f"was {before.restored_from}" if before.restored_from else "the cache was created empty"
+        edits.append(
+            ReplacingEdit(
+                "restoreFrom",
+                f"{was}; AWS seeds a cache only when it creates it, so the provider replaces it for any change here",
+                "put restoreFrom back as deployed: it only ever seeded the cache once"
+                if before.restored_from
+                else "leave restoreFrom out: to load data into this cache, restore it as a new cache under another "
+                "caches.<name> key, move the clients and remove this one",
+            )
+        )
     return edits
 
 

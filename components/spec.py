@@ -222,6 +222,24 @@ class Protection:
     """Lets an edit that AWS can only apply by replacing the cache (an outage and an empty cache) through."""
 
 
+@dataclass(frozen=True)
+class RestoreFrom:
+    """The data a new cache is created with. AWS reads it at creation only, and the provider replaces a deployed
+    cache whose restore inputs change, added or removed included (terraform-provider-aws `replication_group.go`:
+    `snapshot_name` and `snapshot_arns` are Optional and ForceNew; aws-elasticache-rules.md, "Which input changes
+    replace the resource", for a serverless cache's restore snapshots)."""
+
+    snapshot: str | None = None
+    """A backup of this account and region, by name (node-based caches: `SnapshotName`)."""
+    arns: tuple[str, ...] = ()
+    """Node-based caches: RDB files in S3 (`SnapshotArns`); serverless caches: the snapshots to restore
+    (`SnapshotArnsToRestore`)."""
+
+    def shown(self) -> str:
+        """As the deployed record keeps it and messages name it."""
+        return f"snapshot {self.snapshot}" if self.snapshot else ", ".join(self.arns)
+
+
 NETWORK_TYPE = "ipv4"
 """The one network type the component deploys; AWS replaces a cache whose network type changes."""
 
@@ -243,6 +261,8 @@ class DeployedCache:
     network_type: str = NETWORK_TYPE
     auth_mode: str | None = None
     """None when read back from a record written before the auth mode was recorded."""
+    restored_from: str = ""
+    """`RestoreFrom.shown()`, empty for a cache created empty."""
 
     def to_export(self) -> dict[str, object]:
         return {
@@ -256,6 +276,7 @@ class DeployedCache:
             "dataTiering": self.data_tiering,
             "networkType": self.network_type,
             "authMode": self.auth_mode,
+            "restoredFrom": self.restored_from,
         }
 
 
@@ -289,6 +310,8 @@ class CacheArgs:
     account_id: str | None = None
     """Needed only to write the key policy of a KMS key the component creates."""
     region: str = ""
+    restore_from: RestoreFrom | None = None
+    """What the cache is seeded with when it is created; None for an empty cache."""
 
     @property
     def port(self) -> int:
@@ -306,6 +329,7 @@ class CacheArgs:
             sharded=bool(self.node and self.node.cluster_mode_enabled),
             data_tiering=bool(self.node and self.node.data_tiering),
             auth_mode=self.auth.mode.value,
+            restored_from=self.restore_from.shown() if self.restore_from else "",
         )
 
 

@@ -304,6 +304,7 @@ def _tree(result: PreflightResult, glyphs: _Glyphs) -> list[str]:
                 ("auth", "auth"),
                 ("backups", "backups"),
                 ("maintenance", "maintenance"),
+                ("seeded", "seeded from"),
             ):
                 if key in settings:
                     lines.append(f"    {inner}{bar} {label:<12} {settings[key]}")

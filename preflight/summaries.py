@@ -121,7 +121,17 @@ def _replication_group(props: Mapping[str, Any], children: Sequence[PlannedResou
         "auth": auth,
         "backups": backups,
         "maintenance": str(props.get("maintenanceWindow") or "chosen by AWS"),
+        **_seeded(props.get("snapshotName"), props.get("snapshotArns")),
     }
+
+
+def _seeded(snapshot: Any, arns: Any) -> dict[str, str]:
+    """Where the cache's data comes from when it is created, if anywhere (`restoreFrom`)."""
+    if snapshot:
+        return {"seeded": f"backup {snapshot} (at creation only)"}
+    if arns:
+        return {"seeded": ", ".join(str(arn) for arn in arns) + " (at creation only)"}
+    return {}
 
 
 def _serverless(
@@ -150,6 +160,7 @@ def _serverless(
         "auth": _user_groups([user_group], children) if user_group else "default user only",
         "backups": backups,
         "maintenance": "managed by AWS (serverless)",
+        **_seeded(None, props.get("snapshotArnsToRestores")),
     }
 
 

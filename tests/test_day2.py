@@ -300,6 +300,7 @@ def test_deployed_facts_are_exported_for_the_next_run(prod, run) -> None:
         "dataTiering": False,
         "networkType": "ipv4",
         "authMode": "iam",
+        "restoredFrom": "",
     }
     assert facts["retrieval"]["sharded"] is True
 

@@ -306,6 +306,7 @@ def _refuse_replacement(
         "shards": spec.node.shards if spec.node else None,
         "nodeType": spec.node.node_type if spec.node else None,
         "auth.mode": spec.auth.mode.value,
+        "restoreFrom": after.restored_from or MISSING,
     }
     for edit in [*impossible_edits(before, after), *unsafe_edits(before, after)]:
         problems.add(f"{path}.{edit.key}", values[edit.key], f"{edit.reason}: {edit.hint}")

@@ -12,6 +12,7 @@ from components.stack_config.defaults import DEFAULT_MAINTENANCE_WINDOW
 from components.stack_config.encryption import resolve_kms_key
 from components.stack_config.node import resolve_node
 from components.stack_config.observability import resolve_observability
+from components.stack_config.restore import resolve_restore
 from components.stack_config.schema import CacheBaseConfig, ExpectedLoadConfig
 from components.stack_config.serverless import resolve_serverless
 from components.stack_config.tags import resolve_tags
@@ -89,6 +90,7 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
         ctx.problem("tags", len(all_tags), why + ": drop some stack or cache tags")
 
     observability = resolve_observability(ctx)
+    restore_from = resolve_restore(ctx)
     load = config.expected_load or ExpectedLoadConfig()
     for key, value, message in capacity_shortfalls(load, node, server):
         ctx.problem(key, value, message)
@@ -128,6 +130,7 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
         description=config.description or f"{ctx.name}: {profile.purpose} ({config.workload.value})",
         account_id=stack.account_id,
         region=stack.region,
+        restore_from=restore_from,
     )
 
 

@@ -145,6 +145,17 @@ class BackupConfig(Model):
     window: str | None = None
 
 
+class NodeRestoreConfig(Model):
+    """One of the two: an ElastiCache backup by name, or RDB files in S3."""
+
+    snapshot: str | None = None
+    rdb_files: Annotated[list[str], Field(min_length=1)] | None = None
+
+
+class ServerlessRestoreConfig(Model):
+    snapshot_arns: Annotated[list[str], Field(min_length=1)]
+
+
 _DATA_GB = _unit("GB", ge=aws_rules.SERVERLESS_DATA_GB[0], le=aws_rules.SERVERLESS_DATA_GB[1])
 _ECPU = _unit(
     "ECPUs per second", ge=aws_rules.SERVERLESS_ECPU_PER_SECOND[0], le=aws_rules.SERVERLESS_ECPU_PER_SECOND[1]
@@ -217,6 +228,7 @@ class NodeCacheConfig(CacheBaseConfig):
     data_tiering: bool | None = None
     maintenance_window: str | None = None
     transit_encryption_mode: TransitEncryptionMode = TransitEncryptionMode.REQUIRED
+    restore_from: NodeRestoreConfig | None = None
 
 
 class ServerlessCacheConfig(CacheBaseConfig):
@@ -225,6 +237,7 @@ class ServerlessCacheConfig(CacheBaseConfig):
     type: Literal["serverless"]
     major_engine_version: CliNumberText | None = None
     limits: LimitsConfig | None = None
+    restore_from: ServerlessRestoreConfig | None = None
 
 
 CACHE_TYPES: dict[str, type[CacheBaseConfig]] = {"node": NodeCacheConfig, "serverless": ServerlessCacheConfig}

@@ -196,7 +196,7 @@ _SERVERLESS_MEMBERS = {
     "KmsKeyId": "kmsKeyId",
     "NetworkType": "networkType",
     "SecurityGroupIds": "securityGroupIds",
-    "SnapshotArnsToRestore": "snapshotArnsToRestore",
+    "SnapshotArnsToRestore": "snapshotArnsToRestores",
     "SnapshotRetentionLimit": "snapshotRetentionLimit",
     "SubnetIds": "subnetIds",
     "UserGroupId": "userGroupId",
