@@ -149,6 +149,12 @@ def test_a_serverless_restore_aws_would_refuse_is_named(dev, arns: list[str], pa
     assert says in problem.message, str(problem)
 
 
+def test_a_misspelt_source_is_one_problem_not_two(prod) -> None:
+    found = problems_of(restored(prod, "sessions", snapshotName=BACKUP))
+    assert [p.path for p in found] == ["caches.sessions.restoreFrom.snapshotName"]
+    assert "did you mean 'snapshot'?" in found[0].message
+
+
 def test_a_serverless_cache_takes_no_rdb_files_key(dev) -> None:
     found = {p.path: p.message for p in problems_of(restored(dev, "prompts", rdbFiles=RDB_FILES))}
     assert "unknown key" in found["caches.prompts.restoreFrom.rdbFiles"]

@@ -83,6 +83,10 @@ class Problems:
     def settle(self, path: str) -> None:
         self.settled.add(path)
 
+    def settled_under(self, path: str) -> bool:
+        """Whether a key inside `path` was refused by the schema (and taken out of the block)."""
+        return any(key.startswith((f"{path}.", f"{path}[")) for key in self.settled)
+
     def count(self) -> int:
         return len(self.found)
 

@@ -23,6 +23,8 @@ def resolve_restore(ctx: CacheContext) -> RestoreFrom | None:
         keys = {"arns": "restoreFrom.rdbFiles", "snapshot": "restoreFrom.snapshot"}
     problems = aws_rules.check_restore(restore.snapshot, restore.arns, ctx.serverless, ctx.stack.region)
     for key, value, why in problems:
+        if not key and ctx.stack.problems.settled_under(f"{ctx.path}.restoreFrom"):
+            continue  # the block is empty only because a refused key was taken out of it: that one problem is enough
         if not key:
             given = {"snapshot": restore.snapshot, "rdbFiles": list(restore.arns) or None}
             value = {name: shown for name, shown in given.items() if shown is not None}
