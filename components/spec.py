@@ -18,7 +18,9 @@ from components.placement import ShardLayout
 from elasticache_facts.access import APP_USER_ACCESS
 from elasticache_facts.engines import Engine
 from elasticache_facts.ports import REDIS_PORT
+from elasticache_facts.provider_sets import SET_INPUTS
 from elasticache_facts.tags import EXPECTED_LOAD
+from elasticache_facts.tokens import REPLICATION_GROUP, SERVERLESS_CACHE
 from elasticache_facts.workloads import EvictionPolicy, Workload
 
 __all__ = ["Engine", "EvictionPolicy", "Workload"]  # the spec's vocabulary, defined with the facts
@@ -235,9 +237,12 @@ class RestoreFrom:
     """Node-based caches: RDB files in S3 (`SnapshotArns`); serverless caches: the snapshots to restore
     (`SnapshotArnsToRestore`)."""
 
-    def shown(self) -> str:
-        """As the deployed record keeps it and messages name it."""
-        return f"snapshot {self.snapshot}" if self.snapshot else ", ".join(self.arns)
+    def shown(self, *, as_set: bool = False) -> str:
+        """As the deployed record keeps it and messages name it; `as_set` when the provider keeps the ARNs as a
+        set (`elasticache_facts.provider_sets`: a replication group's files), so their order changes nothing."""
+        if self.snapshot:
+            return f"snapshot {self.snapshot}"
+        return ", ".join(sorted(self.arns) if as_set else self.arns)
 
 
 NETWORK_TYPE = "ipv4"
@@ -317,6 +322,13 @@ class CacheArgs:
     def port(self) -> int:
         return self.node.port if self.node else REDIS_PORT
 
+    def _restored_from(self) -> str:
+        if self.restore_from is None:
+            return ""
+        files = "snapshotArns" if self.node else "snapshotArnsToRestores"
+        token = REPLICATION_GROUP if self.node else SERVERLESS_CACHE
+        return self.restore_from.shown(as_set=files in SET_INPUTS[token])
+
     def deployed(self) -> DeployedCache:
         kms = self.kms_key.arn if self.kms_key.choice is KmsKeyChoice.ARN else self.kms_key.choice.value
         return DeployedCache(
@@ -329,7 +341,7 @@ class CacheArgs:
             sharded=bool(self.node and self.node.cluster_mode_enabled),
             data_tiering=bool(self.node and self.node.data_tiering),
             auth_mode=self.auth.mode.value,
-            restored_from=self.restore_from.shown() if self.restore_from else "",
+            restored_from=self._restored_from(),
         )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from components import naming
 from components.deployed_state import DEPLOYED_CACHES_OUTPUT, parse_deployed, replacing_edits
 from components.spec import DeployedCache
+from elasticache_facts.provider_sets import SET_INPUTS
 from elasticache_facts.tokens import COMPONENT
 from preflight import property_path
 from preflight.aliases import deployed_urn
@@ -266,10 +267,21 @@ def _changes(resource: PlannedResource, old: PreviousResource, ops: Mapping[str,
     removed = {key: None for key in old.inputs if key not in new_inputs and key not in defaulted}
     new_inputs = {**removed, **new_inputs}
     changes = []
+    as_sets = SET_INPUTS.get(resource.type, frozenset())
     for key in sorted(new_inputs):
-        if not key.startswith("__"):
-            changes += _value_changes(key, old.inputs.get(key), new_inputs[key])
+        if key.startswith("__"):
+            continue
+        before, after = old.inputs.get(key), new_inputs[key]
+        if key in as_sets and _same_set(before, after):
+            continue  # the provider diffs it as a set: the same items in another order are no change
+        changes += _value_changes(key, before, after)
     return tuple(changes)
+
+
+def _same_set(before: Any, after: Any) -> bool:
+    if not isinstance(before, list) or not isinstance(after, list):
+        return False
+    return sorted(map(repr, before)) == sorted(map(repr, after))
 
 
 def _value_changes(key: str, before: Any, after: Any) -> list[Change]:

@@ -235,6 +235,18 @@ def test_a_restored_cache_kept_as_deployed_updates_in_place(prod) -> None:
     assert redeploy(seeded, edit_cache(seeded, "sessions", replicas=3)) == []
 
 
+def test_rdb_files_reordered_are_the_same_set_but_serverless_snapshots_are_a_list(dev, prod) -> None:
+    # The provider keeps a replication group's `snapshot_arns` as a set and a serverless cache's
+    # `snapshot_arns_to_restore` as a list that replaces the cache when it changes.
+    seeded = restored(prod, "retrieval", rdbFiles=RDB_FILES)
+    reordered = restored(prod, "retrieval", rdbFiles=RDB_FILES[::-1])
+    assert run_program(reordered, previous_outputs=first_deploy(seeded).exports).resources
+    other = SERVERLESS_SNAPSHOT.replace("prompts-2026-11-30", "prompts-2026-11-29")
+    restored_twice = restored(dev, "prompts", snapshotArns=[SERVERLESS_SNAPSHOT, other])
+    swapped = restored(dev, "prompts", snapshotArns=[other, SERVERLESS_SNAPSHOT])
+    assert list(_restore_problems(restored_twice, swapped)) == ["caches.prompts.restoreFrom"]
+
+
 def test_a_record_from_before_restores_were_recorded_means_created_empty(prod) -> None:
     deployed = first_deploy(prod).exports
     old = {

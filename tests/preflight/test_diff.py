@@ -627,3 +627,22 @@ def test_an_ignored_input_the_deployed_resource_lacks_is_not_sent_to_the_pack(
     unset = [d for d in result.diagnostics if d.policy_name == "elasticache-subnet-group" and d.urn == analysed.urn]
     assert bool(unset) is reported
     assert SERVERLESS_CACHE not in {s.type for s in result.diff.steps}
+
+
+@pytest.mark.parametrize("kind", ["preflight", "stack-export"])
+def test_a_set_valued_input_in_another_order_is_no_change_but_a_list_valued_one_is(
+    dev: StackConfig, kind: str, tmp_path: Path
+) -> None:
+    # The provider diffs a replication group's `snapshotArns` as a set and a serverless cache's
+    # `snapshotArnsToRestores` as a list (`elasticache_facts.provider_sets`); the program's guard agrees.
+    files = ["arn:aws:s3:::acme-cache-seeds/a.rdb", "arn:aws:s3:::acme-cache-seeds/b.rdb"]
+    snapshots = [f"arn:aws:elasticache:us-east-1:123456789012:serverlesscachesnapshot:p{i}" for i in (1, 2)]
+    seeded = edit_cache(
+        edit_cache(dev, "sessions", restoreFrom={"rdbFiles": files}), "prompts", restoreFrom={"snapshotArns": snapshots}
+    )
+    reordered = edit_cache(seeded, "sessions", restoreFrom={"rdbFiles": files[::-1]})
+    assert against(seeded, reordered, kind, tmp_path).steps == ()
+    swapped = edit_cache(seeded, "prompts", restoreFrom={"snapshotArns": snapshots[::-1]}, allowReplacement=True)
+    prompts = step(against(seeded, swapped, kind, tmp_path), SERVERLESS_CACHE, "prompts")
+    assert prompts.op == REPLACE
+    assert prompts.replaced_by == ("snapshotArnsToRestores",)
