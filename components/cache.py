@@ -343,7 +343,9 @@ class Cache(pulumi.ComponentResource):
         engine version and the auth mode, which change in place; destroy and re-create make a new cache id anyway.
         """
         facts = self._args.deployed().to_export()
-        keepers = {key: str(value) for key, value in facts.items() if key not in ("engineVersion", "authMode")}
+        # `restoredFrom` only when set: caches deployed before it was recorded keep their keepers, and suffix.
+        skipped = ("engineVersion", "authMode", *(() if facts["restoredFrom"] else ("restoredFrom",)))
+        keepers = {key: str(value) for key, value in facts.items() if key not in skipped}
         creation = naming.suffix(f"{self._name}-final-snapshot-suffix", self._child, keepers=keepers)
         return pulumi.Output.concat(self.cache_id, "-final-", creation)
 

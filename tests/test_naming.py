@@ -157,6 +157,25 @@ def test_final_snapshot_name_is_new_per_creation_and_stable_across_updates(prod)
     assert suffix(replacing, "sessions", "final-snapshot").inputs["keepers"]["port"] == "6380"
 
 
+def test_a_cache_created_empty_keeps_the_final_snapshot_keepers_it_had_before_restores_were_recorded(prod) -> None:
+    # A key added to the keepers would replace the suffix, and rename the final snapshot, of every deployed cache.
+    plan = run_program(prod)
+    assert set(suffix(plan, "sessions", "final-snapshot").inputs["keepers"]) == {
+        "cacheId",
+        "type",
+        "engine",
+        "port",
+        "kmsKey",
+        "sharded",
+        "dataTiering",
+        "networkType",
+    }
+    seeded = run_program(edit_cache(prod, "sessions", restoreFrom={"snapshot": "prod-sessions-nightly"}))
+    assert suffix(seeded, "sessions", "final-snapshot").inputs["keepers"]["restoredFrom"] == (
+        "snapshot prod-sessions-nightly"
+    )
+
+
 def deployed_with(plan: Plan, cache: str, **facts: Any) -> dict[str, Any]:
     outputs = copy.deepcopy(plan.exports)
     outputs[DEPLOYED_CACHES_OUTPUT][cache].update(facts)
