@@ -47,6 +47,9 @@ class Cache(pulumi.ComponentResource):
     user_group_id: pulumi.Output[str | None]
     connect_policy: pulumi.Output[str]
     arn: pulumi.Output[str]
+    final_snapshot_name: pulumi.Output[str | None]
+    """The backup AWS takes when the replication group is deleted (`restoreFrom.snapshot` restores it); a
+    serverless cache takes none."""
 
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Hand-built args (the component reused from another program) meet the loader's AWS rules here, before
@@ -69,6 +72,9 @@ class Cache(pulumi.ComponentResource):
         security_group = self._security_group()
         users, user_group = self._users()
 
+        self.final_snapshot_name = (
+            pulumi.Output.from_input(None) if args.serverless is not None else self._final_snapshot_name()
+        )
         if args.serverless is not None:
             self._serverless(security_group, user_group, kms_key_arn)
             self._alarms(serverless_alarms(args), topic_arn, topic_ready)
@@ -107,6 +113,7 @@ class Cache(pulumi.ComponentResource):
             "userIds": self.user_ids,
             "connectPolicy": self.connect_policy,
             "alarmTopicArn": self.alarm_topic_arn,
+            "finalSnapshotName": self.final_snapshot_name,
         }
 
     # -- building blocks -----------------------------------------------------------------------------------
@@ -462,7 +469,7 @@ class Cache(pulumi.ComponentResource):
             data_tiering_enabled=node.data_tiering,
             snapshot_retention_limit=args.backup.retention_days,
             snapshot_window=args.backup.window,
-            final_snapshot_identifier=self._final_snapshot_name(),
+            final_snapshot_identifier=self.final_snapshot_name,
             maintenance_window=args.maintenance_window,
             auto_minor_version_upgrade=True,
             apply_immediately=args.apply_immediately,

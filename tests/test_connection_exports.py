@@ -36,6 +36,7 @@ SHAPE = {
     "userGroupId",
     "connectPolicy",
     "alarmTopicArn",
+    "finalSnapshotName",
     "monthlyCost",
 }
 
@@ -51,6 +52,7 @@ def test_every_cache_exports_the_same_keys(plan) -> None:
     for name, exported in caches.items():
         # A null value does not survive serialisation: token mode has no user group.
         absent = {"userGroupId"} if exported["authMode"] == "token" else set()
+        absent |= {"finalSnapshotName"} if exported["mode"] == "serverless" else set()
         assert set(exported) == SHAPE - absent, name
         assert exported["cacheId"].startswith(f"dev-{name}-"), "the cache's id as AWS knows it (suffixed)"
         assert exported["region"] == "us-east-1"

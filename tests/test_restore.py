@@ -274,3 +274,10 @@ def test_the_preflight_tree_says_what_each_cache_is_seeded_from(dev, prod, run: 
     assert seeded(node, "retrieval") == ", ".join(RDB_FILES) + " (at creation only)"
     assert seeded(node, "ratelimit") is None
     assert seeded(serverless, "prompts") == f"{SERVERLESS_SNAPSHOT} (at creation only)"
+
+
+def test_a_node_based_cache_exports_the_final_snapshot_a_restore_names(prod, run: Callable[..., Plan]) -> None:
+    plan = run(prod)
+    group = one(plan, REPLICATION_GROUP, "sessions")
+    assert plan.exports["sessions"]["finalSnapshotName"] == group.inputs["finalSnapshotIdentifier"]
+    assert run(restored(prod, "sessions", snapshot=plan.exports["sessions"]["finalSnapshotName"])).resources
