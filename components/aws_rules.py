@@ -425,7 +425,8 @@ def even_slots(shards: int) -> tuple[str, ...]:
     return tuple(f"{bounds[index]}-{bounds[index + 1] - 1}" for index in range(shards))
 
 
-_S3_OBJECT_ARN = re.compile(r"^arn:aws[a-z-]*:s3:::(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)$")
+# Any bucket name: legacy buckets of us-east-1 may hold capitals and underscores, which today's rules refuse.
+_S3_OBJECT_ARN = re.compile(r"^arn:aws[a-z-]*:s3:::(?P<bucket>[^/\s]+)/(?P<key>.+)$")
 _CACHE_SNAPSHOT_ARN = re.compile(
     r"^arn:aws[a-z-]*:elasticache:(?P<region>[a-z0-9-]+):\d{12}:(?P<kind>serverlesscachesnapshot|snapshot):\S+$"
 )

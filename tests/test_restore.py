@@ -281,3 +281,11 @@ def test_a_node_based_cache_exports_the_final_snapshot_a_restore_names(prod, run
     group = one(plan, REPLICATION_GROUP, "sessions")
     assert plan.exports["sessions"]["finalSnapshotName"] == group.inputs["finalSnapshotIdentifier"]
     assert run(restored(prod, "sessions", snapshot=plan.exports["sessions"]["finalSnapshotName"])).resources
+
+
+def test_an_rdb_file_in_a_legacy_bucket_name_is_accepted(prod, run: Callable[..., Plan]) -> None:
+    # us-east-1 buckets made before today's naming rules may hold capitals and underscores.
+    legacy = "arn:aws:s3:::Acme_Cache_Seeds/sessions.rdb"
+    assert one(run(restored(prod, "sessions", rdbFiles=[legacy])), REPLICATION_GROUP, "sessions").inputs[
+        "snapshotArns"
+    ] == [legacy]
