@@ -72,13 +72,12 @@ class Cache(pulumi.ComponentResource):
         security_group = self._security_group()
         users, user_group = self._users()
 
-        self.final_snapshot_name = (
-            pulumi.Output.from_input(None) if args.serverless is not None else self._final_snapshot_name()
-        )
         if args.serverless is not None:
+            self.final_snapshot_name = pulumi.Output.from_input(None)
             self._serverless(security_group, user_group, kms_key_arn)
             self._alarms(serverless_alarms(args), topic_arn, topic_ready)
         else:
+            self.final_snapshot_name = self._final_snapshot_name()
             self._replication_group(security_group, user_group, kms_key_arn, topic_arn, topic_ready, own_key_arn)
             self._alarms(node_alarms(args), topic_arn, topic_ready)
 
@@ -350,9 +349,13 @@ class Cache(pulumi.ComponentResource):
         engine version and the auth mode, which change in place; destroy and re-create make a new cache id anyway.
         """
         facts = self._args.deployed().to_export()
-        # `restoredFrom` only when set: caches deployed before it was recorded keep their keepers, and suffix.
-        skipped = ("engineVersion", "authMode", *(() if facts["restoredFrom"] else ("restoredFrom",)))
-        keepers = {key: str(value) for key, value in facts.items() if key not in skipped}
+        # A fact with no value is no keeper: a fact recorded later (`restoredFrom`) leaves the keepers, and so the
+        # suffix, of caches that do not use it as they were.
+        keepers = {
+            key: str(value)
+            for key, value in facts.items()
+            if key not in ("engineVersion", "authMode") and value not in ("", None)
+        }
         creation = naming.suffix(f"{self._name}-final-snapshot-suffix", self._child, keepers=keepers)
         return pulumi.Output.concat(self.cache_id, "-final-", creation)
 
@@ -402,7 +405,7 @@ class Cache(pulumi.ComponentResource):
         seeded_from_files = restore is not None and bool(restore.arns)
         # Seeding a sharded cache from RDB files needs each shard's slots (`aws_rules.even_slots`); a backup
         # restored by name brings its own.
-        slots = aws_rules.even_slots(node.shards) if node.shards is not None and seeded_from_files else ()
+        slots = aws_rules.even_slots(node.shards) if node.shards and seeded_from_files else ()
         topology: dict[str, Any]
         if node.cluster_mode_enabled:
             topology = {

@@ -22,6 +22,7 @@ diff is per cache, from `deployedCaches`, the caches' exports and their monthly 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -281,7 +282,11 @@ def _changes(resource: PlannedResource, old: PreviousResource, ops: Mapping[str,
 def _same_set(before: Any, after: Any) -> bool:
     if not isinstance(before, list) or not isinstance(after, list):
         return False
-    return sorted(map(repr, before)) == sorted(map(repr, after))
+
+    def canonical(items: list[Any]) -> list[str]:
+        return sorted(json.dumps(item, sort_keys=True, default=str) for item in items)
+
+    return canonical(before) == canonical(after)
 
 
 def _value_changes(key: str, before: Any, after: Any) -> list[Change]:
