@@ -232,12 +232,8 @@ def _check_node(args: CacheArgs, zones: set[str] | None, add: Add) -> None:
         add("engine_version", args.engine_version, why)
     if (why := aws_rules.check_maintenance_window(args.maintenance_window)) is not None:
         add("maintenance_window", args.maintenance_window, why)
-    elif aws_rules.windows_overlap(args.maintenance_window, args.backup.window):
-        add(
-            "backup.window",
-            args.backup.window,
-            f"overlaps maintenance_window {args.maintenance_window}; AWS refuses overlapping windows: move either",
-        )
+    elif why := aws_rules.check_windows(args.maintenance_window, args.backup.window, "maintenance_window"):
+        add("backup.window", args.backup.window, why)
     if (why := aws_rules.check_node_type(node.node_type, args.engine)) is not None:
         add("node.node_type", node.node_type, why)
     tiering_capable = aws_rules.supports_data_tiering(node.node_type)

@@ -305,6 +305,30 @@ def windows_overlap(maintenance_window: str, snapshot_window: str) -> bool:
     return False
 
 
+def check_windows(maintenance_window: str, snapshot_window: str, maintenance_key: str) -> str | None:
+    """Why AWS refuses this pair of windows, with the nearest daily snapshot window of the same length that it
+    would take; None when they do not meet. `maintenance_key` is how the caller names the maintenance window."""
+    if not windows_overlap(maintenance_window, snapshot_window):
+        return None
+    refused = f"overlaps {maintenance_key} {maintenance_window}; AWS refuses overlapping windows"
+    snapshot = time_window_span(snapshot_window)
+    assert snapshot is not None  # windows_overlap is False for a malformed window
+    start, length = snapshot[0], snapshot[1] - snapshot[0]
+    # Nearest first, later before earlier, quarter hours before the odd minute a tight gap may need.
+    shifts = sorted(range(1, _DAY_MINUTES), key=lambda shift: (shift % 15 != 0, min(shift, _DAY_MINUTES - shift)))
+    for shift in shifts:
+        candidate_start = (start + shift) % _DAY_MINUTES
+        candidate = f"{_clock(candidate_start)}-{_clock(candidate_start + length)}"
+        if not windows_overlap(maintenance_window, candidate):
+            return f"{refused}; allowed: a daily window outside it, e.g. {candidate!r}, or move {maintenance_key}"
+    return f"{refused}; no daily window misses it: shorten {maintenance_key}"
+
+
+def _clock(minute_of_day: int) -> str:
+    minute_of_day %= _DAY_MINUTES
+    return f"{minute_of_day // 60:02d}:{minute_of_day % 60:02d}"
+
+
 def check_notification_topic_owner(topic_arn: str, account_id: str | None) -> str | None:
     """A replication group's notification topic belongs to the cache's own account (botocore elasticache
     CreateReplicationGroup `NotificationTopicArn`: "The Amazon SNS topic owner must be the same as the cluster

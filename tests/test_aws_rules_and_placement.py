@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from components import aws_rules, placement
 from components.spec import Engine
@@ -31,6 +33,48 @@ def test_parameter_group_family(engine: Engine, version: str, family: str) -> No
 )
 def test_windows_overlap(maintenance: str, snapshot: str, overlap: bool) -> None:
     assert aws_rules.windows_overlap(maintenance, snapshot) is overlap
+
+
+_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@st.composite
+def _window_pair(draw: st.DrawFn) -> tuple[str, str]:
+    def clock(minute: int) -> str:
+        return f"{minute % 1440 // 60:02d}:{minute % 60:02d}"
+
+    day = draw(st.integers(0, 6))
+    start = draw(st.integers(0, 1439))
+    length = draw(st.integers(60, 23 * 60))  # a maintenance window of the whole day leaves no snapshot window
+    end = day * 1440 + start + length
+    maintenance = f"{_DAYS[day]}:{clock(start)}-{_DAYS[end // 1440 % 7]}:{clock(end)}"
+    snapshot_start = draw(st.integers(0, 1439))
+    snapshot_length = draw(st.integers(60, 1440 - length))
+    return maintenance, f"{clock(snapshot_start)}-{clock(snapshot_start + snapshot_length)}"
+
+
+@given(_window_pair())
+def test_an_overlap_names_a_daily_window_that_aws_takes(pair: tuple[str, str]) -> None:
+    maintenance, snapshot = pair
+    why = aws_rules.check_windows(maintenance, snapshot, "maintenanceWindow")
+    if not aws_rules.windows_overlap(maintenance, snapshot):
+        assert why is None
+        return
+    assert why is not None
+    assert f"overlaps maintenanceWindow {maintenance}" in why
+    suggested = why.split("e.g. '")[1].split("'")[0]
+    assert aws_rules.check_snapshot_window(suggested) is None
+    assert not aws_rules.windows_overlap(maintenance, suggested)
+    length = aws_rules.time_window_span(snapshot)
+    assert length is not None
+    assert (span := aws_rules.time_window_span(suggested)) is not None
+    assert span[1] - span[0] == length[1] - length[0]
+
+
+def test_a_maintenance_window_of_a_whole_day_leaves_no_snapshot_window() -> None:
+    why = aws_rules.check_windows("sun:00:00-mon:00:00", "03:00-04:00", "maintenanceWindow")
+    assert why is not None
+    assert "no daily window misses it: shorten maintenanceWindow" in why
 
 
 @pytest.mark.parametrize("value", ["a", "a" * 40, "prod-sessions", "A1-b2"])

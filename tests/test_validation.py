@@ -279,7 +279,9 @@ def test_snapshot_window_may_not_overlap_maintenance(dev) -> None:
     config = edit_cache(
         dev, "sessions", backup={"retentionDays": 1, "window": "05:30-06:30"}, maintenanceWindow="sun:05:00-sun:06:00"
     )
-    assert "overlaps maintenanceWindow" in rejected(config, "caches.sessions.backup.window").message
+    message = rejected(config, "caches.sessions.backup.window").message
+    assert "overlaps maintenanceWindow sun:05:00-sun:06:00" in message
+    assert "e.g. '06:00-07:00', or move maintenanceWindow" in message
 
 
 def test_windows_crossing_midnight_and_week_end_are_understood(dev, run) -> None:

@@ -69,12 +69,10 @@ def resolve_cache(ctx: CacheContext) -> CacheArgs | None:
             ctx.problem("engineVersion", engine_version, why)
         if (why := aws_rules.check_maintenance_window(maintenance_window)) is not None:
             ctx.problem("maintenanceWindow", maintenance_window, why)
-        elif backup is not None and aws_rules.windows_overlap(maintenance_window, backup.window):
-            ctx.problem(
-                "backup.window",
-                backup.window,
-                f"overlaps maintenanceWindow {maintenance_window}; AWS refuses overlapping windows",
-            )
+        elif backup is not None and (
+            why := aws_rules.check_windows(maintenance_window, backup.window, "maintenanceWindow")
+        ):
+            ctx.problem("backup.window", backup.window, why)
         node = resolve_node(ctx, engine_version)
 
     own_tags = {WORKLOAD_TAG: config.workload.value, "cache": ctx.name, CONFIG_KEY_TAG: f"caches.{ctx.name}"}
