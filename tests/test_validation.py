@@ -82,6 +82,29 @@ def test_missing_workload_is_required(dev) -> None:
     assert message == "required; allowed: one of cache, sessions, rate-limit, locks, agent-memory"
 
 
+@pytest.mark.parametrize("workload", [None, "sesions"])
+def test_a_refused_workload_hides_none_of_the_caches_other_problems(dev, workload: str | None) -> None:
+    # Judged under every workload, the cache's problems that hold whatever was meant still come in this run;
+    # one that depends on the workload (an eviction policy some workloads allow) would be a guess, and is left out.
+    config = edit_cache(
+        dev,
+        "sessions",
+        workload=workload,
+        engineVersion="9.9",
+        replicas="many",
+        evictionPolicy="allkeys-lru",
+        backup={"retentionDays": 1, "window": "05:30-06:30"},
+        maintenanceWindow="sun:05:00-sun:06:00",
+    )
+    paths = sorted(problem.path for problem in problems_of(config))
+    assert paths == [
+        "caches.sessions.backup.window",
+        "caches.sessions.engineVersion",
+        "caches.sessions.replicas",
+        "caches.sessions.workload",
+    ]
+
+
 def _optional_keys(model: type[Model], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """The key paths of every key with a default in a block and in the blocks under it."""
     found = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
@@ -25,13 +25,14 @@ from components.stack_config.context import CacheContext, StackContext
 from components.stack_config.defaults import PRODUCTION_ENVIRONMENTS
 from components.stack_config.encryption import resolve_kms_key
 from components.stack_config.network import SubnetInfo, SubnetLookup, resolve_network
-from components.stack_config.parsing import parse, parse_cache, unknown_top_level_key
+from components.stack_config.parsing import parse, parse_cache, parse_cache_under_each_workload, unknown_top_level_key
 from components.stack_config.problems import MISSING, ConfigError, Problem, Problems
 from components.stack_config.schema import (
     NAME,
     NAME_RULE,
     SECRETS_KEY,
     TOP_LEVEL_KEYS,
+    CacheBaseConfig,
     CacheSecretsConfig,
     EncryptionConfig,
     NetworkConfig,
@@ -178,6 +179,9 @@ def load_stack(
 
     raw_caches = values.get("caches")
     caches = {}
+    unsure_workload: dict[str, list[CacheBaseConfig]] = {}
+    """Caches whose workload is refused: judged under every workload, so that the rest of their problems come
+    in the same run (those found whatever the workload meant)."""
     if not isinstance(raw_caches, dict) or not raw_caches:
         problems.add("caches", raw_caches if raw_caches is not None else MISSING, "a map of named caches")
     else:
@@ -190,6 +194,8 @@ def load_stack(
             parsed = parse_cache(body, path, problems)
             if parsed is not None and named:
                 caches[str(name)] = parsed
+            elif named and (guesses := parse_cache_under_each_workload(body, path, problems)):
+                unsure_workload[str(name)] = guesses
     for name in secrets:
         if isinstance(raw_caches, dict) and name not in raw_caches:
             problems.add(f"{SECRETS_KEY}.{name}", "[secret]", "no cache of that name in caches")
@@ -227,6 +233,8 @@ def load_stack(
         if before is not None:
             _refuse_replacement(f"caches.{name}", before, spec, problems, allowed=cache.allow_replacement)
         specs.append(spec)
+    for name, guesses in unsure_workload.items():
+        _problems_whatever_the_workload(context, name, guesses, secrets.get(name))
     rbac = {spec.name: (spec.cache_id, spec.auth.users) for spec in specs if spec.auth.mode is not AuthMode.TOKEN}
     for key, other, derived in naming.colliding_user_ids(rbac):
         problems.add(key, derived, f"derives the same user id as {other}: rename one of the users or caches")
@@ -245,6 +253,26 @@ def load_stack(
         caches=tuple(specs),
         warnings=tuple(str(warning) for warning in problems.warnings),
     )
+
+
+def _problems_whatever_the_workload(
+    context: StackContext, name: str, guesses: list[CacheBaseConfig], secrets: CacheSecretsConfig | None
+) -> None:
+    """Reports what is wrong with a cache under every workload it might mean: a problem that depends on the
+    workload would only guess at it, and the workload's own problem is already reported."""
+    found: list[list[Problem]] = []
+    warned: list[list[Problem]] = []
+    for guess in guesses:
+        scratch = Problems(settled={*context.problems.settled, f"caches.{name}.workload"})
+        resolve_cache(CacheContext(replace(context, problems=scratch), name, guess, secrets))
+        found.append(scratch.found)
+        warned.append(scratch.warnings)
+    for problem in found[0]:
+        if all(problem in other for other in found[1:]):
+            context.problems.add(problem.path, problem.value, problem.message, secret=problem.secret)
+    for warning in warned[0]:
+        if all(warning in other for other in warned[1:]) and warning not in context.problems.warnings:
+            context.problems.warn(warning.path, warning.value, warning.message)
 
 
 def _require_tags(tags: Mapping[str, str] | None, caches: Mapping[str, Any], problems: Problems) -> None:

@@ -32,6 +32,7 @@ from components.stack_config.schema import (
     cache_type_of,
 )
 from components.stack_config.secrets import SET_SECRET
+from elasticache_facts.workloads import Workload
 
 _Part = str | int
 M = typing.TypeVar("M", bound=Model)
@@ -85,6 +86,22 @@ def parse_cache(value: Any, path: str, problems: Problems) -> CacheBaseConfig | 
         )
         return None
     return _parse(CACHE_CONFIG.validate_python, lambda v: CACHE_TYPES[kind], value, path, problems, tagged=True)
+
+
+def parse_cache_under_each_workload(value: Any, path: str, problems: Problems) -> list[CacheBaseConfig]:
+    """A cache body whose `workload` is refused or missing, validated once under each allowed workload; empty
+    when its workload is fine or the body is refused whatever the workload. Its schema problems were reported
+    by `parse_cache` already (only the keys it takes out are settled here); the caller keeps only what the rules
+    find under every workload."""
+    if not isinstance(value, dict) or value.get("workload") in {workload.value for workload in Workload}:
+        return []
+    guesses = []
+    for workload in Workload:
+        scratch = Problems()
+        guesses.append(parse_cache({**value, "workload": workload.value}, path, scratch))
+        for key in scratch.settled:
+            problems.settle(key)
+    return [guess for guess in guesses if guess is not None] if all(guesses) else []
 
 
 def _parse(
