@@ -101,7 +101,8 @@ def parse_cache_under_each_workload(value: Any, path: str, problems: Problems) -
         guesses.append(parse_cache({**value, "workload": workload.value}, path, scratch))
         for key in scratch.settled:
             problems.settle(key)
-    return [guess for guess in guesses if guess is not None] if all(guesses) else []
+    parsed = [guess for guess in guesses if guess is not None]
+    return parsed if len(parsed) == len(guesses) else []
 
 
 def _parse(
