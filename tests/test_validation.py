@@ -105,6 +105,24 @@ def test_a_refused_workload_hides_none_of_the_caches_other_problems(dev, workloa
     ]
 
 
+def test_a_cache_whose_workload_is_refused_is_still_held_to_the_stacks_tags_and_user_ids() -> None:
+    # Neither its tags nor its users depend on the workload, so the stack-wide checks count it in the same run.
+    caches: dict[str, Any] = {
+        "a": {"workload": "sesions", "tags": {"costCentre": "1042"}, "auth": {"users": ["b-app"]}},
+        "a-b": {"workload": "cache", "tags": {"costCentre": "1042"}, "auth": {"users": ["app"]}},
+    }
+    with pytest.raises(ConfigError) as raised:
+        unit_spec(caches, tags={"team": "platform"})
+    found = {problem.path: problem.message for problem in raised.value.problems}
+    assert set(found) == {"caches.a.workload", "caches.a-b.auth.users[0]"}
+    assert found["caches.a-b.auth.users[0]"].startswith("derives the same user id as caches.a.auth.users[0]")
+
+    with pytest.raises(ConfigError) as raised:
+        unit_spec({**caches, "a": {**caches["a"], "tags": {}}}, tags={"team": "platform"})
+    tag = next(problem for problem in raised.value.problems if problem.path == "tags.costCentre")
+    assert tag.message.endswith("or caches.<name>.tags.costCentre on each of a")
+
+
 def _optional_keys(model: type[Model], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """The key paths of every key with a default in a block and in the blocks under it."""
     found = []

@@ -200,7 +200,8 @@ def load_stack(
         if isinstance(raw_caches, dict) and name not in raw_caches:
             problems.add(f"{SECRETS_KEY}.{name}", "[secret]", "no cache of that name in caches")
 
-    _require_tags(tags, caches, problems)
+    # A cache's tags do not depend on its workload, so one whose workload is refused is held to them as well.
+    _require_tags(tags, {**caches, **{name: guesses[0] for name, guesses in unsure_workload.items()}}, problems)
 
     network = None
     if network_config is not None:
@@ -233,9 +234,12 @@ def load_stack(
         if before is not None:
             _refuse_replacement(f"caches.{name}", before, spec, problems, allowed=cache.allow_replacement)
         specs.append(spec)
-    for name, guesses in unsure_workload.items():
-        _problems_whatever_the_workload(context, name, guesses, secrets.get(name))
     rbac = {spec.name: (spec.cache_id, spec.auth.users) for spec in specs if spec.auth.mode is not AuthMode.TOKEN}
+    for name, guesses in unsure_workload.items():
+        if (users := _problems_whatever_the_workload(context, name, guesses, secrets.get(name))) is not None:
+            rbac[name] = users
+    # In the config's order, so that a collision is named at the later of the two keys, as the file reads.
+    rbac = {str(name): rbac[str(name)] for name in raw_caches or () if str(name) in rbac}
     for key, other, derived in naming.colliding_user_ids(rbac):
         problems.add(key, derived, f"derives the same user id as {other}: rename one of the users or caches")
 
@@ -257,22 +261,29 @@ def load_stack(
 
 def _problems_whatever_the_workload(
     context: StackContext, name: str, guesses: list[CacheBaseConfig], secrets: CacheSecretsConfig | None
-) -> None:
+) -> tuple[str, tuple[str, ...]] | None:
     """Reports what is wrong with a cache under every workload it might mean: a problem that depends on the
-    workload would only guess at it, and the workload's own problem is already reported."""
+    workload would only guess at it, and the workload's own problem is already reported.
+
+    Returns the cache's (id, app users) when every workload gives it the same RBAC users, so that they join the
+    stack's user-id collision check; None otherwise."""
     found: list[list[Problem]] = []
     warned: list[list[Problem]] = []
+    users: set[tuple[str, tuple[str, ...]] | None] = set()
     for guess in guesses:
         scratch = Problems(settled={*context.problems.settled, f"caches.{name}.workload"})
-        resolve_cache(CacheContext(replace(context, problems=scratch), name, guess, secrets))
+        spec = resolve_cache(CacheContext(replace(context, problems=scratch), name, guess, secrets))
         found.append(scratch.found)
         warned.append(scratch.warnings)
+        rbac = spec is not None and spec.auth.mode is not AuthMode.TOKEN
+        users.add((spec.cache_id, spec.auth.users) if spec is not None and rbac else None)
     for problem in found[0]:
         if all(problem in other for other in found[1:]):
             context.problems.add(problem.path, problem.value, problem.message, secret=problem.secret)
     for warning in warned[0]:
         if all(warning in other for other in warned[1:]) and warning not in context.problems.warnings:
             context.problems.warn(warning.path, warning.value, warning.message)
+    return users.pop() if len(users) == 1 else None
 
 
 def _require_tags(tags: Mapping[str, str] | None, caches: Mapping[str, Any], problems: Problems) -> None:
