@@ -6,6 +6,7 @@ into write errors. The `workload` tag says which it is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
@@ -26,7 +27,6 @@ from elasticache_facts.workloads import DATA_TIERING_EVICTION, EVICTING, PROFILE
 from guardrails.common import DOCS, data_tiering, is_global_secondary, planned, settings, stored_name, tags_of
 from guardrails.props import MISSING, Props, Unknown, finish_all, is_unknown
 
-FAMILY_DEFAULT_POLICY = FAMILY_DEFAULT_EVICTION
 _FITTING = "; ".join(
     f"{workload.value}: "
     + (
@@ -114,10 +114,25 @@ EVICTION_SCHEMA = PolicyConfigSchema(
 )
 
 
+@dataclass(frozen=True)
+class _Eviction:
+    policy: str
+    set_by: str | None
+    """The parameter group that sets it; None when no group does and the family's default applies."""
+
+    def described(self) -> str:
+        if self.set_by is None:
+            return f"it runs {self.policy!r}, the family default (no parameter group of its own sets it)"
+        return f"its parameter group {self.set_by} sets {self.policy!r}"
+
+
+_FAMILY_DEFAULT = _Eviction(FAMILY_DEFAULT_EVICTION, None)
+
+
 def _eviction_policy(
     cache: PolicyResource, props: Props, by_urn: dict[str, PolicyResource], by_name: dict[str, PolicyResource]
 ) -> Any:
-    """The cache's `maxmemory-policy`, an Unknown, or None when it cannot be found at all."""
+    """The cache's `_Eviction`, an Unknown, or None when it cannot be found at all."""
     name = props.peek("parameterGroupName")
     if not isinstance(name, Unknown) and name is not MISSING:
         name = str(name)
@@ -128,7 +143,7 @@ def _eviction_policy(
     ]
     if not groups:
         if name is MISSING or (isinstance(name, str) and _default_group(name)):
-            return FAMILY_DEFAULT_POLICY
+            return _FAMILY_DEFAULT
         if isinstance(name, Unknown):
             return props.note(name)
         # AWS stores parameter group names in lower case (`stored_name`): `Sessions-PG` is the group `sessions-pg`.
@@ -148,8 +163,8 @@ def _eviction_policy(
             value = group.peek("parameters", index, "value")
             if isinstance(key, Unknown) or isinstance(value, Unknown):
                 return props.note(Unknown(f"{groups[0].name}.parameters[{index}]"))
-            return str(value).strip().lower()
-    return FAMILY_DEFAULT_POLICY
+            return _Eviction(str(value).strip().lower(), groups[0].name)
+    return _FAMILY_DEFAULT
 
 
 def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -180,9 +195,10 @@ def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> No
         readers.append(props)
         if is_global_secondary(props):
             continue
-        policy = _eviction_policy(cache, props, by_urn, by_name)
-        if policy is None or is_unknown(policy):
+        found = _eviction_policy(cache, props, by_urn, by_name)
+        if found is None or is_unknown(found):
             continue
+        policy = found.policy
         tiering = data_tiering(props)
         if isinstance(tiering, Unknown):
             props.note(tiering)
@@ -219,9 +235,8 @@ def _validate_eviction(args: StackValidationArgs, report: ReportViolation) -> No
         if policy not in fits[workload]:
             report(
                 f"{cache.name}: a {workload!r} cache needs `maxmemory-policy` in {', '.join(fits[workload])}, "
-                f"but its parameter group has {policy!r}"
-                + (" (the family default: the group does not set it)" if policy == FAMILY_DEFAULT_POLICY else "")
-                + ". Set `maxmemory-policy` in the cache's own parameter group (changes in place).",
+                f"but {found.described()}. Set `maxmemory-policy` in the cache's own parameter group (changes in "
+                "place).",
                 cache.urn,
             )
     finish_all(readers)

@@ -92,7 +92,14 @@ def test_policies_that_do_not_fit_the_workload(workload: str, policy: str | None
 
 def test_unset_policy_is_named_as_the_family_default() -> None:
     outcome = check_stack(eviction_policy, stack(None, "sessions"))
-    assert "has 'volatile-lru' (the family default: the group does not set it)" in outcome.text()
+    assert "it runs 'volatile-lru', the family default (no parameter group of its own sets it)" in outcome.text()
+
+
+def test_a_group_that_sets_the_family_defaults_policy_is_named_as_setting_it() -> None:
+    # Told "the group does not set it", a user would look for a parameter that is already there.
+    outcome = check_stack(eviction_policy, stack("volatile-lru", "sessions"))
+    assert "its parameter group sessions-params-valkey8 sets 'volatile-lru'" in outcome.text()
+    assert "family default" not in outcome.text()
 
 
 def test_default_parameter_group_means_the_family_default() -> None:
@@ -104,9 +111,9 @@ def test_default_parameter_group_means_the_family_default() -> None:
         replace(i, properties=with_(i.properties, parameterGroupName="default.valkey8")) if i.type == RG else i
         for i in items
     ]
-    assert "has 'volatile-lru'" in check_stack(eviction_policy, items).text()
+    assert "it runs 'volatile-lru', the family default" in check_stack(eviction_policy, items).text()
     unset = [replace(i, properties=with_(i.properties, parameterGroupName=DROP)) if i.type == RG else i for i in items]
-    assert "has 'volatile-lru'" in check_stack(eviction_policy, unset).text()
+    assert "it runs 'volatile-lru', the family default" in check_stack(eviction_policy, unset).text()
 
 
 def test_without_workload_tag_the_allowed_set_applies() -> None:
@@ -126,13 +133,13 @@ def test_unknown_workload_value_is_flagged() -> None:
 
 def test_found_by_name_without_property_dependencies() -> None:
     items = [replace(i, depends={}) for i in stack("allkeys-lru")]
-    assert "has 'allkeys-lru'" in check_stack(eviction_policy, items).text()
+    assert "sessions-params-valkey8 sets 'allkeys-lru'" in check_stack(eviction_policy, items).text()
 
 
 def test_found_by_property_dependency_when_the_name_is_unknown() -> None:
     assert check_stack(eviction_policy, [as_preview(i) for i in stack("noeviction")]).passed
     outcome = check_stack(eviction_policy, [as_preview(i) for i in stack("allkeys-lru")])
-    assert "has 'allkeys-lru'" in outcome.text()
+    assert "sessions-params-valkey8 sets 'allkeys-lru'" in outcome.text()
 
 
 def test_what_cannot_be_read_is_advisory() -> None:
@@ -198,14 +205,17 @@ def test_a_parameter_group_the_provider_computes_at_preview_is_the_default_group
         for i in stack("noeviction")
     ]
     outcome = check_stack(eviction_policy, items)
-    assert "has 'volatile-lru' (the family default: the group does not set it)" in outcome.text()
+    assert "it runs 'volatile-lru', the family default" in outcome.text()
 
 
 def test_a_global_datastore_id_the_provider_computes_at_preview_is_no_secondary() -> None:
     # `globalReplicationGroupId` is provider-computed: a group that joins no global datastore shows it unknown in a
     # preview's planned state, fed by no resource. It is no secondary, so its eviction policy is judged.
     outcome = check_stack(eviction_policy, stack("allkeys-lru", globalReplicationGroupId=UNKNOWN))
-    assert "needs `maxmemory-policy` in noeviction, but its parameter group has 'allkeys-lru'" in outcome.text()
+    assert (
+        "needs `maxmemory-policy` in noeviction, but its parameter group sessions-params-valkey8 sets 'allkeys-lru'"
+        in outcome.text()
+    )
     secondary = fed(stack("allkeys-lru", globalReplicationGroupId=UNKNOWN), "globalReplicationGroupId")
     assert check_stack(eviction_policy, secondary).passed
 
@@ -228,7 +238,8 @@ def test_a_parameter_group_is_found_by_name_in_any_case(group_name: str, cache_n
         for i in items
     ]
     outcome = check_stack(eviction_policy, items)
-    assert "a 'sessions' cache needs `maxmemory-policy` in noeviction, but its parameter group has 'allkeys-lru'" in (
-        outcome.text()
+    assert (
+        "a 'sessions' cache needs `maxmemory-policy` in noeviction, but its parameter group sessions-params-valkey8 "
+        "sets 'allkeys-lru'" in outcome.text()
     )
     assert outcome.advisory is None
