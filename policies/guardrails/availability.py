@@ -79,6 +79,14 @@ def nodes_per_shard(props: Props) -> list[Any]:
     return counts
 
 
+def _size_key(props: Props, index: int) -> str:
+    """The input that sets the size of a sharded group's shard `index`: its own `replicaCount` wins over
+    `replicasPerNodeGroup` (as `nodes_per_shard` counts it), so raising the other would change nothing."""
+    if props.number("nodeGroupConfigurations", index, "replicaCount") is not MISSING:
+        return f"nodeGroupConfigurations[{index}].replicaCount"
+    return "replicasPerNodeGroup"
+
+
 def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type == SERVERLESS_CACHE:
         args.not_applicable("AWS replicates serverless caches across availability zones itself")
@@ -105,15 +113,16 @@ def _validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if garbage:
         report(f"the node count {garbage[0]!r} is not a number; set `numCacheClusters` or `replicasPerNodeGroup`.")
     if short:
+        sharded = is_sharded(props)
         where = (
-            "the group has"
-            if not is_sharded(props)
-            else "shard(s) " + ", ".join(str(index + 1) for index, _ in short) + " have"
+            ", ".join(f"shard {index + 1} has {int(count)} node(s)" for index, count in short)
+            if sharded
+            else f"the group has {int(short[0][1])} node(s)"
         )
+        keys = dict.fromkeys(_size_key(props, index) if sharded else "numCacheClusters" for index, _ in short)
         report(
-            f"{where} {int(short[0][1])} node(s); every shard needs at least {minimum} (a primary and "
-            f"{minimum - 1} replica(s)) so that a node or AZ failure has a replica to promote. Raise "
-            + ("`replicasPerNodeGroup`." if is_sharded(props) else "`numCacheClusters`.")
+            f"{where}; every shard needs at least {minimum} (a primary and {minimum - 1} replica(s)) so that a "
+            f"node or AZ failure has a replica to promote. Raise " + " and ".join(f"`{key}`" for key in keys) + "."
         )
 
     for key, wanted, why in (

@@ -32,10 +32,28 @@ def test_flags_shards_without_replicas() -> None:
         ],
     )
     outcome = check(multi_az_failover, RG, no_replicas)
-    assert "shard(s) 1 have 1 node(s)" in outcome.text()
-    assert "`replicasPerNodeGroup`" in outcome.text()
+    assert "shard 1 has 1 node(s); every shard needs at least 2" in outcome.text()
+    assert "shard 2" not in outcome.text()
     bare = with_(SHARDED_GROUP, replicasPerNodeGroup=DROP, nodeGroupConfigurations=DROP)
-    assert "shard(s) 1, 2, 3 have 1 node(s)" in check(multi_az_failover, RG, bare).text()
+    assert "shard 1 has 1 node(s), shard 2 has 1 node(s), shard 3 has 1 node(s)" in (
+        check(multi_az_failover, RG, bare).text()
+    )
+    assert "Raise `replicasPerNodeGroup`." in check(multi_az_failover, RG, bare).text()
+
+
+def test_names_the_input_that_sizes_each_short_shard() -> None:
+    # A shard's own replicaCount wins over replicasPerNodeGroup: raising the latter would change nothing for it.
+    mixed = with_(
+        SHARDED_GROUP,
+        numNodeGroups=3,
+        replicasPerNodeGroup=0,
+        nodeGroupConfigurations=[{"replicaCount": 0}, {"replicaCount": 1}, {}],
+    )
+    outcome = check(multi_az_failover, RG, mixed)
+    assert "shard 1 has 1 node(s), shard 3 has 1 node(s)" in outcome.text()
+    assert "Raise `nodeGroupConfigurations[0].replicaCount` and `replicasPerNodeGroup`." in outcome.text()
+    own = with_(mixed, replicasPerNodeGroup=1)
+    assert "Raise `nodeGroupConfigurations[0].replicaCount`." in check(multi_az_failover, RG, own).text()
 
 
 def test_flags_failover_and_multi_az_off_or_unset() -> None:
