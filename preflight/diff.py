@@ -4,11 +4,14 @@ The steps are the ones `pulumi preview` would show, with its marks (`RawPrefix` 
 `pkg/resource/deploy/step.go`: `+ ` create, `~ ` update, `+-` replace, `- ` delete), worked out without the
 engine: by URN, comparing each resource's inputs with the previous ones and asking `preflight.replacement`
 which changed inputs force a replacement. An input that flows from another resource's output (a property
-dependency) is taken as unchanged while that resource stays: the deployed value is the one it will get (a
-planned value under the mocks is a stand-in id), and as unknown ("known after apply") when that resource is
-created or replaced. Then, as the engine does before it diffs (`processIgnoreChanges` in
-`step_generator.go`), each path a resource's `ignoreChanges` names (`tags.team`, `a[0].b`, `a[*].b`) is reset
-to its previous value, or removed when the previous inputs lack it (`preflight.property_path`).
+dependency) is unknown ("known after apply") when that resource is created or replaced. While it stays, the
+mocks' stand-ins in the input are swapped for the deployed outputs (`preflight.deployed_values`), so that a
+value mixing config with an output (`<prefix>-<cache>-<suffix>`, an alarm's queries) changes with its config;
+a document that records no outputs (`pulumi stack output --json` has no resources; a preflight document from
+before they were recorded) leaves such an input as deployed. Then, as the engine does before it diffs
+(`processIgnoreChanges` in `step_generator.go`), each path a resource's `ignoreChanges` names (`tags.team`,
+`a[0].b`, `a[*].b`) is reset to its previous value, or removed when the previous inputs lack it
+(`preflight.property_path`).
 
 Per cache: created, updated, replaced or deleted; a replaced or deleted cache loses its data (unless it is
 retained on delete). The cache-level reasons come from the program's own `replacing_edits`, so they name the
@@ -34,6 +37,7 @@ from elasticache_facts.provider_sets import SET_INPUTS
 from elasticache_facts.tokens import COMPONENT
 from preflight import property_path
 from preflight.aliases import deployed_urn
+from preflight.deployed_values import DeployedValues
 from preflight.model import Plan, PlannedResource
 from preflight.previous import Previous, PreviousResource
 from preflight.replacement import DATA_HOLDERS, forcing
@@ -173,6 +177,9 @@ def _steps(
     cache_of = {**cache_names(old), **cache_names(new)}
     ops: dict[str, str | None] = {}
     steps: dict[str, Step] = {}
+    values = DeployedValues()
+    recorded: set[str] = set()
+    """Planned resources that stay and whose deployed outputs are known: what `values` has learnt from."""
 
     def visit(urn: str, path: frozenset[str] = frozenset()) -> str | None:
         """The op of `urn`, its dependencies' first (a dependency being replaced changes what flows in)."""
@@ -181,10 +188,14 @@ def _steps(
         resource = after[urn]
         for dependency in resource.dependencies:
             visit(dependency, path | {urn})
-        step = _step(resource, deployed.get(urn), cache_of.get(urn), ops, replacing)
+        old = deployed.get(urn)
+        step = _step(resource, old, cache_of.get(urn), _Flowing(ops, values, recorded), replacing)
         ops[urn] = step.op if step else None
         if step is not None:
             steps[urn] = step
+        if old is not None and old.outputs is not None and ops[urn] in (None, UPDATE):
+            values.learn(resource, old.id, old.outputs)
+            recorded.add(urn)
         return ops[urn]
 
     for urn in after:
@@ -219,18 +230,34 @@ def _deployed_by_urn_or_alias(
     return found
 
 
+@dataclass(frozen=True)
+class _Flowing:
+    """What the resources a planned one depends on will give it: their ops, and their deployed outputs."""
+
+    ops: Mapping[str, str | None]
+    values: DeployedValues
+    recorded: set[str]
+
+    def input(self, sources: Sequence[str], planned: Any, deployed: Any) -> Any:
+        if any(self.ops.get(source) in (CREATE, REPLACE) for source in sources):
+            return KNOWN_AFTER_APPLY
+        if all(source in self.recorded for source in sources):
+            return self.values.deployed(planned)
+        return deployed  # no outputs to compare with: the deployed value is the one it keeps
+
+
 def _step(
     resource: PlannedResource,
     old: PreviousResource | None,
     cache: str | None,
-    ops: Mapping[str, str | None],
+    flowing: _Flowing,
     replacing: Mapping[str, Sequence[Any]],
 ) -> Step | None:
     if old is None:
         return Step(CREATE, resource.urn, resource.type, resource.name, cache)
     if not resource.custom:
         return None  # a component has no inputs of its own to change
-    changes = _changes(resource, old, ops)
+    changes = _changes(resource, old, flowing)
     keys = {change.key.split(".")[0] for change in changes}
     cache_keys = {edit.key for edit in replacing.get(cache or "", ())}
     replaced_by = forcing(resource.type, keys, cache_keys)
@@ -251,13 +278,11 @@ def _step(
     return Step(UPDATE, resource.urn, resource.type, resource.name, cache, changes)
 
 
-def _changes(resource: PlannedResource, old: PreviousResource, ops: Mapping[str, str | None]) -> tuple[Change, ...]:
+def _changes(resource: PlannedResource, old: PreviousResource, flowing: _Flowing) -> tuple[Change, ...]:
     new_inputs = public(resource.inputs)
     for key, sources in resource.property_dependencies.items():
         if key in new_inputs and sources:
-            # The value is another resource's output: the deployed one while that resource stays.
-            replaced = any(ops.get(source) in (CREATE, REPLACE) for source in sources)
-            new_inputs[key] = KNOWN_AFTER_APPLY if replaced else old.inputs.get(key)
+            new_inputs[key] = flowing.input(sources, new_inputs[key], old.inputs.get(key))
     # Then, as the engine does before it diffs, each `ignoreChanges` path is reset to its old value (or removed,
     # when the old inputs lack it): no change there, unless an element was added or removed along the path.
     new_inputs, _ = property_path.ignore_changes(resource.options.ignore_changes, old.inputs, new_inputs)

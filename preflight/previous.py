@@ -47,6 +47,11 @@ class PreviousResource:
     parent: str | None = None
     protect: bool = False
     retain_on_delete: bool = False
+    id: str | None = None
+    outputs: Mapping[str, Any] | None = None
+    """Public form; None when the document does not record them (a preflight document from before it did).
+    What the deployed resource's computed outputs are: an input built from them compares with these
+    (`preflight.deployed_values`)."""
     deployed_inputs: Mapping[str, Any] | None = None
     """From a stack export only: the state's inputs in the SDK's wire form, what the engine resets the inputs an
     `ignoreChanges` path names to (`preflight.property_path`). A secret the export holds encrypted
@@ -164,6 +169,8 @@ def _from_preflight(document: Mapping[str, Any], source: str) -> Previous:
             parent=entry.get("parent") or None,
             protect=bool(entry.get("protect", False)),
             retain_on_delete=bool(entry.get("retainOnDelete", False)),
+            id=entry.get("id") if isinstance(entry.get("id"), str) else None,
+            outputs=public(entry["outputs"]) if isinstance(entry.get("outputs"), Mapping) else None,
         )
         for entry in document.get("resources") or []
         if isinstance(entry, Mapping) and "urn" in entry
@@ -196,6 +203,8 @@ def _from_export(document: Mapping[str, Any], source: str) -> Previous:
                 parent=entry.get("parent") or None,
                 protect=bool(entry.get("protect", False)),
                 retain_on_delete=bool(entry.get("retainOnDelete", False)),
+                id=str(entry["id"]) if entry.get("id") else None,
+                outputs=_state_value(entry.get("outputs") or {}),
                 deployed_inputs=_wire_value(entry.get("inputs") or {}),
             )
         )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from elasticache_facts.node_types import COSTLIER_THAN
 from elasticache_facts.tokens import COMPONENT
 from preflight import diff as plan_diff
+from preflight.deployed_values import computed_outputs
 from preflight.model import SUBNET_RULE, PlannedResource
 from preflight.summaries import (
     VERDICTS,
@@ -51,6 +52,9 @@ def stack_document(result: PreflightResult) -> dict[str, Any]:
                 "protect": resource.options.protect,
                 "retainOnDelete": resource.options.retain_on_delete,
                 "inputs": public(resource.inputs),
+                # What a later `--against` this document compares its stand-ins with (`preflight.deployed_values`).
+                "id": resource.id,
+                "outputs": public(computed_outputs(resource)),
             }
             if resource.type == COMPONENT:
                 settings = cache_settings(tree.get(resource.urn, []), result.subnets)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from components.stack_config import ConfigError
+from elasticache_facts import tokens
 from elasticache_facts.tokens import INGRESS_RULE, REPLICATION_GROUP, SECURITY_GROUP, SERVERLESS_CACHE
 from elasticache_facts.wire import SECRET_SIG, SIG_KEY, UNKNOWN, is_secret, secret
 from preflight.analyzer import RelayedAnalysis
@@ -28,7 +29,7 @@ from preflight.report import stack_document
 from preflight.run import PreflightResult, run_preflight
 from preflight.stack_files import StackConfig, read_stack_config
 from preflight.values import public
-from tests.conftest import edit, edit_cache
+from tests.conftest import edit, edit_cache, one
 
 KINDS = ("preflight", "stack-outputs", "stack-export")
 
@@ -83,6 +84,10 @@ def stack_export(plan: Plan, *, real_ids: bool = True) -> dict[str, Any]:
         for resource in plan.resources:
             if resource.id and resource.id.startswith(("sg-", "sgr-")):
                 text = text.replace(resource.id, resource.id[:4] + "0realaws" + resource.id[12:])
+            elif resource.type == tokens.RANDOM_STRING:
+                # The suffix terraform-provider-random drew: in every id built from it.
+                drawn = str(resource.outputs["result"])
+                text = text.replace(drawn, "".join("z" if c != "z" else "y" for c in drawn))
     stack_urn = f"urn:pulumi:{plan.stack}::{plan.project}::pulumi:pulumi:Stack::{plan.project}-{plan.stack}"
     resources = [
         {"urn": stack_urn, "custom": False, "type": "pulumi:pulumi:Stack", "outputs": stored(plan.exports)},
@@ -484,8 +489,33 @@ def test_a_cache_id_change_replaces_the_cache_resource(dev: StackConfig, tmp_pat
     edited = edit_cache(dev.with_values(namePrefix="dev2"), "sessions", allowReplacement=True)
     edited = edit_cache(edited, "prompts", allowReplacement=True)
     diff = against(dev, edited, "preflight", tmp_path)
-    assert step(diff, REPLICATION_GROUP, "sessions").replaced_by == ("replicationGroupId",)
+    assert step(diff, REPLICATION_GROUP, "sessions").replaced_by == ("replicationGroupId", "subnetGroupName")
     assert step(diff, SERVERLESS_CACHE, "prompts").replaced_by == ("name",)
+
+
+@pytest.mark.parametrize("kind", ["preflight", "stack-export"])
+def test_names_that_mix_the_prefix_with_a_kept_suffix_change_with_the_prefix(
+    dev: StackConfig, kind: str, tmp_path: Path
+) -> None:
+    # `<prefix>-<cache>-<suffix>`: the suffix stays, the name does not, so every resource named so is replaced
+    # (its name forces it), as a preview shows; against an export, the suffix is AWS's deployed one.
+    edited = edit_cache(dev.with_values(namePrefix="dev2"), "sessions", allowReplacement=True)
+    edited = edit_cache(edited, "prompts", allowReplacement=True)
+    diff = against(dev, edited, kind, tmp_path)
+    replaced = {(s.type, s.name) for s in diff.steps if s.op == REPLACE and s.cache == "sessions"}
+    assert (tokens.SUBNET_GROUP, "sessions-subnets") in replaced
+    assert {t for t, _ in replaced} >= {tokens.LOG_GROUP, tokens.METRIC_ALARM, tokens.REPLICATION_GROUP}
+
+
+@pytest.mark.parametrize("kind", ["preflight", "stack-export"])
+def test_one_more_replica_updates_the_alarms_that_name_the_nodes(dev: StackConfig, kind: str, tmp_path: Path) -> None:
+    before = run_program(dev)
+    nodes = len(one(before, REPLICATION_GROUP, "sessions").inputs["preferredCacheClusterAzs"])
+    diff = against(dev, edit_cache(dev, "sessions", replicas=nodes), kind, tmp_path)
+    alarms = [s for s in diff.steps if s.type == tokens.METRIC_ALARM and s.cache == "sessions"]
+    assert alarms
+    assert {s.op for s in alarms} == {UPDATE}
+    assert all("metricQueries" in {c.key.split(".")[0] for c in s.changes} for s in alarms)
 
 
 def ignoring(plan: Plan, type_: str, name: str, *paths: str) -> Plan:
