@@ -480,6 +480,33 @@ def test_secret_values_never_appear_in_the_error(dev) -> None:
 
 
 @pytest.mark.parametrize(
+    ("auth", "key", "secret"),
+    [
+        ({"mode": "token"}, "authToken", 4815162342108154711),
+        ({"mode": "password", "users": ["app"]}, "passwords.app", 4815162342108154711),
+        ({"mode": "password", "users": ["app"]}, "passwords.app", 48151623.42108),
+    ],
+)
+def test_a_secret_stored_as_a_number_is_refused_without_showing_it(
+    dev, auth: dict[str, Any], key: str, secret: Any
+) -> None:
+    # `pulumi config set --path` stores digits as a number; the hint to quote a number must not repeat a secret.
+    config = edit_cache(dev, "sessions", auth=auth).with_secret_values(cacheSecrets={"sessions": _nested(key, secret)})
+    problem = rejected(config, f"cacheSecrets.sessions.{key}")
+    assert problem.message.startswith("not a string")
+    assert f"pulumi config set --secret --path 'cacheSecrets.sessions.{key}'" in problem.message
+    assert problem.value == "[secret]"
+    assert str(secret) not in str(problem)
+    assert str(secret)[:8] not in str(problem)
+
+
+def _nested(key: str, value: Any) -> dict[str, Any]:
+    """`{a: {b: value}}` for the key path `a.b`."""
+    head, _, rest = key.partition(".")
+    return {head: _nested(rest, value) if rest else value}
+
+
+@pytest.mark.parametrize(
     "rule", [">Sup3r-Secret-Value-123", "<Sup3r-Secret-Value-123", "#" + "ab" * 32, "!" + "cd" * 32]
 )
 def test_a_password_written_into_an_access_string_is_named_but_not_shown(dev, rule: str) -> None:

@@ -201,6 +201,8 @@ def _describe(model: type[BaseModel], item: Any, parts: list[_Part], path: str, 
     """One schema error in the house style: what is wrong, what is allowed (range and unit), the closest fix."""
     kind = item["type"]
     value = item.get("input", MISSING)
+    # A secret's problem carries no part of it, not even as the value: whoever reads the problem sees none.
+    shown = "[secret]" if secret and value is not MISSING and value is not None else value
     field = _field_at(model, parts)
     allowed = _allowed_values(field)
     if kind == "missing" or (kind in ("model_type", "dict_type") and value is None and not parts):
@@ -217,12 +219,12 @@ def _describe(model: type[BaseModel], item: Any, parts: list[_Part], path: str, 
                 if variant is not model and key in _aliases(variant):
                     return Problem(
                         path,
-                        value,
+                        shown,
                         f"only for {CACHE_KIND_NAMES[other]} caches (type: {other}); remove it",
                         secret,
                     )
         keys = _allowed_keys(model, [str(p) for p in parts[:-1]])
-        return Problem(path, value, f"unknown key; allowed here: {', '.join(keys)}{did_you_mean(key, keys)}", secret)
+        return Problem(path, shown, f"unknown key; allowed here: {', '.join(keys)}{did_you_mean(key, keys)}", secret)
     if kind == "string_pattern_mismatch":
         pattern = (item.get("ctx") or {}).get("pattern", "")
         allowed = PATTERN_HINTS.get(pattern, allowed or f"matching {pattern}")
@@ -239,8 +241,12 @@ def _describe(model: type[BaseModel], item: Any, parts: list[_Part], path: str, 
     if choices and isinstance(value, str):
         message += did_you_mean(value, choices)
     elif kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        message += f": quote it in YAML ('{value}')"
-    return Problem(path, value, message, secret)
+        if secret:
+            # The quoting hint would repeat the secret, and a quoted one would still sit in the file in plain text.
+            message += f": set it as a secret with {SET_SECRET} '{path}' (it prompts for the value)"
+        else:
+            message += f": quote it in YAML ('{value}')"
+    return Problem(path, shown, message, secret)
 
 
 _WHAT = {
