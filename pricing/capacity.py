@@ -96,8 +96,9 @@ def check_node_based(
             f"nodeType {bigger.name} ({num(round(usable_gb(bigger, shards, reserved_percent) or 0, 1))} GB usable)"
         )
     per_shard = usable / shards
-    needed = math.ceil(data_gb / per_shard)
-    if max_shards is not None and needed <= max_shards:
+    # reserved-memory-percent 100 leaves no shard any room, so no shard count fits (the loader refuses 100 itself).
+    needed = math.ceil(data_gb / per_shard) if per_shard > 0 else None
+    if max_shards is not None and needed is not None and needed <= max_shards:
         options.append(f"shards {needed} of {node_type} ({num(round(needed * per_shard, 1))} GB usable)")
     fix = " or ".join(options) if options else "a bigger node type or cluster mode with more shards"
     return Shortfall(

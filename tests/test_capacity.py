@@ -7,10 +7,15 @@ a cache's parameters set it.
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from components.stack_config import ConfigError
 from pricing import capacity
-from tests.conftest import edit_cache
+from tests.conftest import edit_cache, unit_spec
 from tests.test_validation import problems_of, rejected
 
 GB_PER_GIB = 1.073741824
@@ -73,3 +78,46 @@ def test_a_rate_no_serverless_cache_serves_says_to_go_node_based() -> None:
 @pytest.mark.parametrize("node_type", ["cache.r6gd.xlarge", "cache.x9.large"])
 def test_data_tiering_and_unknown_node_types_are_not_judged_by_memory(node_type: str) -> None:
     assert capacity.check_node_based(10_000, node_type, 1, max_shards=None) is None
+
+
+@pytest.mark.parametrize("load", [{"averageDataGb": 1}, None])
+def test_reserving_all_memory_is_one_problem_at_the_parameter(load: dict[str, Any] | None) -> None:
+    body: dict[str, Any] = {"workload": "cache", "parameters": {"reserved-memory-percent": 100}}
+    if load is not None:
+        body["expectedLoad"] = load
+    with pytest.raises(ConfigError) as raised:
+        unit_spec({"c": body})
+    [problem] = raised.value.problems
+    assert problem.path == "caches.c.parameters.reserved-memory-percent"
+    assert problem.value == 100
+    assert "nothing is left for data" in problem.message
+    assert "allowed: 0..99" in problem.message
+    assert "AWS's default 25" in problem.message
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    percent=st.integers(0, 100),
+    data_gb=st.floats(0.01, 100_000),
+    shards=st.one_of(st.none(), st.integers(1, 4)),
+    node_type=st.sampled_from(["cache.t4g.micro", "cache.r7g.large", "cache.m7g.16xlarge"]),
+)
+def test_any_reserved_memory_percent_is_judged_without_a_crash(
+    percent: int, data_gb: float, shards: int | None, node_type: str
+) -> None:
+    body: dict[str, Any] = {
+        "workload": "cache",
+        "nodeType": node_type,
+        "parameters": {"reserved-memory-percent": percent},
+        "expectedLoad": {"averageDataGb": data_gb},
+    }
+    if shards is not None:
+        body["shards"] = shards
+    try:
+        unit_spec({"c": body})
+    except ConfigError as error:
+        paths = {problem.path for problem in error.problems}
+        assert paths <= {"caches.c.parameters.reserved-memory-percent", "caches.c.nodeType"}
+        assert (percent == 100) == ("caches.c.parameters.reserved-memory-percent" in paths)
+    for max_shards in (None, 500):
+        capacity.check_node_based(data_gb, node_type, shards or 1, float(percent), max_shards=max_shards)

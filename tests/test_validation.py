@@ -1032,7 +1032,7 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
         parameters(**{"reserved-memory-percent": 101}),
         {},
         "caches.c.parameters.reserved-memory-percent",
-        "allowed: 0..100",
+        "allowed: 0..99",
     ),
     (
         "param-valkey-8-1-on-8-0",

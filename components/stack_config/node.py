@@ -15,6 +15,8 @@ from elasticache_facts.engines import Engine, parameter_group_family
 from elasticache_facts.parameters import KEYSPACE_EVENT_CLASSES, KEYSPACE_EVENTS, Parameter, family_parameters
 from elasticache_facts.ports import REDIS_PORT
 from elasticache_facts.workloads import DATA_TIERING_EVICTION, PROFILES, allowed_eviction_policies
+from pricing.capacity import DEFAULT_RESERVED_MEMORY_PERCENT
+from pricing.estimate import num
 
 RESERVED_PARAMETERS = {
     "maxmemory-policy": "set evictionPolicy instead",
@@ -26,9 +28,17 @@ REFUSED_VALUES = {
         "certificates do not: a cluster client that verifies the server's host name (cacheclient does) cannot reach "
         "the shards; allowed: tls-dynamic (host names under TLS, the default): set it or remove the parameter"
     ),
+    ("reserved-memory-percent", "100"): (
+        "reserves all of each node's memory (maxmemory) for what is not data, so nothing is left for data; "
+        f"allowed: 0..99: set a lower value, or remove the parameter for AWS's default "
+        f"{num(DEFAULT_RESERVED_MEMORY_PERCENT)}"
+    ),
 }
-"""A value the family takes that no client of a TLS-only cache can connect through (AWS "TLS enabled dual stack
-ElastiCache clusters": under TLS, discovery returns host names and the TLS handshake uses them)."""
+"""Values the family takes that leave the cache unusable. `cluster-preferred-endpoint-type: ip`: no client of a
+TLS-only cache can connect through it (AWS "TLS enabled dual stack ElastiCache clusters": under TLS, discovery
+returns host names and the TLS handshake uses them). `reserved-memory-percent: 100`: the whole of `maxmemory` is
+kept from data (shared/reference/elasticache-parameters.md: "percent of maxmemory reserved for non-data use",
+0-100), so the cache holds nothing, and no usable memory is left to size the expected load against."""
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
@@ -88,9 +98,23 @@ def judge_parameter(engine: Engine, engine_version: str, key: str, value: Any) -
 
 
 def _usable(parameter: Parameter) -> Parameter:
-    """The parameter with the values of `REFUSED_VALUES` left out of its choices: a message never suggests one."""
-    values = tuple(value for value in parameter.values if (parameter.name, value) not in REFUSED_VALUES)
-    return dataclasses.replace(parameter, values=values)
+    """The parameter with the values of `REFUSED_VALUES` left out of its choices and ranges: a message never
+    suggests one."""
+    refused = {value for name, value in REFUSED_VALUES if name == parameter.name}
+    values = tuple(value for value in parameter.values if value not in refused)
+    ranges = list(parameter.ranges)
+    for number in sorted(int(value) for value in refused if value.lstrip("-").isdigit()):
+        ranges = [
+            part
+            for low, high in ranges
+            for part in (
+                [(low, number - 1), (number + 1, high)]
+                if low <= number and (high is None or number <= high)
+                else [(low, high)]
+            )
+            if part[1] is None or part[0] <= part[1]
+        ]
+    return dataclasses.replace(parameter, values=values, ranges=tuple(ranges))
 
 
 def _render(parameter: Parameter, value: str | int | float | bool) -> str | None:
