@@ -16,7 +16,7 @@ import yaml
 from components import aws_rules
 from components.spec import KmsKeyChoice
 from components.stack_config import ConfigError, Problem
-from components.stack_config.parsing import _model_in
+from components.stack_config.parsing import _leaves, _model_in
 from components.stack_config.problems import MISSING
 from components.stack_config.schema import Model, NodeCacheConfig, ServerlessCacheConfig
 from elasticache_facts import tokens
@@ -123,17 +123,78 @@ def test_a_cache_whose_workload_is_refused_is_still_held_to_the_stacks_tags_and_
     assert tag.message.endswith("or caches.<name>.tags.costCentre on each of a")
 
 
-def _optional_keys(model: type[Model], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """The key paths of every key with a default in a block and in the blocks under it."""
+def _optional_keys(
+    model: type[Model], prefix: tuple[str, ...] = (), *, required: bool = False
+) -> list[tuple[str, ...]]:
+    """The key paths of every key with a default (with `required`, every key) in a block and the blocks under it."""
     found = []
     for field in model.model_fields.values():
-        if field.is_required():
+        if field.is_required() and not required:
             continue
         key = (*prefix, str(field.alias))
         found.append(key)
         if (inner := _model_in(field.annotation)) is not None:
-            found.extend(_optional_keys(inner, key))
+            found.extend(_optional_keys(inner, key, required=required))
     return found
+
+
+def _scalar_keys(model: type[Model], kind: type) -> list[tuple[str, ...]]:
+    """The key paths whose value is of `kind` (int, float or bool), the keys of nested blocks included."""
+    found = []
+    for key in _optional_keys(model, required=True):
+        current: Any = model
+        for part in key[:-1]:
+            current = _model_in(next(f for f in current.model_fields.values() if f.alias == part).annotation)
+        field = next(f for f in current.model_fields.values() if f.alias == key[-1])
+        if kind in _leaves(field.annotation):
+            found.append(key)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "wrong", "what"),
+    [
+        (body, key, wrong, what)
+        for body, model in (("node", NodeCacheConfig), ("serverless", ServerlessCacheConfig))
+        for kind, wrongs, what in (
+            (int, (True, False, "2"), "not a whole number"),
+            (float, (True, "2"), "not a number"),
+            (bool, ("true", "off", "yes", 1, 0), "not true or false"),
+        )
+        for key in _scalar_keys(model, kind)
+        for wrong in wrongs
+    ],
+    ids=str,
+)
+def test_a_number_or_boolean_key_takes_only_its_own_type(
+    body: str, key: tuple[str, ...], wrong: Any, what: str
+) -> None:
+    """`shards: true` is no 1 shard, `protect: "true"` no boolean: the value is refused as written, never coerced.
+
+    The CLI stores `--path` numbers and booleans typed (pulumi/pulumi sdk/go/common/resource/config/object.go
+    `coerce`), so a quoted one is a hand edit."""
+    base = _NODE_BODY if body == "node" else _SERVERLESS_BODY
+    path = "caches.c." + ".".join(key)
+    with pytest.raises(ConfigError) as raised:
+        unit_spec({"c": _with_key(base, key, wrong)})
+    problem = next((p for p in raised.value.problems if p.path == path), None)
+    assert problem is not None, [str(p) for p in raised.value.problems]
+    assert problem.value == wrong
+    assert type(problem.value) is type(wrong)
+    assert problem.message.startswith(what)
+    shown = ("true" if wrong else "false") if isinstance(wrong, bool) else repr(wrong)
+    assert str(problem).startswith(f"{path} = {shown}: {what}")
+    if isinstance(wrong, str) and wrong in ("2", "true"):
+        assert problem.message.endswith(f": write it without quotes ({wrong})")
+
+
+def test_stack_observability_takes_numbers_only_as_numbers() -> None:
+    with pytest.raises(ConfigError) as raised:
+        unit_spec({"c": _NODE_BODY}, observability={"logRetentionDays": True, "alarms": {"evictions": True}})
+    assert sorted(str(p) for p in raised.value.problems) == [
+        "observability.alarms.evictions = true: not a number; allowed: a number of at least 0 evictions per 5 minutes",
+        "observability.logRetentionDays = true: not a whole number; allowed: a whole number of days",
+    ]
 
 
 _NODE_BODY = {"workload": "sessions"}

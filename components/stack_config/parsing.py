@@ -246,7 +246,23 @@ def _describe(model: type[BaseModel], item: Any, parts: list[_Part], path: str, 
             message += f": set it as a secret with {SET_SECRET} '{path}' (it prompts for the value)"
         else:
             message += f": quote it in YAML ('{value}')"
+    elif not secret and (unquoted := _unquoted(kind, value)) is not None:
+        message += f": write it without quotes ({unquoted})"
     return Problem(path, shown, message, secret)
+
+
+def _unquoted(kind: str, value: Any) -> str | None:
+    """The YAML a quoted number or boolean means, when the key takes that type (`"2"` -> `2`); else None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if kind == "bool_type":
+        return text if text in ("true", "false") else None
+    try:
+        number = int(text) if kind == "int_type" else float(text) if kind == "float_type" else None
+    except ValueError:
+        return None
+    return None if number is None else text
 
 
 _WHAT = {

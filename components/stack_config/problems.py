@@ -37,6 +37,9 @@ class Problem:
             shown = "missing"
         elif self.secret:
             shown = "[secret]"
+        elif isinstance(self.value, bool):
+            # As the stack file spells it: `shards = true`, not Python's `True`.
+            shown = "true" if self.value else "false"
         else:
             shown = repr(self.value)
         return f"{self.path} = {shown}: {self.message}"

@@ -16,6 +16,7 @@ from pydantic import (
     Discriminator,
     Field,
     SecretStr,
+    Strict,
     Tag,
     TypeAdapter,
     model_validator,
@@ -91,6 +92,21 @@ def cli_scalar_as_text(value: Any, *, booleans: bool = False) -> Any:
 CliNumberText = Annotated[str, BeforeValidator(cli_scalar_as_text)]
 """A string the CLI may have stored as a whole number (`majorEngineVersion: 8`)."""
 
+# Numbers and booleans are taken only as the stack file holds them: pydantic's lax mode would read `shards: true`
+# as 1 shard and `protect: "off"` as false. `pulumi config set --path caches.c.shards 2` stores a YAML number and
+# `... protect true` a YAML boolean (`coerce` in pulumi/pulumi sdk/go/common/resource/config/object.go, applied
+# to every path of more than one segment; pkg/cmd/pulumi/config/config_set.go has no flag to keep them as text
+# short of --secret), so a quoted "2" or "true" in a block comes from a hand edit, and is refused with the
+# unquoted spelling to write.
+# A top-level key (`production`) is stored as text and decoded as JSON by the loader, so it arrives as a boolean
+# too; the loader holds it to the same rule.
+WholeNumber = Annotated[int, Strict()]
+"""A whole number, never a boolean or text."""
+Number = Annotated[float, Strict()]
+"""A number (whole or not), never a boolean or text."""
+Flag = Annotated[bool, Strict()]
+"""`true` or `false`, never a number or text."""
+
 
 def _unit(unit: str, **constraints: Any) -> Any:
     """A Field with its unit, which the messages name next to the range."""
@@ -133,14 +149,14 @@ class AuthConfig(Model):
     mode: AuthMode = AuthMode.IAM
     users: list[str] | None = None
     access_string: Annotated[str, Field(min_length=1)] | None = None
-    password_version: Annotated[int, _unit("(bump it to push changed passwords)", ge=1)] = 1
-    token_version: Annotated[int, _unit("(bump it to push a changed token)", ge=1)] = 1
+    password_version: Annotated[WholeNumber, _unit("(bump it to push changed passwords)", ge=1)] = 1
+    token_version: Annotated[WholeNumber, _unit("(bump it to push a changed token)", ge=1)] = 1
     token_update_strategy: TokenUpdateStrategy = TokenUpdateStrategy.ROTATE
 
 
 class BackupConfig(Model):
     retention_days: (
-        Annotated[int, _unit("days (0 turns backups off)", ge=0, le=aws_rules.MAX_RETENTION_DAYS)] | None
+        Annotated[WholeNumber, _unit("days (0 turns backups off)", ge=0, le=aws_rules.MAX_RETENTION_DAYS)] | None
     ) = None
     window: str | None = None
 
@@ -163,35 +179,35 @@ _ECPU = _unit(
 
 
 class LimitsConfig(Model):
-    max_data_gb: Annotated[int, _DATA_GB]
-    max_ecpu_per_second: Annotated[int, _ECPU]
-    min_data_gb: Annotated[int, _DATA_GB] | None = None
-    min_ecpu_per_second: Annotated[int, _ECPU] | None = None
+    max_data_gb: Annotated[WholeNumber, _DATA_GB]
+    max_ecpu_per_second: Annotated[WholeNumber, _ECPU]
+    min_data_gb: Annotated[WholeNumber, _DATA_GB] | None = None
+    min_ecpu_per_second: Annotated[WholeNumber, _ECPU] | None = None
 
 
 class ThresholdsConfig(Model):
-    engine_cpu_percent: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
-    host_cpu_percent: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
-    memory_percent: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
-    evictions: Annotated[float, _unit("evictions per 5 minutes", ge=0)] | None = None
-    connections: Annotated[float, _unit("connections", gt=0, le=65_000)] | None = None
-    replication_lag_seconds: Annotated[float, _unit("seconds", gt=0)] | None = None
-    ecpu_percent_of_limit: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
-    data_percent_of_limit: Annotated[float, _unit("percent", gt=0, le=100)] | None = None
-    throttled_commands: Annotated[float, _unit("commands per 5 minutes", ge=0)] | None = None
+    engine_cpu_percent: Annotated[Number, _unit("percent", gt=0, le=100)] | None = None
+    host_cpu_percent: Annotated[Number, _unit("percent", gt=0, le=100)] | None = None
+    memory_percent: Annotated[Number, _unit("percent", gt=0, le=100)] | None = None
+    evictions: Annotated[Number, _unit("evictions per 5 minutes", ge=0)] | None = None
+    connections: Annotated[Number, _unit("connections", gt=0, le=65_000)] | None = None
+    replication_lag_seconds: Annotated[Number, _unit("seconds", gt=0)] | None = None
+    ecpu_percent_of_limit: Annotated[Number, _unit("percent", gt=0, le=100)] | None = None
+    data_percent_of_limit: Annotated[Number, _unit("percent", gt=0, le=100)] | None = None
+    throttled_commands: Annotated[Number, _unit("commands per 5 minutes", ge=0)] | None = None
 
 
 class ObservabilityConfig(Model):
-    log_retention_days: Annotated[int, _unit("days")] | None = None
+    log_retention_days: Annotated[WholeNumber, _unit("days")] | None = None
     alarm_topic_arn: Annotated[str, Field(pattern=SNS_TOPIC)] | None = None
     alarms: ThresholdsConfig = ThresholdsConfig()
 
 
 class ExpectedLoadConfig(Model):
-    average_data_gb: Annotated[float, _unit("GB", gt=0, le=100_000)] | None = None
-    requests_per_second: Annotated[float, _unit("requests per second", ge=0, le=100_000_000)] | None = None
-    average_item_kb: Annotated[float, _unit("KB", gt=0, le=512_000)] | None = None
-    snapshot_gb: Annotated[float, _unit("GB", ge=0, le=100_000)] | None = None
+    average_data_gb: Annotated[Number, _unit("GB", gt=0, le=100_000)] | None = None
+    requests_per_second: Annotated[Number, _unit("requests per second", ge=0, le=100_000_000)] | None = None
+    average_item_kb: Annotated[Number, _unit("KB", gt=0, le=512_000)] | None = None
+    snapshot_gb: Annotated[Number, _unit("GB", ge=0, le=100_000)] | None = None
 
 
 class CacheBaseConfig(Model):
@@ -203,14 +219,14 @@ class CacheBaseConfig(Model):
     auth: AuthConfig = AuthConfig()
     backup: BackupConfig = BackupConfig()
     kms_key: str | None = None
-    apply_immediately: bool = True
+    apply_immediately: Flag = True
     tags: dict[str, Any] | None = None
     """Judged, numbers and booleans the CLI stored included, by `tags.resolve_tags`, as the stack's `tags` are."""
     expected_load: ExpectedLoadConfig | None = None
     observability: ObservabilityConfig | None = None
-    protect: bool | None = None
-    retain_on_delete: bool = False
-    allow_replacement: bool = False
+    protect: Flag | None = None
+    retain_on_delete: Flag = False
+    allow_replacement: Flag = False
 
 
 class NodeCacheConfig(CacheBaseConfig):
@@ -219,13 +235,13 @@ class NodeCacheConfig(CacheBaseConfig):
     type: Literal["node"] = "node"
     engine_version: str | None = None
     node_type: str | None = None
-    replicas: Annotated[int, _unit("replicas per shard", ge=0, le=aws_rules.MAX_REPLICAS)] | None = None
-    shards: Annotated[int, _unit("shards", ge=1, le=aws_rules.MAX_SHARDS)] | None = None
+    replicas: Annotated[WholeNumber, _unit("replicas per shard", ge=0, le=aws_rules.MAX_REPLICAS)] | None = None
+    shards: Annotated[WholeNumber, _unit("shards", ge=1, le=aws_rules.MAX_SHARDS)] | None = None
     eviction_policy: EvictionPolicy | None = None
     parameters: dict[str, Any] | None = None
     """Judged against the family's parameter list by the node resolver (`elasticache_facts.parameters`)."""
-    port: Annotated[int, _unit("(TCP port)", ge=1024, le=65535)] | None = None
-    data_tiering: bool | None = None
+    port: Annotated[WholeNumber, _unit("(TCP port)", ge=1024, le=65535)] | None = None
+    data_tiering: Flag | None = None
     maintenance_window: str | None = None
     transit_encryption_mode: TransitEncryptionMode = TransitEncryptionMode.REQUIRED
     restore_from: NodeRestoreConfig | None = None
