@@ -169,17 +169,22 @@ def _replication_group(props: Props, report: ReportViolation) -> None:
 
 
 def _user(props: Props, report: ReportViolation) -> None:
-    # A disabled user logs in with nothing, passwords or not (the stack policy judges members the same way).
+    # A disabled user logs in with nothing, passwords or not (the stack policy judges members the same way), so
+    # an access string unknown at preview leaves a passwordless user undecided, not refused.
     current = props.peek("accessString")
     disabled = isinstance(current, str) and not enabled(current)
-    if props.boolean("noPasswordRequired") is True and not disabled:
-        report("`noPasswordRequired` is true: this user logs in without a password. Use IAM or passwords.")
+    nopass = props.boolean("noPasswordRequired") is True
     mode = props.text("authenticationMode", "type")
-    if mode == "no-password-required" and not disabled:
-        report(
-            '`authenticationMode.type` is "no-password-required": this user logs in without a password. Use '
-            '"iam" or "password".'
-        )
+    if is_unknown(current) and (nopass or mode == "no-password-required"):
+        props.note(current)
+    elif not disabled:
+        if nopass:
+            report("`noPasswordRequired` is true: this user logs in without a password. Use IAM or passwords.")
+        if mode == "no-password-required":
+            report(
+                '`authenticationMode.type` is "no-password-required": this user logs in without a password. Use '
+                '"iam" or "password".'
+            )
     name = props.peek("userName")
     if name != DEFAULT_USER and not is_unknown(name):
         return

@@ -151,6 +151,20 @@ def test_a_disabled_passwordless_user_passes_as_in_the_stack_policy() -> None:
     assert check(authentication, USER, {**disabled, "accessString": "on -@all", "noPasswordRequired": True}).violations
 
 
+@pytest.mark.parametrize(
+    "passwordless", [{"noPasswordRequired": True}, {"authenticationMode": {"type": "no-password-required"}}]
+)
+def test_a_passwordless_user_whose_access_string_is_unknown_waits_for_it(passwordless: dict[str, object]) -> None:
+    """A disabled user (`off`) is exempt, so an access string unknown at preview cannot be refused yet."""
+    user = {"userId": "u", "userName": "u", "engine": "valkey", "accessString": UNKNOWN, **passwordless}
+    outcome = check(authentication, USER, user)
+    assert outcome.violations == []
+    assert outcome.advisory == "`accessString` is not known until apply; checked again at `pulumi up`"
+    # Known, it decides: enabled is refused, disabled passes.
+    assert check(authentication, USER, {**user, "accessString": "on ~app:* +@read"}).violations
+    assert check(authentication, USER, {**user, "accessString": "off -@all"}).passed
+
+
 def test_a_serverless_cache_of_unknown_engine_without_user_group_waits_for_the_engine() -> None:
     """Serverless Memcached takes no user group, so an unknown engine cannot be refused for lacking one."""
     outcome = check(authentication, SLS, with_(SERVERLESS_CACHE, engine=UNKNOWN, userGroupId=DROP))
