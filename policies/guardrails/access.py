@@ -168,6 +168,28 @@ def _replication_group(props: Props, report: ReportViolation) -> None:
     )
 
 
+def _default_reach(props: Props) -> str:
+    """Who gets an enabled full-access `default` user's access: only a passwordless one is entered by itself.
+
+    The engines authenticate every new connection as `default` when that user is `nopass`, and otherwise only the
+    connections that AUTH as it; `AUTH <password>` alone names `default` (valkey.io "ACL" `nopass`, valkey.io
+    "AUTH": "it is assumed that the implicit username is 'default'"). A value unknown at preview (noted) leaves
+    both open.
+    """
+    why = passwordless(props)
+    if why:
+        return f"with {why}, every connection that does not authenticate as another user gets all of it"
+    if is_unknown(props.peek("noPasswordRequired")) or is_unknown(props.peek("authenticationMode", "type")):
+        return (
+            "every connection gets all of it if the user needs no password, and every client that AUTHs as "
+            "`default` with its password if it has one"
+        )
+    return (
+        "one shared credential: every client that AUTHs as `default` with its password (or sends `AUTH "
+        "<password>` alone) gets all of it, with no least privilege and no way to tell the clients apart"
+    )
+
+
 def _user(props: Props, report: ReportViolation) -> None:
     # A disabled user logs in with nothing, passwords or not (the stack policy judges members the same way), so
     # an access string unknown at preview leaves a passwordless user undecided, not refused.
@@ -194,9 +216,9 @@ def _user(props: Props, report: ReportViolation) -> None:
             props.note(name)  # full access is only wrong for the default user
         else:
             report(
-                f'the "default" user is enabled with full access ({redacted(access)!r}): every connection that does '
-                'not authenticate as another user gets all of it. Disable it: `accessString: "off -@all"` with a '
-                "write-only password (`passwordsWo`)."
+                f'the "default" user is enabled with full access ({redacted(access)!r}): {_default_reach(props)}. '
+                'Disable it: `accessString: "off -@all"` with a write-only password (`passwordsWo`), and give each '
+                "application its own user with only what it uses."
             )
 
 

@@ -94,6 +94,49 @@ def test_full_access_default_user_is_flagged() -> None:
     assert check(authentication, USER, with_(default_user("c", SESSIONS_TAGS), userName=UNKNOWN)).passed
 
 
+@pytest.mark.parametrize(
+    "credential",
+    [
+        {"passwords": [secret("p" * 20)]},
+        {"passwordsWo": secret("p" * 20), "passwordsWoVersion": 1},
+        {"authenticationMode": {"type": "password", "passwords": [secret("p" * 20)]}},
+    ],
+)
+def test_a_full_access_default_user_with_a_password_is_refused_as_a_shared_credential(
+    credential: dict[str, object],
+) -> None:
+    """Only a passwordless `default` user is entered by itself: one with a password is entered by AUTH."""
+    user = {"userId": "c-default", "userName": "default", "engine": "valkey", "accessString": "on ~* +@all"}
+    text = check(authentication, USER, {**user, **credential}).text()
+    assert 'the "default" user is enabled with full access' in text
+    assert "one shared credential: every client that AUTHs as `default` with its password" in text
+    assert "does not authenticate as another user" not in text
+
+
+@pytest.mark.parametrize(
+    ("credential", "why"),
+    [
+        ({"noPasswordRequired": True}, "`noPasswordRequired: true`"),
+        ({"authenticationMode": {"type": "no-password-required"}}, '`authenticationMode.type: "no-password-required"`'),
+        ({}, "no passwords and no IAM authentication"),
+    ],
+)
+def test_a_full_access_default_user_without_a_password_lets_every_connection_in(
+    credential: dict[str, object], why: str
+) -> None:
+    user = {"userId": "c-default", "userName": "default", "engine": "valkey", "accessString": "on ~* +@all"}
+    text = check(authentication, USER, {**user, **credential}).text()
+    assert f"with {why}, every connection that does not authenticate as another user gets all of it" in text
+    assert "shared credential" not in text
+
+
+def test_a_full_access_default_user_of_unknown_authentication_is_refused_for_both_cases() -> None:
+    user = {"userId": "c-default", "userName": "default", "engine": "valkey", "accessString": "on ~* +@all"}
+    outcome = check(authentication, USER, {**user, "passwords": [secret("p" * 20)], "noPasswordRequired": UNKNOWN_BOOL})
+    assert "every connection gets all of it if the user needs no password" in outcome.text()
+    assert "`noPasswordRequired` is not known" in (outcome.advisory or "")
+
+
 def test_a_password_in_an_access_string_is_not_repeated_in_a_violation() -> None:
     # AWS refuses it at apply time, but the preview's policy results (CLI output, Pulumi Cloud) show the message.
     enabled = with_(default_user("c", SESSIONS_TAGS), accessString="on ~* +@all >Sup3r-Secret-Value-123")
