@@ -22,6 +22,7 @@ from pricing import (
     Load,
     PriceTable,
     ServerlessLimits,
+    ServerlessTerms,
     advise,
     capacity,
     cross_az,
@@ -30,6 +31,15 @@ from pricing import (
     estimate_serverless,
     load_table,
 )
+
+CONFIG_TERMS = ServerlessTerms(
+    data_gb="`expectedLoad.averageDataGb`",
+    requests_per_second="`expectedLoad.requestsPerSecond`",
+    snapshot_gb="`expectedLoad.snapshotGb`",
+    max_data_gb="`limits.maxDataGb`",
+    max_ecpu_per_second="`limits.maxEcpuPerSecond`",
+)
+"""What a serverless estimate calls the inputs it lacks: the cache's own stack config keys, which its user writes."""
 
 
 def capacity_shortfalls(
@@ -86,6 +96,7 @@ def _estimate(table: PriceTable, args: CacheArgs, load: Load) -> Estimate:
                 min_data_gb=limits.min_data_gb,
                 min_ecpu_per_second=limits.min_ecpu_per_second,
             ),
+            CONFIG_TERMS,
         )
     node = args.node
     assert node is not None
@@ -177,6 +188,7 @@ def cache_cost(table: PriceTable, args: CacheArgs, production: bool = False) -> 
         burstable=burstable,
         why_not_burstable=why_not_burstable,
         limits=floors,
+        terms=CONFIG_TERMS,
     )
     recommendation, reasons, why = advice.recommendation, list(advice.reasons), advice.why
     if recommendation != "node-based" and args.workload not in SERVERLESS_WORKLOADS:

@@ -19,7 +19,7 @@ estimate_serverless(table, "us-east-1", "valkey", Load(data_gb=2, requests_per_s
 """
 
 from pricing.advice import DEFAULT_HEADROOM, Advice, ReservedOption, advise, smallest_node_type
-from pricing.estimate import GB_PER_GIB, Estimate, Line, Load, ServerlessLimits
+from pricing.estimate import GB_PER_GIB, Estimate, Line, Load, ServerlessLimits, ServerlessTerms
 from pricing.nodes import estimate_node_based
 from pricing.serverless import ecpus_per_request, estimate_serverless
 from pricing.table import NodeSpec, Price, PriceTable, load_table, node_family, normalise_engine
@@ -40,6 +40,7 @@ __all__ = [
     "PriceTable",
     "ReservedOption",
     "ServerlessLimits",
+    "ServerlessTerms",
     "advise",
     "cross_az",
     "ecpus_per_request",

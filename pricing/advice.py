@@ -10,10 +10,12 @@ from elasticache_facts.node_types import REFUSED_FAMILIES, catalog
 from pricing.capacity import DEFAULT_RESERVED_MEMORY_PERCENT
 from pricing.estimate import (
     GB_PER_GIB,
+    NO_TERMS,
     Estimate,
     Line,
     Load,
     ServerlessLimits,
+    ServerlessTerms,
     engine_key,
     engine_name,
     finite,
@@ -166,6 +168,7 @@ def advise(
     burstable: bool = True,
     why_not_burstable: str = "",
     limits: ServerlessLimits | None = None,
+    terms: ServerlessTerms = NO_TERMS,
 ) -> Advice:
     """Price `load` serverless and on the smallest node type that fits it (replicas and shards as configured).
 
@@ -176,7 +179,8 @@ def advise(
 
     `burstable` False leaves T-class node types out of the node-based option (`why_not_burstable` says why,
     among the reasons). `limits` are the usage limits the serverless option is priced with: a serverless cache's
-    own, so that its minimums are billed in the comparison as they are on its bill.
+    own, so that its minimums are billed in the comparison as they are on its bill. `terms` name the inputs a
+    part that cannot be priced lacks, in the caller's words (`estimate_serverless`).
     """
     replicas = whole_number("replicas", replicas, 0)
     shards = whole_number("shards", shards, 1)
@@ -184,7 +188,7 @@ def advise(
     name = engine_key(engine)
     nodes = shards * (replicas + 1)
     limits = limits or ServerlessLimits()
-    serverless = estimate_serverless(table, region, name, load, retention_days, limits)
+    serverless = estimate_serverless(table, region, name, load, retention_days, limits, terms)
     reasons: list[str] = []
 
     node_type: str | None = None

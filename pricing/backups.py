@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from pricing.estimate import GB_PER_GIB, Line, Load, ServerlessLimits, cited, num, plural
+from pricing.estimate import (
+    GB_PER_GIB,
+    NO_TERMS,
+    Line,
+    Load,
+    ServerlessLimits,
+    ServerlessTerms,
+    cited,
+    lacking,
+    num,
+    plural,
+)
 from pricing.table import PriceTable, node_family
 
 
@@ -61,7 +72,12 @@ def node_backups(
 
 
 def serverless_backups(
-    table: PriceTable, region: str, load: Load, limits: ServerlessLimits, retention_days: int
+    table: PriceTable,
+    region: str,
+    load: Load,
+    limits: ServerlessLimits,
+    retention_days: int,
+    terms: ServerlessTerms = NO_TERMS,
 ) -> Line:
     if retention_days == 0:
         return Line("backups", 0.0, "no automatic snapshots (retention 0 days)")
@@ -74,11 +90,11 @@ def serverless_backups(
         size = limits.max_data_gb
         at_most = True
     if size is None:
-        why = "no snapshot or data size given"
+        why = lacking("snapshot or data size", terms.snapshot_gb, terms.data_gb, terms.max_data_gb)
         return Line("backups", None, f"{plural(retention_days, 'snapshot')} kept: {why}", (price,))
     size_text = f"at most {num(size)} GB (the data limit)" if at_most else f"{num(size)} GB"
     if limits.max_data_gb is not None and size > limits.max_data_gb:
-        # AWS evicts beyond `maxDataGb` (the storage line holds the data to it), so no snapshot is larger.
+        # AWS evicts beyond the data limit (the storage line holds the data to it), so no snapshot is larger.
         size_text = f"{num(limits.max_data_gb)} GB ({num(size)} GB expected, held to the data limit)"
         size = limits.max_data_gb
     return Line(

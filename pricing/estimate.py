@@ -119,6 +119,39 @@ class ServerlessLimits:
 
 
 @dataclass(frozen=True)
+class ServerlessTerms:
+    """How a message names the inputs a serverless estimate lacks, in the words of whoever sets them.
+
+    The model prices a stack config of this repository (`expectedLoad.averageDataGb`, `limits.maxDataGb`) and any
+    program's resources (an `expectedDataGb` tag, `cacheUsageLimits.dataStorage.maximum`), so each caller says
+    which; each field is the phrase shown, e.g. "tag `expectedDataGb`". Unnamed (None), a message names only what
+    is missing, which is true for every audience.
+    """
+
+    data_gb: str | None = None
+    """The expected data size."""
+    requests_per_second: str | None = None
+    """The expected request rate."""
+    snapshot_gb: str | None = None
+    """The expected size of one snapshot."""
+    max_data_gb: str | None = None
+    """The data storage limit."""
+    max_ecpu_per_second: str | None = None
+    """The ECPU per second limit."""
+
+
+NO_TERMS = ServerlessTerms()
+
+
+def lacking(what: str, *names: str | None) -> str:
+    """`no <what>`, naming the inputs that would give it when the caller named them."""
+    named = [name for name in names if name]
+    if not named:
+        return f"no {what}"
+    return f"no {what} ({', '.join(named[:-1]) + ' or ' if len(named) > 1 else ''}{named[-1]})"
+
+
+@dataclass(frozen=True)
 class Line:
     """One part of a monthly estimate."""
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pricing.backups import serverless_backups
 from pricing.estimate import (
     NO_LOAD,
+    NO_TERMS,
     Estimate,
     Line,
     Load,
     ServerlessLimits,
+    ServerlessTerms,
     cited,
     engine_key,
     engine_name,
+    lacking,
     num,
     whole_number,
 )
@@ -25,6 +28,7 @@ def estimate_serverless(
     load: Load | None = None,
     retention_days: int = 0,
     limits: ServerlessLimits | None = None,
+    terms: ServerlessTerms = NO_TERMS,
 ) -> Estimate:
     """Data stored x GB-hour price x hours, plus ECPUs x price per million, plus every snapshot kept.
 
@@ -32,7 +36,9 @@ def estimate_serverless(
     requests/s x max(1, item KB) (one ECPU per KB moved, at least one per request), at least the configured
     minimum. Each part without an expected figure is priced at the usage limit instead (`at_most`) when
     `limits` gives one, and is unknown otherwise. Serverless caches have no free snapshot: `retention_days`
-    daily snapshots of the data size (at most `maxDataGb`, beyond which AWS evicts) are all billed.
+    daily snapshots of the data size (at most the data limit, beyond which AWS evicts) are all billed.
+
+    `terms` name, in the caller's words, the inputs a part that cannot be priced lacks.
     """
     load = load or NO_LOAD
     limits = limits or ServerlessLimits()
@@ -42,9 +48,9 @@ def estimate_serverless(
     storage = table.serverless_storage(region, name)
     ecpu = table.serverless_ecpu(region, name)
     lines = [
-        _serverless_storage(table, region, name, load, limits, storage, hours),
-        _serverless_ecpu(table, region, name, load, limits, ecpu, hours),
-        serverless_backups(table, region, load, limits, retention_days),
+        _serverless_storage(table, region, name, load, limits, storage, hours, terms),
+        _serverless_ecpu(table, region, name, load, limits, ecpu, hours, terms),
+        serverless_backups(table, region, load, limits, retention_days, terms),
     ]
     subject = f"serverless ({engine_name(engine)}, {region})"
     return Estimate(subject, "serverless", region, name, tuple(lines))
@@ -58,6 +64,7 @@ def _serverless_storage(
     limits: ServerlessLimits,
     price: Price | None,
     hours: Price,
+    terms: ServerlessTerms,
 ) -> Line:
     if price is None:
         return Line("data stored", None, table.why_no_serverless_price(region, engine))
@@ -76,7 +83,8 @@ def _serverless_storage(
         basis = f"at most the {num(stored)} GB limit: no expected data size"
         at_most = True
     else:
-        return Line("data stored", None, "no expected data size and no `maxDataGb` limit", (price,))
+        why = f"{lacking('expected data size', terms.data_gb)} and {lacking('data storage limit', terms.max_data_gb)}"
+        return Line("data stored", None, why, (price,))
     billed = max(stored, minimum.value, limits.min_data_gb or 0.0)
     if billed > stored:
         floor = "configured minimum" if (limits.min_data_gb or 0.0) >= minimum.value else "metered minimum"
@@ -103,6 +111,7 @@ def _serverless_ecpu(
     limits: ServerlessLimits,
     price: Price | None,
     hours: Price,
+    terms: ServerlessTerms,
 ) -> Line:
     if price is None:
         return Line("ECPUs", None, table.why_no_serverless_price(region, engine))
@@ -119,7 +128,11 @@ def _serverless_ecpu(
         basis = f"at most the {num(rate)} ECPU/s limit all month: no expected request rate"
         at_most = True
     else:
-        return Line("ECPUs", None, "no expected request rate and no `maxEcpuPerSecond` limit", (price,))
+        why = (
+            f"{lacking('expected request rate', terms.requests_per_second)} and "
+            f"{lacking('ECPU/s limit', terms.max_ecpu_per_second)}"
+        )
+        return Line("ECPUs", None, why, (price,))
     if limits.min_ecpu_per_second is not None and rate < limits.min_ecpu_per_second:
         rate = limits.min_ecpu_per_second
         basis += f", billed at the configured minimum of {num(rate)} ECPU/s"

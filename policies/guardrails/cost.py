@@ -45,7 +45,7 @@ from pulumi_policy import (
 
 from elasticache_facts.tags import EXPECTED_LOAD
 from elasticache_facts.tokens import CACHE_TYPES, CLUSTER, REPLICATION_GROUP, SERVERLESS_CACHE
-from guardrails import stack_config
+from guardrails import program_terms, stack_config
 from guardrails.availability import nodes_per_shard
 from guardrails.common import engine, is_group_member, planned, settings
 from guardrails.props import MISSING, NotKnownAtPreview, Props, Unknown, is_unknown
@@ -54,6 +54,18 @@ if TYPE_CHECKING:
     from pricing import Estimate, Load, PriceTable
 
 LOAD_TAGS = EXPECTED_LOAD
+_TAG_OF = {field: tag for tag, field in LOAD_TAGS.items()}
+
+PROVIDER_INPUTS = {
+    "data_gb": f"tag `{_TAG_OF['data_gb']}`",
+    "requests_per_second": f"tag `{_TAG_OF['requests_per_second']}`",
+    "snapshot_gb": f"tag `{_TAG_OF['snapshot_gb']}`",
+    "max_data_gb": "`cacheUsageLimits.dataStorage.maximum`",
+    "max_ecpu_per_second": "`cacheUsageLimits.ecpuPerSeconds[].maximum`",
+}
+"""What a serverless estimate calls the inputs it lacks on any program's cache (`pricing.ServerlessTerms`): the
+expected-load tags and the provider's usage limits. A cache of this repository's program (`stackConfigKey`) is
+told its stack config keys instead (`program_terms.serverless_pricing_inputs`)."""
 
 SCHEMA = PolicyConfigSchema(
     properties={
@@ -170,13 +182,19 @@ def _region(props: Props, resource: PolicyResource, stack: str | None, configure
     return None, EXPLICIT_PROVIDER_NO_REGION if explicit else NO_REGION
 
 
-def _expected_load(props: Props, pricing: ModuleType) -> tuple[Load, tuple[str, ...]]:
-    """The `expected*` tags as a `Load`; a tag that is not a usable number is ignored and named in a note."""
+def _tags(props: Props) -> dict[str, Any]:
+    """The cache's tags as far as they are known (peeked: an unknown map prices the cache without them)."""
     tags: dict[str, Any] = {}
     for key in ("tagsAll", "tags"):
         value = props.peek(key)
         if isinstance(value, dict):
             tags.update(value)
+    return tags
+
+
+def _expected_load(props: Props, pricing: ModuleType) -> tuple[Load, tuple[str, ...]]:
+    """The `expected*` tags as a `Load`; a tag that is not a usable number is ignored and named in a note."""
+    tags = _tags(props)
     values: dict[str, float] = {}
     notes = []
     for tag, field in LOAD_TAGS.items():
@@ -288,7 +306,9 @@ def _price_serverless(props: Props, pricing: ModuleType, table: PriceTable, regi
     retention = _whole(props, props.number("snapshotRetentionLimit"), "`snapshotRetentionLimit`", default=0)
     if kind is None or retention is None:
         return None
-    return pricing.estimate_serverless(table, region, kind, load, retention, limits)
+    key = program_terms.config_key(_tags(props))
+    inputs = PROVIDER_INPUTS if key is None else program_terms.serverless_pricing_inputs(key)
+    return pricing.estimate_serverless(table, region, kind, load, retention, limits, pricing.ServerlessTerms(**inputs))
 
 
 _PRICERS = {

@@ -79,6 +79,19 @@ FIXES: dict[str, Fix] = {
 }
 
 
+def serverless_pricing_inputs(key: str) -> dict[str, str]:
+    """The stack config keys that give a serverless cache of this program what the budget could not price it
+    without (`pricing.ServerlessTerms` fields): its expected load, from which the program sets the tags the
+    budget reads, and its usage limits."""
+    return {
+        "data_gb": f"`{key}.expectedLoad.averageDataGb`",
+        "requests_per_second": f"`{key}.expectedLoad.requestsPerSecond`",
+        "snapshot_gb": f"`{key}.expectedLoad.snapshotGb`",
+        "max_data_gb": f"`{key}.limits.maxDataGb`",
+        "max_ecpu_per_second": f"`{key}.limits.maxEcpuPerSecond`",
+    }
+
+
 def config_key(tags: Any) -> str | None:
     """The stack config key a resource came from, when its program says (`stackConfigKey`)."""
     if not isinstance(tags, Mapping):

@@ -40,7 +40,7 @@ from sdk_internals import not_applicable_error
 from tests.conftest import edit_cache
 from tests.policies import harness
 from tests.policies.harness import DROP, UNKNOWN, Item, Outcome, with_
-from tests.policies.secure import CLUSTER, RG, SHARDED_GROUP, SLS, secure_items
+from tests.policies.secure import CLUSTER, PROMPTS_TAGS, RG, SHARDED_GROUP, SLS, secure_items
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 ECPU_MONTH = 3600 * 730 / 1e6
@@ -205,7 +205,30 @@ def test_a_serverless_cache_without_limits_or_load_cannot_be_priced() -> None:
     items = items_with("prompts-serverless", cacheUsageLimits={})
     outcome = check_stack(monthly_budget, items, config={"monthlyBudgetUsd": 5000})
     assert outcome.advisory is not None
-    assert "prompts-serverless: data stored: no expected data size and no `maxDataGb` limit" in outcome.advisory
+    # Another program's cache is told the provider's inputs and the tags: not this repository's config keys.
+    assert (
+        "prompts-serverless: data stored: no expected data size (tag `expectedDataGb`) and no data storage limit "
+        "(`cacheUsageLimits.dataStorage.maximum`)" in outcome.advisory
+    )
+    assert (
+        "prompts-serverless: ECPUs: no expected request rate (tag `expectedRequestsPerSecond`) and no ECPU/s limit "
+        "(`cacheUsageLimits.ecpuPerSeconds[].maximum`)" in outcome.advisory
+    )
+    assert "maxDataGb" not in outcome.advisory
+    assert "maxEcpuPerSecond" not in outcome.advisory
+
+
+def test_a_serverless_cache_of_this_program_without_limits_or_load_is_told_its_stack_config_keys() -> None:
+    ours = {**PROMPTS_TAGS, "stackConfigKey": "caches.prompts"}
+    items = items_with("prompts-serverless", cacheUsageLimits={}, tags=ours)
+    outcome = check_stack(monthly_budget, items, config={"monthlyBudgetUsd": 5000})
+    assert outcome.advisory is not None
+    assert (
+        "data stored: no expected data size (`caches.prompts.expectedLoad.averageDataGb`) and no data storage "
+        "limit (`caches.prompts.limits.maxDataGb`)" in outcome.advisory
+    )
+    assert "ECPUs: no expected request rate (`caches.prompts.expectedLoad.requestsPerSecond`)" in outcome.advisory
+    assert "cacheUsageLimits" not in outcome.advisory
 
 
 # -- region ----------------------------------------------------------------------------------------------------

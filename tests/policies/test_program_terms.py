@@ -8,7 +8,7 @@ import re
 import typing
 
 import pytest
-from guardrails.program_terms import FIXES
+from guardrails.program_terms import FIXES, serverless_pricing_inputs
 from guardrails.registry import POLICIES
 from pydantic import BaseModel
 
@@ -123,3 +123,11 @@ def test_every_policy_setting_the_preflight_points_at_is_in_the_policy_schema(po
 
     assert found.config_schema is not None
     assert POLICY_SETTING[policy] in found.config_schema.properties
+
+
+def test_every_key_the_budget_names_for_a_serverless_cache_is_a_key_of_the_program() -> None:
+    for phrase in serverless_pricing_inputs("caches.sessions").values():
+        (key,) = KEY.findall(phrase)
+        head, name, *rest = key.split(".")
+        assert (head, name) == ("caches", "sessions"), key
+        assert _resolves(ServerlessCacheConfig, rest), f"{key} is not a ServerlessCacheConfig key"

@@ -21,6 +21,7 @@ from pricing import (
     GB_PER_GIB,
     Load,
     ServerlessLimits,
+    ServerlessTerms,
     advise,
     cross_az,
     estimate_node_based,
@@ -184,7 +185,15 @@ def test_without_a_load_it_says_which_part_it_could_not_price() -> None:
     assert [part.split(":")[0] for part in estimate.unknown] == ["data stored", "ECPUs", "backups"]
     partial = estimate_serverless(TABLE, "us-east-1", "valkey", Load(data_gb=1))
     assert partial.line("data stored").usd == pytest.approx(1 * 0.084 * 730)
-    assert partial.unknown == ("ECPUs: no expected request rate and no `maxEcpuPerSecond` limit",)
+    # Unnamed, the parts lacking are said in no audience's words: the callers name their own inputs.
+    assert partial.unknown == ("ECPUs: no expected request rate and no ECPU/s limit",)
+    terms = ServerlessTerms(requests_per_second="tag `rps`", max_ecpu_per_second="`cap`", snapshot_gb="`snap`")
+    named = estimate_serverless(TABLE, "us-east-1", "valkey", None, retention_days=1, terms=terms)
+    assert named.unknown == (
+        "data stored: no expected data size and no data storage limit",
+        "ECPUs: no expected request rate (tag `rps`) and no ECPU/s limit (`cap`)",
+        "backups: 1 snapshot kept: no snapshot or data size (`snap`)",
+    )
 
 
 def test_with_limits_only_it_gives_the_ceiling() -> None:
